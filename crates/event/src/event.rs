@@ -78,6 +78,24 @@ impl Event {
             .map(|(_, v)| v)
     }
 
+    /// The index of a field by name (same lookup as [`Event::get`]), for
+    /// callers that cache per-field work.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.fields
+            .iter()
+            .position(|(k, _)| &**k == name)
+            .or_else(|| {
+                self.fields
+                    .iter()
+                    .position(|(k, _)| k.eq_ignore_ascii_case(name))
+            })
+    }
+
+    /// The field at an index from [`Event::index_of`] or [`Event::fields`].
+    pub fn field_at(&self, index: usize) -> Option<(&str, &FieldValue)> {
+        self.fields.get(index).map(|(k, v)| (&**k, v))
+    }
+
     pub fn fields(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
         self.fields.iter().map(|(k, v)| (&**k, v))
     }

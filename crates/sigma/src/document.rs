@@ -1,0 +1,244 @@
+//! Sigma YAML documents as written: detection rules, filters, correlations.
+
+use std::path::Path;
+
+use vigil_event::Level;
+use yaml_serde::{Mapping, Value};
+
+use crate::logsource::LogSource;
+
+/// The descriptive part of a rule, carried into every detection.
+#[derive(Debug, Clone, Default)]
+pub struct RuleMeta {
+    pub id: String,
+    pub title: String,
+    pub level: Level,
+    pub status: Option<String>,
+    pub tags: Vec<String>,
+    pub description: Option<String>,
+    pub author: Option<String>,
+}
+
+/// A detection rule before compilation.
+#[derive(Debug, Clone)]
+pub struct DetectionRule {
+    pub meta: RuleMeta,
+    pub logsource: LogSource,
+    /// Search identifiers in the order written.
+    pub searches: Vec<(String, Value)>,
+    /// Conditions, OR-ed when there are several.
+    pub conditions: Vec<String>,
+}
+
+/// A global filter: a detection that suppresses matches of the rules it names.
+#[derive(Debug, Clone)]
+pub struct FilterRule {
+    pub id: String,
+    pub title: String,
+    pub logsource: LogSource,
+    /// Rule ids or names the filter applies to.
+    pub rules: Vec<String>,
+    pub searches: Vec<(String, Value)>,
+    pub conditions: Vec<String>,
+}
+
+/// A correlation rule: loaded and listed, not evaluated yet.
+#[derive(Debug, Clone)]
+pub struct CorrelationRule {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Document {
+    Detection(Box<DetectionRule>),
+    Filter(Box<FilterRule>),
+    Correlation(CorrelationRule),
+}
+
+/// Splits a file into its YAML documents and reads each. One bad document
+/// does not hide the others: each gets its own result.
+pub fn parse_documents(text: &str, path: &Path) -> Vec<Result<Document, String>> {
+    let mut out = Vec::new();
+    for (index, de) in yaml_serde::Deserializer::from_str(text).enumerate() {
+        let value = match <Value as serde::Deserialize>::deserialize(de) {
+            Ok(v) => v,
+            Err(e) => {
+                out.push(Err(format!("YAML document {}: {e}", index + 1)));
+                // The YAML stream cannot be resynchronised after a syntax error.
+                break;
+            }
+        };
+        if value.is_null() {
+            continue;
+        }
+        out.push(parse_document(&value).map_err(|e| {
+            if index == 0 {
+                e
+            } else {
+                format!("YAML document {}: {e}", index + 1)
+            }
+        }));
+    }
+    let _ = path;
+    out
+}
+
+fn parse_document(value: &Value) -> Result<Document, String> {
+    let map = value
+        .as_mapping()
+        .ok_or("a Sigma document must be a YAML mapping")?;
+    let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
+    let id = text("id").unwrap_or_default();
+    let title = text("title").unwrap_or_default();
+    if let Some(correlation) = map.get("correlation") {
+        let kind = correlation
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string();
+        return Ok(Document::Correlation(CorrelationRule { id, title, kind }));
+    }
+    if let Some(filter) = map.get("filter") {
+        let filter = filter.as_mapping().ok_or("'filter' must be a mapping")?;
+        let rules = match filter.get("rules") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Sequence(items)) => items
+                .iter()
+                .filter_map(crate::search::scalar_text)
+                .collect(),
+            Some(scalar @ (Value::String(_) | Value::Number(_))) => {
+                crate::search::scalar_text(scalar).into_iter().collect()
+            }
+            Some(_) => return Err("'filter.rules' must be a rule id or a list of them".into()),
+        };
+        let (searches, conditions) = detection_parts(filter, "filter")?;
+        return Ok(Document::Filter(Box::new(FilterRule {
+            id,
+            title,
+            logsource: logsource(map)?,
+            rules,
+            searches,
+            conditions,
+        })));
+    }
+    if title.is_empty() {
+        return Err("missing 'title'".into());
+    }
+    let detection = map
+        .get("detection")
+        .ok_or("missing 'detection'")?
+        .as_mapping()
+        .ok_or("'detection' must be a mapping")?;
+    let (searches, conditions) = detection_parts(detection, "detection")?;
+    let level = match text("level") {
+        None => Level::default(),
+        Some(l) => l.parse()?,
+    };
+    let tags = match map.get("tags") {
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Document::Detection(Box::new(DetectionRule {
+        meta: RuleMeta {
+            id,
+            title,
+            level,
+            status: text("status"),
+            tags,
+            description: text("description"),
+            author: text("author"),
+        },
+        logsource: logsource(map)?,
+        searches,
+        conditions,
+    })))
+}
+
+fn logsource(map: &Mapping) -> Result<LogSource, String> {
+    let Some(ls) = map.get("logsource") else {
+        return Ok(LogSource::default());
+    };
+    let ls = ls.as_mapping().ok_or("'logsource' must be a mapping")?;
+    let text = |key: &str| ls.get(key).and_then(Value::as_str).map(str::to_string);
+    Ok(LogSource {
+        product: text("product"),
+        category: text("category"),
+        service: text("service"),
+    })
+}
+
+fn detection_parts(
+    block: &Mapping,
+    name: &str,
+) -> Result<(Vec<(String, Value)>, Vec<String>), String> {
+    let mut searches = Vec::new();
+    let mut conditions = Vec::new();
+    for (key, value) in block {
+        let key = key
+            .as_str()
+            .ok_or_else(|| format!("'{name}' keys must be strings"))?;
+        match key {
+            "condition" => match value {
+                Value::String(s) => conditions.push(s.clone()),
+                Value::Sequence(items) => {
+                    for item in items {
+                        conditions.push(
+                            item.as_str()
+                                .ok_or("each condition must be a string")?
+                                .to_string(),
+                        );
+                    }
+                }
+                _ => return Err("'condition' must be a string or a list of strings".into()),
+            },
+            // Sigma 1 metadata that does not select events.
+            "timeframe" | "rules" => {}
+            _ => searches.push((key.to_string(), value.clone())),
+        }
+    }
+    if conditions.is_empty() {
+        return Err(format!("'{name}' has no 'condition'"));
+    }
+    Ok((searches, conditions))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_three_kinds_of_document() {
+        let text = "title: a\nid: 1\nlevel: high\nlogsource: {product: windows}\ndetection:\n  sel: {EventID: 1}\n  condition: sel\n---\ntitle: c\nid: 2\ncorrelation:\n  type: event_count\n  rules: [1]\n---\ntitle: f\nlogsource: {product: windows}\nfilter:\n  rules: [1]\n  selection: {User: x}\n  condition: not selection\n";
+        let docs = parse_documents(text, Path::new("x.yml"));
+        assert_eq!(docs.len(), 3);
+        assert!(matches!(&docs[0], Ok(Document::Detection(r)) if r.meta.level == Level::High));
+        assert!(matches!(&docs[1], Ok(Document::Correlation(c)) if c.kind == "event_count"));
+        assert!(matches!(&docs[2], Ok(Document::Filter(f)) if f.rules == vec!["1".to_string()]));
+    }
+
+    #[test]
+    fn bad_documents_name_their_problem() {
+        let docs = parse_documents("title: a\ndetection:\n  sel: {a: 1}\n", Path::new("x.yml"));
+        assert_eq!(docs[0].as_ref().unwrap_err(), "'detection' has no 'condition'");
+        let docs = parse_documents("title: a\nlevel: severe\ndetection: {s: {a: 1}, condition: s}\n", Path::new("x.yml"));
+        assert!(docs[0].as_ref().unwrap_err().contains("unknown level"));
+        let docs = parse_documents("title: [a\n", Path::new("x.yml"));
+        assert!(docs[0].is_err());
+    }
+
+    #[test]
+    fn leading_zeros_stay_as_written() {
+        let docs = parse_documents(
+            "title: a\ndetection:\n  sel: {Code: 00000429}\n  condition: sel\n",
+            Path::new("x.yml"),
+        );
+        let Ok(Document::Detection(rule)) = &docs[0] else { panic!() };
+        let value = rule.searches[0].1.get("Code").unwrap();
+        assert_eq!(crate::search::scalar_text(value).as_deref(), Some("00000429"));
+    }
+}

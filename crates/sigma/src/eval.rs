@@ -1,0 +1,248 @@
+//! Evaluation of compiled searches against one event.
+
+use std::cell::OnceCell;
+use std::net::IpAddr;
+
+use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
+use vigil_event::{Event, FieldValue};
+
+use crate::pattern::fold;
+use crate::search::{Anchor, Check, CmpOp, FieldRef, Matcher, Search, TimePart};
+
+/// An event under evaluation, with the text and case-folded text of each
+/// field computed at most once however many rules look at it.
+pub struct EventView<'e> {
+    pub event: &'e Event,
+    rendered: Vec<OnceCell<Rendered>>,
+}
+
+struct Rendered {
+    /// `None` when the value is a string and is its own text.
+    text: Option<Box<str>>,
+    folded: Box<str>,
+}
+
+/// One value as the matchers see it.
+struct Hay<'a> {
+    value: &'a FieldValue,
+    text: &'a str,
+    folded: &'a str,
+}
+
+impl<'e> EventView<'e> {
+    pub fn new(event: &'e Event) -> Self {
+        EventView {
+            event,
+            rendered: (0..event.len()).map(|_| OnceCell::new()).collect(),
+        }
+    }
+
+    fn lookup(&self, field: &FieldRef) -> Option<usize> {
+        field.names.iter().find_map(|n| self.event.index_of(n))
+    }
+
+    fn value(&self, index: usize) -> &'e FieldValue {
+        self.event.field_at(index).map(|(_, v)| v).unwrap_or(&FieldValue::Null)
+    }
+
+    fn rendered(&self, index: usize) -> &Rendered {
+        self.rendered[index].get_or_init(|| {
+            let value = self.value(index);
+            match value {
+                FieldValue::Str(s) => Rendered {
+                    text: None,
+                    folded: fold(s).into(),
+                },
+                other => {
+                    let text = text_of(other);
+                    Rendered {
+                        folded: fold(&text).into(),
+                        text: Some(text.into()),
+                    }
+                }
+            }
+        })
+    }
+
+    /// Calls `test` on each value of a field: the value itself, or each item
+    /// of a list. Returns whether any call returned true.
+    fn any_value(&self, index: usize, test: &mut dyn FnMut(&Hay) -> bool) -> bool {
+        let value = self.value(index);
+        if let FieldValue::List(items) = value {
+            return items.iter().any(|item| {
+                let text = text_of(item);
+                let folded = fold(&text);
+                test(&Hay {
+                    value: item,
+                    text: &text,
+                    folded: &folded,
+                })
+            });
+        }
+        let rendered = self.rendered(index);
+        let text = match (&rendered.text, value) {
+            (Some(t), _) => &**t,
+            (None, FieldValue::Str(s)) => &**s,
+            (None, _) => "",
+        };
+        test(&Hay {
+            value,
+            text,
+            folded: &rendered.folded,
+        })
+    }
+
+    pub fn search(&self, search: &Search) -> bool {
+        search
+            .alternatives
+            .iter()
+            .any(|checks| checks.iter().all(|c| self.check(c)))
+    }
+
+    fn check(&self, check: &Check) -> bool {
+        match check {
+            Check::Exists { field, expected } => self.lookup(field).is_some() == *expected,
+            Check::Field {
+                field,
+                matchers,
+                all,
+                negate,
+            } => {
+                let Some(index) = self.lookup(field) else {
+                    return !*negate && matchers.iter().any(|m| matches!(m, Matcher::Null));
+                };
+                let hit = |m: &Matcher| self.any_value(index, &mut |hay| self.matcher(m, hay));
+                if *negate {
+                    !matchers.iter().any(hit)
+                } else if *all {
+                    matchers.iter().all(hit)
+                } else {
+                    matchers.iter().any(hit)
+                }
+            }
+            Check::Keyword { matchers, all } => {
+                let hit = |m: &Matcher| {
+                    (0..self.event.len())
+                        .any(|i| self.any_value(i, &mut |hay| self.matcher(m, hay)))
+                };
+                if *all {
+                    matchers.iter().all(hit)
+                } else {
+                    matchers.iter().any(hit)
+                }
+            }
+        }
+    }
+
+    fn matcher(&self, matcher: &Matcher, hay: &Hay) -> bool {
+        match matcher {
+            Matcher::Str { pattern, cased } => {
+                pattern.is_match(if *cased { hay.text } else { hay.folded })
+            }
+            Matcher::Num { value, text } => {
+                number_of(hay.value).is_some_and(|n| n == *value)
+                    || hay.folded == fold(text).as_str()
+            }
+            Matcher::Bool(b) => match hay.value {
+                FieldValue::Bool(v) => v == b,
+                _ => hay.folded == if *b { "true" } else { "false" },
+            },
+            Matcher::Null => hay.value.is_null() || hay.text.is_empty(),
+            Matcher::Regex(re) => re.is_match(hay.text),
+            Matcher::Cidr(net) => parse_ip(hay.text).is_some_and(|ip| net.contains(&ip)),
+            Matcher::Compare { op, value } => number_of(hay.value).is_some_and(|n| match op {
+                CmpOp::Gt => n > *value,
+                CmpOp::Gte => n >= *value,
+                CmpOp::Lt => n < *value,
+                CmpOp::Lte => n <= *value,
+            }),
+            Matcher::FieldRef {
+                other,
+                anchor,
+                cased,
+            } => {
+                let Some(other_index) = self.lookup(other) else {
+                    return false;
+                };
+                self.any_value(other_index, &mut |theirs| {
+                    let (mine, theirs) = if *cased {
+                        (hay.text, theirs.text)
+                    } else {
+                        (hay.folded, theirs.folded)
+                    };
+                    match anchor {
+                        Anchor::Exact => mine == theirs,
+                        Anchor::Prefix => mine.starts_with(theirs),
+                        Anchor::Suffix => mine.ends_with(theirs),
+                        Anchor::Contains => mine.contains(theirs),
+                    }
+                })
+            }
+            Matcher::TimePart { part, inner } => {
+                let Some(time) = parse_time(hay.text) else {
+                    return false;
+                };
+                let n = i64::from(match part {
+                    TimePart::Minute => time.minute(),
+                    TimePart::Hour => time.hour(),
+                    TimePart::Day => time.day(),
+                    TimePart::Week => time.iso_week().week(),
+                    TimePart::Month => time.month(),
+                    TimePart::Year => time.year() as u32,
+                });
+                let value = FieldValue::Int(n);
+                let text = n.to_string();
+                self.matcher(
+                    inner,
+                    &Hay {
+                        value: &value,
+                        text: &text,
+                        folded: &text,
+                    },
+                )
+            }
+        }
+    }
+}
+
+fn text_of(value: &FieldValue) -> String {
+    match value {
+        FieldValue::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn number_of(value: &FieldValue) -> Option<f64> {
+    match value {
+        FieldValue::Int(i) => Some(*i as f64),
+        FieldValue::Float(f) => Some(*f),
+        FieldValue::Str(_) => value
+            .as_i64()
+            .map(|i| i as f64)
+            .or_else(|| value.as_f64()),
+        _ => None,
+    }
+}
+
+fn parse_ip(text: &str) -> Option<IpAddr> {
+    let t = text.trim().trim_start_matches('[').trim_end_matches(']');
+    let ip: IpAddr = t.parse().ok()?;
+    // IPv4 addresses logged in IPv6 form (`::ffff:10.0.0.1`) are IPv4 hosts.
+    Some(match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    })
+}
+
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    let t = text.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Some(dt.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(t, format) {
+            return Some(naive.and_utc());
+        }
+    }
+    None
+}

@@ -1,0 +1,48 @@
+//! Vigil's Sigma engine.
+//!
+//! Rules are parsed from YAML ([`document`]), compiled once into a
+//! [`RuleSet`] — logsources resolved to event scopes through the
+//! [`LogSourceTable`], values and modifiers to matchers, conditions to a tree
+//! over compiled searches — and the ruleset is matched against events.
+//!
+//! ```
+//! use std::path::Path;
+//! use vigil_event::{Event, FieldValue};
+//! use vigil_sigma::{RuleSetBuilder, RuleSetOptions};
+//!
+//! let mut builder = RuleSetBuilder::new(RuleSetOptions::default());
+//! builder.add_text(Path::new("whoami.yml"), r#"
+//! title: Whoami run
+//! id: 00000000-0000-4000-8000-000000000001
+//! level: low
+//! logsource: { product: windows, category: process_creation }
+//! detection:
+//!     selection:
+//!         Image|endswith: '\whoami.exe'
+//!     condition: selection
+//! "#);
+//! let (rules, report) = builder.build();
+//! assert_eq!(report.rules, 1);
+//!
+//! let mut event = Event::new("Security.evtx");
+//! event.insert("Channel", FieldValue::from("Security"));
+//! event.insert("EventID", FieldValue::Int(4688));
+//! event.insert("NewProcessName", FieldValue::from(r"C:\Windows\System32\WHOAMI.EXE"));
+//! let mut detections = Vec::new();
+//! rules.detect(&event, &mut detections);
+//! assert_eq!(detections[0].rule_title.as_ref(), "Whoami run");
+//! ```
+
+pub mod compile;
+pub mod condition;
+pub mod document;
+pub mod eval;
+pub mod logsource;
+pub mod modifier;
+pub mod pattern;
+pub mod ruleset;
+pub mod search;
+
+pub use document::{CorrelationRule, RuleMeta};
+pub use logsource::{LogSource, LogSourceTable};
+pub use ruleset::{LoadReport, RuleError, RuleSet, RuleSetBuilder, RuleSetOptions};

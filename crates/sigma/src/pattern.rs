@@ -1,0 +1,180 @@
+//! String patterns: Sigma values with wildcards, compiled to the cheapest test.
+
+use regex::Regex;
+
+/// One piece of a Sigma string value after escape processing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token {
+    Literal(String),
+    /// `*`: any run of characters, possibly empty.
+    AnyRun,
+    /// `?`: exactly one character.
+    AnyChar,
+}
+
+/// Splits a Sigma string into literals and wildcards, following the escape
+/// rules of the specification: `\*` and `\?` are plain characters, `\\`
+/// before a wildcard is a plain backslash, and any other backslash is itself.
+pub fn tokenize(value: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut literal = String::new();
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.peek() {
+                Some('*') | Some('?') => {
+                    literal.push(chars.next().unwrap_or('\\'));
+                }
+                Some('\\') => {
+                    // `\\` is one backslash; whatever follows is then read on its own.
+                    chars.next();
+                    literal.push('\\');
+                }
+                _ => literal.push('\\'),
+            },
+            '*' | '?' => {
+                if !literal.is_empty() {
+                    tokens.push(Token::Literal(std::mem::take(&mut literal)));
+                }
+                let token = if c == '*' {
+                    Token::AnyRun
+                } else {
+                    Token::AnyChar
+                };
+                // Consecutive `*` mean the same as one.
+                if !(token == Token::AnyRun && tokens.last() == Some(&Token::AnyRun)) {
+                    tokens.push(token);
+                }
+            }
+            _ => literal.push(c),
+        }
+    }
+    if !literal.is_empty() {
+        tokens.push(Token::Literal(literal));
+    }
+    tokens
+}
+
+/// The plain text of a value whose wildcards are taken literally (used by
+/// encoding modifiers, which transform the characters themselves).
+pub fn unescape_plain(value: &str) -> String {
+    tokenize(value)
+        .into_iter()
+        .map(|t| match t {
+            Token::Literal(s) => s,
+            Token::AnyRun => "*".to_string(),
+            Token::AnyChar => "?".to_string(),
+        })
+        .collect()
+}
+
+/// Lower-cases text the way both sides of a case-insensitive match are folded.
+pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_lowercase()
+    }
+}
+
+/// A compiled string test. Case-insensitive patterns hold folded literals
+/// and expect a folded haystack.
+#[derive(Debug, Clone)]
+pub enum StrPattern {
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Contains(String),
+    /// `*` alone: any string, including the empty one.
+    Any,
+    /// Wildcards in the middle: a regular expression anchored at both ends.
+    Glob(Regex),
+}
+
+impl StrPattern {
+    /// Compiles tokens into a pattern; `cased` keeps literals as written.
+    pub fn compile(tokens: &[Token], cased: bool) -> Result<StrPattern, regex::Error> {
+        let norm = |s: &str| if cased { s.to_string() } else { fold(s) };
+        Ok(match tokens {
+            [] => StrPattern::Exact(String::new()),
+            [Token::AnyRun] => StrPattern::Any,
+            [Token::Literal(s)] => StrPattern::Exact(norm(s)),
+            [Token::Literal(s), Token::AnyRun] => StrPattern::Prefix(norm(s)),
+            [Token::AnyRun, Token::Literal(s)] => StrPattern::Suffix(norm(s)),
+            [Token::AnyRun, Token::Literal(s), Token::AnyRun] => StrPattern::Contains(norm(s)),
+            _ => {
+                let mut re = String::from(if cased { "(?s)^" } else { "(?si)^" });
+                for token in tokens {
+                    match token {
+                        Token::Literal(s) => re.push_str(&regex::escape(s)),
+                        Token::AnyRun => re.push_str(".*"),
+                        Token::AnyChar => re.push('.'),
+                    }
+                }
+                re.push('$');
+                StrPattern::Glob(Regex::new(&re)?)
+            }
+        })
+    }
+
+    /// Tests a haystack already folded when the pattern is case-insensitive.
+    pub fn is_match(&self, haystack: &str) -> bool {
+        match self {
+            StrPattern::Exact(s) => haystack == s,
+            StrPattern::Prefix(s) => haystack.starts_with(s.as_str()),
+            StrPattern::Suffix(s) => haystack.ends_with(s.as_str()),
+            StrPattern::Contains(s) => haystack.contains(s.as_str()),
+            StrPattern::Any => true,
+            StrPattern::Glob(re) => re.is_match(haystack),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pattern(value: &str) -> StrPattern {
+        StrPattern::compile(&tokenize(value), false).unwrap()
+    }
+
+    #[test]
+    fn escapes_follow_the_specification() {
+        assert_eq!(tokenize(r"a\*b"), vec![Token::Literal("a*b".into())]);
+        assert_eq!(tokenize(r"a\?"), vec![Token::Literal("a?".into())]);
+        assert_eq!(
+            tokenize(r"C:\\*"),
+            vec![Token::Literal(r"C:\".into()), Token::AnyRun]
+        );
+        assert_eq!(tokenize(r"a\\\*"), vec![Token::Literal(r"a\*".into())]);
+        assert_eq!(tokenize(r"a\\\\b"), vec![Token::Literal(r"a\\b".into())]);
+        assert_eq!(tokenize(r"C:\Windows"), vec![Token::Literal(r"C:\Windows".into())]);
+        assert_eq!(tokenize(r"C:\\Windows"), vec![Token::Literal(r"C:\Windows".into())]);
+    }
+
+    #[test]
+    fn shapes_compile_to_the_cheapest_test() {
+        assert!(matches!(pattern("abc"), StrPattern::Exact(_)));
+        assert!(matches!(pattern("abc*"), StrPattern::Prefix(_)));
+        assert!(matches!(pattern("*abc"), StrPattern::Suffix(_)));
+        assert!(matches!(pattern("*abc*"), StrPattern::Contains(_)));
+        assert!(matches!(pattern("**"), StrPattern::Any));
+        assert!(matches!(pattern("a*c"), StrPattern::Glob(_)));
+    }
+
+    #[test]
+    fn wildcards_match() {
+        assert!(pattern("prog?.exe").is_match("proga.exe"));
+        assert!(!pattern("prog?.exe").is_match("prog.exe"));
+        assert!(pattern("a*c").is_match("a\nbc"));
+        assert!(pattern(r"*\\cmd.exe").is_match(&fold(r"C:\Windows\CMD.EXE")));
+        assert!(!pattern(r"a\*c").is_match("abc"));
+        assert!(pattern(r"a\*c").is_match("a*c"));
+    }
+
+    #[test]
+    fn folding_covers_non_ascii() {
+        assert!(pattern("*ÄRZTE*").is_match(&fold("die ärzte")));
+        assert!(pattern("Σ*").is_match(&fold("σχ")));
+    }
+}
