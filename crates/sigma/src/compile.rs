@@ -149,7 +149,11 @@ pub struct CompileOptions<'a> {
     pub placeholders: &'a HashMap<String, Vec<String>>,
 }
 
-pub fn compile_rule(rule: &DetectionRule, path: &str, options: &CompileOptions) -> Result<CompiledRule, String> {
+pub fn compile_rule(
+    rule: &DetectionRule,
+    path: &str,
+    options: &CompileOptions,
+) -> Result<CompiledRule, String> {
     let resolved = options.logsources.resolve(&rule.logsource);
     let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
     for variant in &resolved.variants {
@@ -191,12 +195,18 @@ pub fn compile_rule(rule: &DetectionRule, path: &str, options: &CompileOptions) 
     })
 }
 
-pub fn compile_filter(filter: &FilterRule, options: &CompileOptions) -> Result<CompiledFilter, String> {
+pub fn compile_filter(
+    filter: &FilterRule,
+    options: &CompileOptions,
+) -> Result<CompiledFilter, String> {
     let resolved = options.logsources.resolve(&filter.logsource);
     let mut aliases: HashMap<String, Vec<String>> = HashMap::new();
     for variant in &resolved.variants {
         for (sigma, other) in &variant.fields {
-            aliases.entry(sigma.clone()).or_default().push(other.clone());
+            aliases
+                .entry(sigma.clone())
+                .or_default()
+                .push(other.clone());
         }
     }
     let ctx = SearchContext {
@@ -214,7 +224,10 @@ pub fn compile_filter(filter: &FilterRule, options: &CompileOptions) -> Result<C
     })
 }
 
-fn compile_searches(raw: &[(String, Value)], ctx: &SearchContext) -> Result<(Vec<String>, Vec<Search>), String> {
+fn compile_searches(
+    raw: &[(String, Value)],
+    ctx: &SearchContext,
+) -> Result<(Vec<String>, Vec<Search>), String> {
     let mut names = Vec::with_capacity(raw.len());
     let mut searches = Vec::with_capacity(raw.len());
     for (name, value) in raw {

@@ -11,7 +11,10 @@ pub enum ConditionExpr {
     /// A search identifier by name.
     Search(String),
     /// `1 of pattern`, `all of pattern`, `N of them`.
-    Of { quantifier: Quantifier, target: OfTarget },
+    Of {
+        quantifier: Quantifier,
+        target: OfTarget,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,12 +215,18 @@ mod tests {
 
     #[test]
     fn and_binds_tighter_than_or() {
-        assert_eq!(parse("a or b and c").unwrap(), Or(s("a"), Box::new(And(s("b"), s("c")))));
+        assert_eq!(
+            parse("a or b and c").unwrap(),
+            Or(s("a"), Box::new(And(s("b"), s("c"))))
+        );
     }
 
     #[test]
     fn not_binds_tighter_than_and() {
-        assert_eq!(parse("not a and b").unwrap(), And(Box::new(Not(s("a"))), s("b")));
+        assert_eq!(
+            parse("not a and b").unwrap(),
+            And(Box::new(Not(s("a"))), s("b"))
+        );
     }
 
     #[test]
@@ -262,7 +271,10 @@ mod tests {
     #[test]
     fn keywords_are_case_insensitive_and_brackets_may_touch() {
         assert_eq!(parse("(a)AND(b)").unwrap(), And(s("a"), s("b")));
-        assert_eq!(parse("(a) AND NOT (b)").unwrap(), And(s("a"), Box::new(Not(s("b")))));
+        assert_eq!(
+            parse("(a) AND NOT (b)").unwrap(),
+            And(s("a"), Box::new(Not(s("b"))))
+        );
     }
 
     #[test]

@@ -224,8 +224,14 @@ mod tests {
     #[test]
     fn bad_documents_name_their_problem() {
         let docs = parse_documents("title: a\ndetection:\n  sel: {a: 1}\n", Path::new("x.yml"));
-        assert_eq!(docs[0].as_ref().unwrap_err(), "'detection' has no 'condition'");
-        let docs = parse_documents("title: a\nlevel: severe\ndetection: {s: {a: 1}, condition: s}\n", Path::new("x.yml"));
+        assert_eq!(
+            docs[0].as_ref().unwrap_err(),
+            "'detection' has no 'condition'"
+        );
+        let docs = parse_documents(
+            "title: a\nlevel: severe\ndetection: {s: {a: 1}, condition: s}\n",
+            Path::new("x.yml"),
+        );
         assert!(docs[0].as_ref().unwrap_err().contains("unknown level"));
         let docs = parse_documents("title: [a\n", Path::new("x.yml"));
         assert!(docs[0].is_err());
@@ -237,8 +243,13 @@ mod tests {
             "title: a\ndetection:\n  sel: {Code: 00000429}\n  condition: sel\n",
             Path::new("x.yml"),
         );
-        let Ok(Document::Detection(rule)) = &docs[0] else { panic!() };
+        let Ok(Document::Detection(rule)) = &docs[0] else {
+            panic!()
+        };
         let value = rule.searches[0].1.get("Code").unwrap();
-        assert_eq!(crate::search::scalar_text(value).as_deref(), Some("00000429"));
+        assert_eq!(
+            crate::search::scalar_text(value).as_deref(),
+            Some("00000429")
+        );
     }
 }

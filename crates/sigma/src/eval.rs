@@ -42,7 +42,10 @@ impl<'e> EventView<'e> {
     }
 
     fn value(&self, index: usize) -> &'e FieldValue {
-        self.event.field_at(index).map(|(_, v)| v).unwrap_or(&FieldValue::Null)
+        self.event
+            .field_at(index)
+            .map(|(_, v)| v)
+            .unwrap_or(&FieldValue::Null)
     }
 
     fn rendered(&self, index: usize) -> &Rendered {
@@ -216,10 +219,7 @@ fn number_of(value: &FieldValue) -> Option<f64> {
     match value {
         FieldValue::Int(i) => Some(*i as f64),
         FieldValue::Float(f) => Some(*f),
-        FieldValue::Str(_) => value
-            .as_i64()
-            .map(|i| i as f64)
-            .or_else(|| value.as_f64()),
+        FieldValue::Str(_) => value.as_i64().map(|i| i as f64).or_else(|| value.as_f64()),
         _ => None,
     }
 }

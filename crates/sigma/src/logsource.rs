@@ -174,7 +174,10 @@ fn parse_variant(v: &Value) -> Result<Variant, String> {
         None => Vec::new(),
         Some(ids) => string_list(ids)?
             .iter()
-            .map(|s| s.parse::<i64>().map_err(|_| format!("event id '{s}' is not a number")))
+            .map(|s| {
+                s.parse::<i64>()
+                    .map_err(|_| format!("event id '{s}' is not a number"))
+            })
             .collect::<Result<_, _>>()?,
     };
     let mut conditions = Vec::new();
@@ -218,7 +221,10 @@ mod tests {
     fn process_creation_means_sysmon_1_or_security_4688() {
         let r = LogSourceTable::builtin().resolve(&ls("windows", Some("process_creation"), None));
         assert_eq!(r.variants.len(), 2);
-        assert_eq!(r.variants[0].channels, vec!["Microsoft-Windows-Sysmon/Operational"]);
+        assert_eq!(
+            r.variants[0].channels,
+            vec!["Microsoft-Windows-Sysmon/Operational"]
+        );
         assert_eq!(r.variants[0].event_ids, vec![1]);
         assert_eq!(r.variants[1].channels, vec!["Security"]);
         assert_eq!(r.variants[1].event_ids, vec![4688]);
@@ -235,7 +241,10 @@ mod tests {
     #[test]
     fn registry_add_carries_its_event_type() {
         let r = LogSourceTable::builtin().resolve(&ls("windows", Some("registry_add"), None));
-        assert_eq!(r.variants[0].conditions, vec![("EventType".into(), "CreateKey".into())]);
+        assert_eq!(
+            r.variants[0].conditions,
+            vec![("EventType".into(), "CreateKey".into())]
+        );
     }
 
     #[test]

@@ -168,13 +168,17 @@ pub fn transform(
             Modifier::Utf16 => out.push(Stage::Bytes(utf16(&value, false, true))),
             Modifier::Windash => match value {
                 Stage::Sigma(s) => out.extend(windash_variants(&s).into_iter().map(Stage::Sigma)),
-                Stage::Bytes(_) => return Err("windash applies to strings, not encoded bytes".into()),
+                Stage::Bytes(_) => {
+                    return Err("windash applies to strings, not encoded bytes".into())
+                }
             },
             Modifier::Expand => match value {
                 Stage::Sigma(s) => {
                     out.extend(expand(&s, placeholders)?.into_iter().map(Stage::Sigma))
                 }
-                Stage::Bytes(_) => return Err("expand applies to strings, not encoded bytes".into()),
+                Stage::Bytes(_) => {
+                    return Err("expand applies to strings, not encoded bytes".into())
+                }
             },
             _ => out.push(value),
         }
@@ -266,14 +270,20 @@ pub fn windash_variants(value: &str) -> Vec<String> {
         }
         variants = next;
     }
-    let mut out: Vec<String> = variants.into_iter().map(|v| v.into_iter().collect()).collect();
+    let mut out: Vec<String> = variants
+        .into_iter()
+        .map(|v| v.into_iter().collect())
+        .collect();
     out.dedup();
     out
 }
 
 /// Replaces `%name%` placeholders with every value supplied for them; `\%`
 /// is a plain percent sign.
-pub fn expand(value: &str, placeholders: &HashMap<String, Vec<String>>) -> Result<Vec<String>, String> {
+pub fn expand(
+    value: &str,
+    placeholders: &HashMap<String, Vec<String>>,
+) -> Result<Vec<String>, String> {
     let mut results = vec![String::new()];
     let mut rest = value;
     while !rest.is_empty() {
@@ -343,8 +353,12 @@ mod tests {
 
     #[test]
     fn wide_then_base64_matches_powershell_encoded_commands() {
-        let wide = transform(Modifier::Utf16Le, vec![Stage::Sigma("ping".into())], &HashMap::new())
-            .unwrap();
+        let wide = transform(
+            Modifier::Utf16Le,
+            vec![Stage::Sigma("ping".into())],
+            &HashMap::new(),
+        )
+        .unwrap();
         let encoded = transform(Modifier::Base64, wide, &HashMap::new()).unwrap();
         assert_eq!(encoded, vec![Stage::Sigma("cABpAG4AZwA=".into())]);
     }
@@ -364,16 +378,25 @@ mod tests {
     #[test]
     fn expand_substitutes_placeholders() {
         let mut p = HashMap::new();
-        p.insert("Admins".to_string(), vec!["root".to_string(), "adm".to_string()]);
+        p.insert(
+            "Admins".to_string(),
+            vec!["root".to_string(), "adm".to_string()],
+        );
         assert_eq!(expand("%Admins%x", &p).unwrap(), vec!["rootx", "admx"]);
         assert_eq!(expand(r"\%Admins%", &p).unwrap(), vec!["%Admins%"]);
-        assert!(expand("%Other%", &p).unwrap_err().contains("--placeholder Other="));
+        assert!(expand("%Other%", &p)
+            .unwrap_err()
+            .contains("--placeholder Other="));
     }
 
     #[test]
     fn contains_keeps_a_trailing_backslash_literal() {
-        let out = transform(Modifier::Contains, vec![Stage::Sigma(r"\Temp\".into())], &HashMap::new())
-            .unwrap();
+        let out = transform(
+            Modifier::Contains,
+            vec![Stage::Sigma(r"\Temp\".into())],
+            &HashMap::new(),
+        )
+        .unwrap();
         assert_eq!(out, vec![Stage::Sigma(r"*\Temp\\*".into())]);
     }
 }

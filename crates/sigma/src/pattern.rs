@@ -148,8 +148,14 @@ mod tests {
         );
         assert_eq!(tokenize(r"a\\\*"), vec![Token::Literal(r"a\*".into())]);
         assert_eq!(tokenize(r"a\\\\b"), vec![Token::Literal(r"a\\b".into())]);
-        assert_eq!(tokenize(r"C:\Windows"), vec![Token::Literal(r"C:\Windows".into())]);
-        assert_eq!(tokenize(r"C:\\Windows"), vec![Token::Literal(r"C:\Windows".into())]);
+        assert_eq!(
+            tokenize(r"C:\Windows"),
+            vec![Token::Literal(r"C:\Windows".into())]
+        );
+        assert_eq!(
+            tokenize(r"C:\\Windows"),
+            vec![Token::Literal(r"C:\Windows".into())]
+        );
     }
 
     #[test]

@@ -25,7 +25,13 @@ pub struct RuleError {
 impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.rule {
-            Some(rule) => write!(f, "{}: rule '{}': {}", self.path.display(), rule, self.reason),
+            Some(rule) => write!(
+                f,
+                "{}: rule '{}': {}",
+                self.path.display(),
+                rule,
+                self.reason
+            ),
             None => write!(f, "{}: {}", self.path.display(), self.reason),
         }
     }
@@ -168,7 +174,9 @@ impl RuleSetBuilder {
                         reason,
                     }),
                 },
-                Ok(Document::Correlation(c)) => self.report.correlations.push((path.to_path_buf(), c)),
+                Ok(Document::Correlation(c)) => {
+                    self.report.correlations.push((path.to_path_buf(), c))
+                }
             }
         }
     }
@@ -300,11 +308,11 @@ impl RuleSet {
 fn detection(rule: &CompiledRule, event: &Event) -> Detection {
     let mut details = Vec::new();
     for field in &rule.detail_fields {
-        if let Some((name, value)) = field.names.iter().find_map(|n| {
-            event
-                .index_of(n)
-                .and_then(|i| event.field_at(i))
-        }) {
+        if let Some((name, value)) = field
+            .names
+            .iter()
+            .find_map(|n| event.index_of(n).and_then(|i| event.field_at(i)))
+        {
             details.push((name.to_string(), value.to_string()));
         }
     }

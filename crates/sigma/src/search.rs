@@ -54,15 +54,24 @@ pub enum Anchor {
 #[derive(Debug, Clone)]
 pub enum Matcher {
     /// A Sigma string (wildcards compiled); folded unless `cased`.
-    Str { pattern: StrPattern, cased: bool },
+    Str {
+        pattern: StrPattern,
+        cased: bool,
+    },
     /// A number written as a number: equal numerically, or equal as text.
-    Num { value: f64, text: String },
+    Num {
+        value: f64,
+        text: String,
+    },
     Bool(bool),
     /// `null`: the field is missing, null or empty.
     Null,
     Regex(Regex),
     Cidr(IpNet),
-    Compare { op: CmpOp, value: f64 },
+    Compare {
+        op: CmpOp,
+        value: f64,
+    },
     /// `fieldref`: compared with another field of the same event.
     FieldRef {
         other: FieldRef,
@@ -70,7 +79,10 @@ pub enum Matcher {
         cased: bool,
     },
     /// Time modifiers: a part of a date field, then compared.
-    TimePart { part: TimePart, inner: Box<Matcher> },
+    TimePart {
+        part: TimePart,
+        inner: Box<Matcher>,
+    },
 }
 
 /// A test over an event; a search alternative is an AND of these.
@@ -84,9 +96,15 @@ pub enum Check {
         all: bool,
         negate: bool,
     },
-    Exists { field: FieldRef, expected: bool },
+    Exists {
+        field: FieldRef,
+        expected: bool,
+    },
     /// Keywords: matched against every field of the event.
-    Keyword { matchers: Vec<Matcher>, all: bool },
+    Keyword {
+        matchers: Vec<Matcher>,
+        all: bool,
+    },
 }
 
 /// A compiled search identifier: OR of alternatives, each an AND of checks.
@@ -156,7 +174,10 @@ fn compile_map(map: &yaml_serde::Mapping, ctx: &SearchContext) -> Result<Vec<Che
         let mut parts = key.split('|');
         let field = parts.next().unwrap_or_default().trim();
         let modifiers = parts
-            .map(|m| Modifier::parse(m.trim()).ok_or_else(|| format!("unknown modifier '{m}' in '{key}'")))
+            .map(|m| {
+                Modifier::parse(m.trim())
+                    .ok_or_else(|| format!("unknown modifier '{m}' in '{key}'"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let values = match value {
             Value::Sequence(items) => items.clone(),
@@ -176,11 +197,18 @@ fn compile_map(map: &yaml_serde::Mapping, ctx: &SearchContext) -> Result<Vec<Che
     Ok(checks)
 }
 
-fn compile_keywords(values: &[Value], modifiers: &[Modifier], ctx: &SearchContext) -> Result<Check, String> {
+fn compile_keywords(
+    values: &[Value],
+    modifiers: &[Modifier],
+    ctx: &SearchContext,
+) -> Result<Check, String> {
     // A keyword is found anywhere in a field unless the rule anchors it.
-    let anchored = modifiers
-        .iter()
-        .any(|m| matches!(m, Modifier::Contains | Modifier::StartsWith | Modifier::EndsWith | Modifier::Re));
+    let anchored = modifiers.iter().any(|m| {
+        matches!(
+            m,
+            Modifier::Contains | Modifier::StartsWith | Modifier::EndsWith | Modifier::Re
+        )
+    });
     let mut modifiers = modifiers.to_vec();
     if !anchored {
         modifiers.push(Modifier::Contains);
@@ -192,7 +220,12 @@ fn compile_keywords(values: &[Value], modifiers: &[Modifier], ctx: &SearchContex
     Ok(Check::Keyword { matchers, all })
 }
 
-fn compile_field(field: FieldRef, values: &[Value], modifiers: &[Modifier], ctx: &SearchContext) -> Result<Check, String> {
+fn compile_field(
+    field: FieldRef,
+    values: &[Value],
+    modifiers: &[Modifier],
+    ctx: &SearchContext,
+) -> Result<Check, String> {
     if modifiers.contains(&Modifier::Exists) {
         let [Value::Bool(expected)] = values else {
             return Err("exists takes true or false".into());
@@ -241,7 +274,10 @@ fn compile_values(
     let mut matchers = Vec::new();
     for value in values {
         if value.is_null() {
-            if modifiers.iter().any(|m| !matches!(m, Modifier::All | Modifier::Neq)) {
+            if modifiers
+                .iter()
+                .any(|m| !matches!(m, Modifier::All | Modifier::Neq))
+            {
                 return Err("null cannot take value modifiers".into());
             }
             matchers.push(Matcher::Null);
@@ -253,7 +289,13 @@ fn compile_values(
             matchers.push(wrap_time(time_part, Matcher::Compare { op, value: number }));
         } else if let Some(part) = time_part {
             let number = parse_number(&text).ok_or_else(|| format!("'{text}' is not a number"))?;
-            matchers.push(wrap_time(Some(part), Matcher::Num { value: number, text }));
+            matchers.push(wrap_time(
+                Some(part),
+                Matcher::Num {
+                    value: number,
+                    text,
+                },
+            ));
         } else if has(Modifier::Re) {
             let regex = RegexBuilder::new(&text)
                 .case_insensitive(has(Modifier::ReIgnoreCase))
@@ -285,7 +327,10 @@ fn compile_values(
             matchers.push(Matcher::Bool(matches!(value, Value::Bool(true))));
         } else if matches!(value, Value::Number(_)) && !modifiers.iter().any(|m| m.is_transform()) {
             let number = parse_number(&text).unwrap_or(f64::NAN);
-            matchers.push(Matcher::Num { value: number, text });
+            matchers.push(Matcher::Num {
+                value: number,
+                text,
+            });
         } else {
             let mut stages = vec![Stage::Sigma(text)];
             for m in modifiers.iter().filter(|m| m.is_transform()) {
@@ -301,7 +346,9 @@ fn compile_values(
     // `all` over the variants of one written value (windash, base64offset)
     // would demand every variant at once; they stay alternatives.
     let all = all && values.len() > 1;
-    if all && (modifiers.contains(&Modifier::Windash) || modifiers.contains(&Modifier::Base64Offset)) {
+    if all
+        && (modifiers.contains(&Modifier::Windash) || modifiers.contains(&Modifier::Base64Offset))
+    {
         return Err("'all' cannot be combined with windash or base64offset".into());
     }
     Ok((matchers, all, negate))

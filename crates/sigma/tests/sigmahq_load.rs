@@ -37,11 +37,17 @@ fn every_sigmahq_rule_loads_or_is_explained() {
     // values from the user.
     for failure in &report.failed {
         assert!(
-            failure.reason.contains("has no values; supply them with --placeholder"),
+            failure
+                .reason
+                .contains("has no values; supply them with --placeholder"),
             "refused for another reason: {failure}"
         );
     }
-    assert!(report.failed.len() <= 5, "{} rules refused", report.failed.len());
+    assert!(
+        report.failed.len() <= 5,
+        "{} rules refused",
+        report.failed.len()
+    );
 }
 
 #[test]

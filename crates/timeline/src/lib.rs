@@ -1,0 +1,217 @@
+//! The forensic timeline: one detection per line, sorted by event time, as
+//! CSV (for Timeline Explorer and spreadsheets) or JSON lines (for tools).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use vigil_event::{Detection, Level};
+//! use vigil_timeline::{write_timeline, TimelineFormat};
+//!
+//! let detection = Detection {
+//!     timestamp: None,
+//!     computer: Some("WS-01".into()),
+//!     channel: Some("Security".into()),
+//!     event_id: Some(4625),
+//!     record_id: Some(7),
+//!     rule_id: Arc::from("r-1"),
+//!     rule_title: Arc::from("Failed logon"),
+//!     level: Level::Low,
+//!     tags: Arc::from(vec![]),
+//!     source: Arc::from("Security.evtx"),
+//!     details: vec![("TargetUserName".into(), "alice".into())],
+//! };
+//! let mut out = Vec::new();
+//! write_timeline(&mut [detection], TimelineFormat::Jsonl, &mut out).unwrap();
+//! assert!(String::from_utf8(out).unwrap().contains(r#""rule_title":"Failed logon""#));
+//! ```
+
+use std::io::Write;
+
+use chrono::SecondsFormat;
+use vigil_event::Detection;
+
+/// The columns of the timeline, in order; CSV headers and JSON keys.
+pub const COLUMNS: [&str; 11] = [
+    "timestamp",
+    "computer",
+    "channel",
+    "event_id",
+    "record_id",
+    "rule_title",
+    "level",
+    "rule_id",
+    "tags",
+    "details",
+    "source",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TimelineError {
+    #[error("cannot write the timeline: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot write the timeline as CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+/// Sorts detections by event time (undated last), then host, record and rule,
+/// so that the same input always gives the same timeline.
+pub fn sort_detections(detections: &mut [Detection]) {
+    detections.sort_by(|a, b| {
+        (a.timestamp.is_none(), a.timestamp)
+            .cmp(&(b.timestamp.is_none(), b.timestamp))
+            .then_with(|| a.computer.cmp(&b.computer))
+            .then_with(|| a.source.cmp(&b.source))
+            .then_with(|| a.record_id.cmp(&b.record_id))
+            .then_with(|| a.rule_title.cmp(&b.rule_title))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+    });
+}
+
+/// Sorts and writes a timeline.
+pub fn write_timeline(
+    detections: &mut [Detection],
+    format: TimelineFormat,
+    out: &mut dyn Write,
+) -> Result<(), TimelineError> {
+    sort_detections(detections);
+    match format {
+        TimelineFormat::Jsonl => {
+            for d in detections.iter() {
+                serde_json::to_writer(&mut *out, &to_json(d)).map_err(std::io::Error::from)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        TimelineFormat::Csv => {
+            let mut writer = csv::Writer::from_writer(&mut *out);
+            writer.write_record(COLUMNS)?;
+            for d in detections.iter() {
+                writer.write_record(csv_row(d))?;
+            }
+            writer.flush()?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn timestamp(d: &Detection) -> String {
+    d.timestamp
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        .unwrap_or_default()
+}
+
+/// A detection as one JSON object with the timeline's columns.
+pub fn to_json(d: &Detection) -> serde_json::Value {
+    let details: serde_json::Map<String, serde_json::Value> = d
+        .details
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    serde_json::json!({
+        "timestamp": d.timestamp.map(|_| timestamp(d)),
+        "computer": d.computer,
+        "channel": d.channel,
+        "event_id": d.event_id,
+        "record_id": d.record_id,
+        "rule_title": &*d.rule_title,
+        "level": d.level.as_str(),
+        "rule_id": &*d.rule_id,
+        "tags": &*d.tags,
+        "details": details,
+        "source": &*d.source,
+    })
+}
+
+fn csv_row(d: &Detection) -> [String; 11] {
+    let details = d
+        .details
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join(" ¦ ");
+    [
+        timestamp(d),
+        d.computer.clone().unwrap_or_default(),
+        d.channel.clone().unwrap_or_default(),
+        d.event_id.map(|i| i.to_string()).unwrap_or_default(),
+        d.record_id.map(|i| i.to_string()).unwrap_or_default(),
+        d.rule_title.to_string(),
+        d.level.to_string(),
+        d.rule_id.to_string(),
+        d.tags.join(" "),
+        details,
+        d.source.to_string(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::{TimeZone, Utc};
+    use vigil_event::Level;
+
+    use super::*;
+
+    fn detection(second: Option<u32>, title: &str) -> Detection {
+        Detection {
+            timestamp: second.map(|s| Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, s).unwrap()),
+            computer: Some("WS-01".into()),
+            channel: Some("Security".into()),
+            event_id: Some(4688),
+            record_id: Some(u64::from(second.unwrap_or(0))),
+            rule_id: Arc::from("id"),
+            rule_title: Arc::from(title),
+            level: Level::High,
+            tags: Arc::from(vec!["attack.t1059".to_string()]),
+            source: Arc::from("a.evtx"),
+            details: vec![("CommandLine".into(), "cmd /c \"x, y\"".into())],
+        }
+    }
+
+    #[test]
+    fn sorted_by_time_with_undated_last() {
+        let mut ds = vec![
+            detection(None, "c"),
+            detection(Some(5), "b"),
+            detection(Some(1), "a"),
+        ];
+        let mut out = Vec::new();
+        write_timeline(&mut ds, TimelineFormat::Jsonl, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let titles: Vec<String> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["rule_title"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(titles, vec!["a", "b", "c"]);
+        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(first["timestamp"], "2026-03-02T08:00:01Z");
+        assert_eq!(first["details"]["CommandLine"], "cmd /c \"x, y\"");
+        assert_eq!(first["tags"][0], "attack.t1059");
+    }
+
+    #[test]
+    fn csv_has_the_columns_and_quotes_values() {
+        let mut ds = vec![detection(Some(1), "a")];
+        let mut out = Vec::new();
+        write_timeline(&mut ds, TimelineFormat::Csv, &mut out).unwrap();
+        let mut reader = csv::Reader::from_reader(out.as_slice());
+        assert_eq!(
+            reader.headers().unwrap().iter().collect::<Vec<_>>(),
+            COLUMNS.to_vec()
+        );
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(&row[9], "CommandLine: cmd /c \"x, y\"");
+        assert_eq!(&row[3], "4688");
+    }
+}
