@@ -172,10 +172,10 @@ fn logsource(map: &Mapping) -> Result<LogSource, String> {
     })
 }
 
-fn detection_parts(
-    block: &Mapping,
-    name: &str,
-) -> Result<(Vec<(String, Value)>, Vec<String>), String> {
+/// A detection block's named searches, and its condition(s).
+type DetectionParts = (Vec<(String, Value)>, Vec<String>);
+
+fn detection_parts(block: &Mapping, name: &str) -> Result<DetectionParts, String> {
     let mut searches = Vec::new();
     let mut conditions = Vec::new();
     for (key, value) in block {

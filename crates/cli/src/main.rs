@@ -1,0 +1,24 @@
+//! The `vigil` command: parses arguments and hands each subcommand to its module.
+
+mod args;
+mod hunt;
+mod ruleset;
+mod summary;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Hunt(hunt) => hunt::run(&hunt),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("vigil: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Building the ruleset a command runs with: folders, built-in pack,
+//! placeholders and logsource tables from the command line.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use vigil_sigma::{LoadReport, LogSourceTable, RuleSet, RuleSetBuilder, RuleSetOptions};
+
+use crate::args::RuleArgs;
+
+pub fn load(args: &RuleArgs) -> anyhow::Result<(RuleSet, LoadReport)> {
+    let mut logsources = LogSourceTable::builtin();
+    for file in &args.logsources {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read logsource table {}", file.display()))?;
+        logsources
+            .merge_yaml(&text)
+            .map_err(|e| anyhow::anyhow!("logsource table {}: {e}", file.display()))?;
+    }
+    let mut placeholders: HashMap<String, Vec<String>> = HashMap::new();
+    for spec in &args.placeholders {
+        let Some((name, values)) = spec.split_once('=') else {
+            bail!("--placeholder '{spec}': expected NAME=VALUE[,VALUE…]");
+        };
+        placeholders
+            .entry(name.trim_matches('%').to_string())
+            .or_default()
+            .extend(values.split(',').map(str::to_string));
+    }
+    let mut builder = RuleSetBuilder::new(RuleSetOptions {
+        logsources,
+        placeholders,
+    });
+    if args.rules.is_empty() || args.builtin {
+        for rule in vigil_rules::builtin() {
+            builder.add_text(&Path::new("builtin").join(rule.name), rule.text);
+        }
+    }
+    for path in &args.rules {
+        builder.add_path(path);
+    }
+    Ok(builder.build())
+}

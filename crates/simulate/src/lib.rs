@@ -1,0 +1,1 @@
+//! The simulated healthcare estate (to come).

@@ -1,0 +1,325 @@
+//! Finding the readable evidence among the files and folders a user names.
+//!
+//! Inside folders, files are picked by extension (case does not matter):
+//! `.evtx` is EVTX; `.json`, `.jsonl` and `.ndjson` are JSON lines; `.log` is
+//! JSON lines only when its first non-blank character is `{` (Zeek and most
+//! JSON loggers), because plain-text `.log` files are common and cannot be
+//! read yet: those are reported, not silently dropped. Each of these may end
+//! in `.gz`. Other files in folders are ignored, since a collection holds much
+//! that is not a log. A file named directly is read whatever its extension
+//! when its content says what it is (the EVTX magic, or a first `{`), and
+//! reported when it does not.
+//!
+//! Symbolic links are followed; a link back to a folder already being walked
+//! is not walked again, and a file reached by two paths is read once.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+use walkdir::WalkDir;
+
+use crate::{IssueKind, SourceIssue};
+
+/// How a file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// A Windows event log.
+    Evtx,
+    /// One JSON object per line.
+    JsonLines,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Evtx => "EVTX",
+            Format::JsonLines => "JSON lines",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A file to read, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    pub path: PathBuf,
+    pub format: Format,
+    /// Whether the file is gzip-compressed.
+    pub gzip: bool,
+    /// Size on disk in bytes (compressed size for gzip files).
+    pub size: u64,
+}
+
+/// How much of a file is looked at to tell its format from its content.
+const SNIFF_BYTES: u64 = 64 << 10;
+
+const EVTX_MAGIC: &[u8] = b"ElfFile\0";
+
+const GZIP_MAGIC: &[u8] = b"\x1f\x8b";
+
+/// What the extension says about a file.
+enum Kind {
+    Known(Format),
+    /// `.log`: JSON lines only if the content says so.
+    MaybeJsonLines,
+    Unknown,
+}
+
+/// Walks `paths` (files and folders, recursively) and returns the files that
+/// can be read, sorted by path, and an issue for every path that could not be
+/// looked at or is not in a readable format.
+pub fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<SourceIssue>) {
+    let mut found = Vec::new();
+    let mut issues = Vec::new();
+    for path in paths {
+        match fs::metadata(path) {
+            Err(error) => issues.push(skipped(path, format!("cannot read: {error}"))),
+            Ok(meta) if meta.is_dir() => walk(path, &mut found, &mut issues),
+            Ok(meta) => named_file(path, meta.len(), &mut found, &mut issues),
+        }
+    }
+    found.sort_by(|a: &InputFile, b| a.path.cmp(&b.path));
+    let mut seen = HashSet::new();
+    found.retain(|file| seen.insert(fs::canonicalize(&file.path).unwrap_or(file.path.clone())));
+    issues.sort_by(|a, b| a.file.cmp(&b.file));
+    (found, issues)
+}
+
+fn walk(folder: &Path, found: &mut Vec<InputFile>, issues: &mut Vec<SourceIssue>) {
+    for entry in WalkDir::new(folder).follow_links(true) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            // Everything past the loop was walked already: nothing is missed.
+            Err(error) if error.loop_ancestor().is_some() => continue,
+            Err(error) => {
+                let path = error.path().unwrap_or(folder).to_path_buf();
+                let reason = match error.io_error() {
+                    Some(io) => format!("cannot read: {io}"),
+                    None => format!("cannot read: {error}"),
+                };
+                issues.push(skipped(&path, reason));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.path();
+        let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
+        let (kind, gzip) = kind_by_name(path);
+        let format = match kind {
+            Kind::Known(format) => format,
+            Kind::Unknown => continue,
+            Kind::MaybeJsonLines => match sniff(path, gzip) {
+                Ok(Some(Format::JsonLines)) => Format::JsonLines,
+                Ok(_) => {
+                    issues.push(skipped(
+                        path,
+                        "plain-text log, not read: only JSON-lines .log files are supported",
+                    ));
+                    continue;
+                }
+                Err(error) => {
+                    issues.push(skipped(path, format!("cannot read: {error}")));
+                    continue;
+                }
+            },
+        };
+        found.push(InputFile {
+            path: path.to_path_buf(),
+            format,
+            gzip,
+            size,
+        });
+    }
+}
+
+/// A file the user named: its extension if known, else its content, decides.
+fn named_file(path: &Path, size: u64, found: &mut Vec<InputFile>, issues: &mut Vec<SourceIssue>) {
+    let (kind, mut gzip) = kind_by_name(path);
+    let format = match kind {
+        Kind::Known(format) => Ok(Some(format)),
+        Kind::MaybeJsonLines | Kind::Unknown => {
+            if !gzip && starts_with(path, GZIP_MAGIC).unwrap_or(false) {
+                gzip = true;
+            }
+            sniff(path, gzip)
+        }
+    };
+    match format {
+        Ok(Some(format)) => found.push(InputFile {
+            path: path.to_path_buf(),
+            format,
+            gzip,
+            size,
+        }),
+        Ok(None) => issues.push(skipped(
+            path,
+            "not a readable format: expected an EVTX log or JSON lines (.evtx, .json, .jsonl, .ndjson, .log, optionally .gz)",
+        )),
+        Err(error) => issues.push(skipped(path, format!("cannot read: {error}"))),
+    }
+}
+
+/// The kind of file its name says, and whether it ends in `.gz`.
+fn kind_by_name(path: &Path) -> (Kind, bool) {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let (name, gzip) = match name.strip_suffix(".gz") {
+        Some(inner) => (inner, true),
+        None => (name.as_str(), false),
+    };
+    let kind = match name.rsplit_once('.').map(|(_, extension)| extension) {
+        Some("evtx") => Kind::Known(Format::Evtx),
+        Some("json" | "jsonl" | "ndjson") => Kind::Known(Format::JsonLines),
+        Some("log") => Kind::MaybeJsonLines,
+        _ => Kind::Unknown,
+    };
+    (kind, gzip)
+}
+
+/// The format the start of the file's content shows, if any.
+fn sniff(path: &Path, gzip: bool) -> io::Result<Option<Format>> {
+    let file = File::open(path)?;
+    let mut head = Vec::new();
+    if gzip {
+        MultiGzDecoder::new(file)
+            .take(SNIFF_BYTES)
+            .read_to_end(&mut head)?;
+    } else {
+        file.take(SNIFF_BYTES).read_to_end(&mut head)?;
+    }
+    if head.starts_with(EVTX_MAGIC) {
+        return Ok(Some(Format::Evtx));
+    }
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    let first = text.iter().find(|b| !b.is_ascii_whitespace());
+    Ok((first == Some(&b'{')).then_some(Format::JsonLines))
+}
+
+fn starts_with(path: &Path, magic: &[u8]) -> io::Result<bool> {
+    let mut head = Vec::new();
+    File::open(path)?
+        .take(magic.len() as u64)
+        .read_to_end(&mut head)?;
+    Ok(head == magic)
+}
+
+fn skipped(path: &Path, reason: impl Into<String>) -> SourceIssue {
+    SourceIssue::new(path, "", reason, IssueKind::Skipped)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use flate2::write::GzEncoder;
+    use flate2::Compression;
+
+    use super::*;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    fn relative(root: &Path, files: &[InputFile]) -> Vec<(String, Format, bool)> {
+        files
+            .iter()
+            .map(|file| {
+                let path = file.path.strip_prefix(root).unwrap();
+                (path.display().to_string(), file.format, file.gzip)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn folders_are_walked_and_files_picked_by_extension() {
+        let folder = tempfile::tempdir().unwrap();
+        let root = folder.path();
+        let write = |name: &str, bytes: &[u8]| {
+            let path = root.join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, bytes).unwrap();
+        };
+        write("b/Security.EVTX", b"ElfFile\0");
+        write("a/conn.jsonl", b"{}\n");
+        write("a/dns.log", b"\n  {\"ts\":1}\n");
+        write("a/auth.log", b"Jan  1 00:00:00 host sshd[1]: Accepted\n");
+        write("a/http.log.gz", &gzip(b"{\"ts\":1}\n"));
+        write("a/x.ndjson.gz", &gzip(b"{}\n"));
+        write("a/notes.txt", b"{}");
+        write("c/deep/er/events.json", b"{}");
+        let (files, issues) = discover(&[root.to_path_buf()]);
+        let jsonl = Format::JsonLines;
+        assert_eq!(
+            relative(root, &files),
+            [
+                ("a/conn.jsonl".to_string(), jsonl, false),
+                ("a/dns.log".to_string(), jsonl, false),
+                ("a/http.log.gz".to_string(), jsonl, true),
+                ("a/x.ndjson.gz".to_string(), jsonl, true),
+                ("b/Security.EVTX".to_string(), Format::Evtx, false),
+                ("c/deep/er/events.json".to_string(), jsonl, false),
+            ]
+        );
+        assert_eq!(files[0].size, 3);
+        assert_eq!(issues.len(), 1);
+        assert!(issues[0].file.ends_with("a/auth.log"));
+        assert!(issues[0].reason.starts_with("plain-text log"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_once_and_loops_not_at_all() {
+        let folder = tempfile::tempdir().unwrap();
+        let root = folder.path();
+        fs::create_dir(root.join("logs")).unwrap();
+        fs::write(root.join("logs/a.evtx"), b"").unwrap();
+        std::os::unix::fs::symlink(root, root.join("logs/loop")).unwrap();
+        std::os::unix::fs::symlink(root.join("logs/a.evtx"), root.join("b.evtx")).unwrap();
+        let (files, issues) = discover(&[root.to_path_buf(), root.join("logs/a.evtx")]);
+        assert_eq!(
+            relative(root, &files),
+            [("b.evtx".to_string(), Format::Evtx, false)]
+        );
+        assert!(issues.is_empty(), "{issues:?}");
+    }
+
+    #[test]
+    fn named_files_are_known_by_content_when_the_name_does_not_say() {
+        let folder = tempfile::tempdir().unwrap();
+        let root = folder.path();
+        fs::write(root.join("Security"), b"ElfFile\0rest").unwrap();
+        fs::write(root.join("export"), gzip(b"\xEF\xBB\xBF{\"a\":1}\n")).unwrap();
+        fs::write(root.join("readme"), b"hello").unwrap();
+        let named: Vec<_> = ["Security", "export", "readme", "missing.evtx"]
+            .iter()
+            .map(|name| root.join(name))
+            .collect();
+        let (files, issues) = discover(&named);
+        assert_eq!(
+            relative(root, &files),
+            [
+                ("Security".to_string(), Format::Evtx, false),
+                ("export".to_string(), Format::JsonLines, true),
+            ]
+        );
+        let reasons: Vec<_> = issues.iter().map(|i| i.to_string()).collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons[0].contains("missing.evtx: cannot read"));
+        assert!(reasons[1].contains("readme: not a readable format"));
+    }
+}

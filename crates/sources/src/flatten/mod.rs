@@ -1,0 +1,67 @@
+//! Turns a JSON record into an [`Event`]'s flat fields, whatever shape it came in.
+//!
+//! Three shapes are told apart by their keys:
+//!
+//! * a Windows event as the `evtx` crate and `evtx_dump` render it
+//!   (`{"Event":{"System":{…},"EventData":{…}}}`), see [`event_xml`];
+//! * a Winlogbeat / Elastic Common Schema document (`{"winlog":{…}}`), see
+//!   [`winlogbeat`];
+//! * any other object, flattened to dotted keys, see [`dotted`].
+
+mod dotted;
+mod event_xml;
+mod winlogbeat;
+
+use serde_json::{Map, Value};
+use vigil_event::{Event, FieldValue};
+
+use crate::timestamp;
+
+pub(crate) use event_xml::flatten as event_xml;
+
+/// Keys that hold an event's own time in generic JSON logs, most specific first.
+const TIME_KEYS: [&str; 6] = [
+    "@timestamp",
+    "timestamp",
+    "time",
+    "ts",
+    "TimeCreated_SystemTime",
+    "UtcTime",
+];
+
+/// Fills `event` from one JSON object of any known shape.
+pub(crate) fn object(map: Map<String, Value>, event: &mut Event) {
+    if event_xml::is_shape(&map) {
+        event_xml::flatten(map, event);
+    } else if winlogbeat::is_shape(&map) {
+        winlogbeat::flatten(map, event);
+    } else {
+        dotted::flatten(map, event);
+        event.timestamp = TIME_KEYS
+            .iter()
+            .find_map(|key| event.get(key).and_then(timestamp::parse));
+    }
+}
+
+/// Converts a leaf value, moving its strings rather than copying them.
+fn field_value(value: Value) -> FieldValue {
+    match value {
+        Value::String(s) => FieldValue::Str(s.into_boxed_str()),
+        Value::Array(items) => FieldValue::List(items.into_iter().map(field_value).collect()),
+        other => FieldValue::from_json(&other),
+    }
+}
+
+/// A Windows field's value. The IDs some producers write as text
+/// (`"EventID":"4624"`) are made numbers, so every source gives the engine the
+/// same type; other fields keep what the record said.
+fn windows_field(name: &str, value: Value) -> FieldValue {
+    let value = field_value(value);
+    if !matches!(name, "EventID" | "EventRecordID" | "EventID_Qualifiers") {
+        return value;
+    }
+    match &value {
+        FieldValue::Str(s) => s.trim().parse().map(FieldValue::Int).unwrap_or(value),
+        _ => value,
+    }
+}

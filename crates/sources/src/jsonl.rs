@@ -1,0 +1,387 @@
+//! JSON-lines files, plain or gzip: each line one JSON object, each object one event.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+
+use flate2::read::MultiGzDecoder;
+use serde_json::Value;
+use vigil_event::{Event, Position};
+
+use crate::report::Emitter;
+use crate::{flatten, InputFile, SourceError};
+
+/// The longest line read. A longer one is skipped and reported, so a file that
+/// is not line-oriented (or has no newlines) cannot exhaust memory.
+pub(crate) const MAX_LINE: usize = 16 << 20;
+
+const BUFFER: usize = 256 << 10;
+
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
+pub(crate) fn read(file: &InputFile, out: &mut Emitter) -> Result<(), SourceError> {
+    let handle = File::open(&file.path).map_err(|source| SourceError::Open {
+        path: file.path.clone(),
+        source,
+    })?;
+    if file.gzip {
+        let decoder = MultiGzDecoder::new(BufReader::with_capacity(BUFFER, handle));
+        read_lines(
+            BufReader::with_capacity(BUFFER, decoder),
+            MAX_LINE,
+            true,
+            out,
+        )
+    } else {
+        read_lines(
+            BufReader::with_capacity(BUFFER, handle),
+            MAX_LINE,
+            false,
+            out,
+        )
+    }
+}
+
+/// Reads every line of `reader`; a read error ends the file, keeping the events
+/// read so far, unless nothing could be read at all.
+pub(crate) fn read_lines(
+    mut reader: impl BufRead,
+    max_line: usize,
+    gzip: bool,
+    out: &mut Emitter,
+) -> Result<(), SourceError> {
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        number += 1;
+        let limit = max_line as u64 + 1;
+        match (&mut reader).take(limit).read_until(b'\n', &mut line) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(error) if number == 1 && line.is_empty() => {
+                return Err(unreadable(out, error, gzip));
+            }
+            Err(error) => {
+                out.skipped(format!("line {number}"), stream_ended(&error, gzip));
+                return Ok(());
+            }
+        }
+        if line.len() > max_line && line.last() != Some(&b'\n') {
+            let rest = skip_line(&mut reader);
+            out.skipped(
+                format!("line {number}"),
+                format!(
+                    "line is longer than {} MiB; skipped (is this really a JSON-lines file?)",
+                    max_line >> 20
+                ),
+            );
+            if let Err(error) = rest {
+                out.skipped(format!("line {number}"), stream_ended(&error, gzip));
+                return Ok(());
+            }
+            continue;
+        }
+        let mut text = trim_line_end(&line);
+        if number == 1 {
+            text = text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text);
+        }
+        read_line(text, number, out);
+    }
+}
+
+fn read_line(bytes: &[u8], number: u64, out: &mut Emitter) {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    let location = || format!("line {number}");
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let column = error.valid_up_to() + 1;
+            out.skipped(location(), format!("not valid UTF-8 at byte {column}"));
+            return;
+        }
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => {
+            let mut event = Event::new(out.source.clone());
+            event.position = Position::Line(number);
+            flatten::object(map, &mut event);
+            out.event(event);
+        }
+        Ok(other) => out.skipped(
+            location(),
+            format!("expected a JSON object, found {}", json_kind(&other)),
+        ),
+        Err(error) => out.skipped(location(), json_error(&error)),
+    }
+}
+
+/// serde_json's message without its "line 1", which would contradict the
+/// issue's own line number.
+fn json_error(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let position = format!(" at line {} column {}", error.line(), error.column());
+    match message.strip_suffix(&position) {
+        Some(what) => format!("invalid JSON at column {}: {what}", error.column()),
+        None => format!("invalid JSON: {message}"),
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn trim_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Discards the rest of an overlong line without holding it.
+fn skip_line(reader: &mut impl BufRead) -> io::Result<()> {
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(());
+        }
+        match buffer.iter().position(|&b| b == b'\n') {
+            Some(end) => {
+                reader.consume(end + 1);
+                return Ok(());
+            }
+            None => {
+                let all = buffer.len();
+                reader.consume(all);
+            }
+        }
+    }
+}
+
+/// The error for a file of which nothing could be read. For a gzip file that is
+/// almost always a missing or damaged gzip header, and the message quotes the
+/// underlying error in case it is not.
+fn unreadable(out: &Emitter, source: io::Error, gzip: bool) -> SourceError {
+    let path = out.path().to_path_buf();
+    if gzip {
+        SourceError::Gzip { path, source }
+    } else {
+        SourceError::Read { path, source }
+    }
+}
+
+fn stream_ended(error: &io::Error, gzip: bool) -> String {
+    if gzip {
+        format!(
+            "gzip stream is truncated or corrupt ({error}); the lines before this one were read, the rest of the file was not"
+        )
+    } else {
+        format!("read failed ({error}); the lines before this one were read, the rest of the file was not")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::path::Path;
+
+    use flate2::write::GzEncoder;
+    use flate2::Compression;
+    use vigil_event::FieldValue;
+
+    use super::*;
+    use crate::{read_file, FileReport, Format, SourceIssue};
+
+    struct Read {
+        result: Result<FileReport, SourceError>,
+        events: Vec<Event>,
+        issues: Vec<String>,
+    }
+
+    fn read_bytes(name: &str, bytes: &[u8], gzip: bool) -> Read {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let file = InputFile {
+            path,
+            format: Format::JsonLines,
+            gzip,
+            size: bytes.len() as u64,
+        };
+        let (mut events, mut issues) = (Vec::new(), Vec::new());
+        let result = read_file(
+            &file,
+            &mut |event| events.push(event),
+            &mut |issue: SourceIssue| issues.push(format!("{}: {}", issue.location, issue.reason)),
+        );
+        Read {
+            result,
+            events,
+            issues,
+        }
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    const MIXED: &str = concat!(
+        "{\"a\":1}\n",
+        "\n",
+        "   \r\n",
+        "{\"a\":2,\n",
+        "[1,2]\n",
+        "\"text\"\n",
+        "{\"a\":3}\r\n",
+        "{\"a\":4}",
+    );
+
+    #[test]
+    fn bad_lines_are_named_and_reading_goes_on() {
+        let read = read_bytes("mixed.jsonl", MIXED.as_bytes(), false);
+        let report = read.result.unwrap();
+        assert_eq!((report.events, report.skipped), (3, 3));
+        let lines: Vec<_> = read.events.iter().map(|e| e.position).collect();
+        assert_eq!(
+            lines,
+            [1, 7, 8].map(Position::Line),
+            "blank lines are counted but give nothing"
+        );
+        assert_eq!(
+            read.issues,
+            [
+                "line 4: invalid JSON at column 7: EOF while parsing a value",
+                "line 5: expected a JSON object, found an array",
+                "line 6: expected a JSON object, found a string",
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_skipped_line() {
+        let read = read_bytes("bytes.jsonl", b"{\"a\":\"\xff\"}\n{\"a\":1}\n", false);
+        assert_eq!(read.result.unwrap().events, 1);
+        assert_eq!(read.issues, ["line 1: not valid UTF-8 at byte 7"]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let read = read_bytes("bom.json", b"\xEF\xBB\xBF{\"a\":1}\n", false);
+        assert_eq!(read.result.unwrap().events, 1);
+    }
+
+    #[test]
+    fn zeek_lines_are_dotted_with_their_time() {
+        let line = br#"{"ts":1521911720.865716,"uid":"C1","id.orig_h":"10.47.1.100","id":{"resp_p":53},"answers":["a","b"]}"#;
+        let read = read_bytes("dns.log", line, false);
+        let event = &read.events[0];
+        assert_eq!(
+            event.get("id.orig_h"),
+            Some(&FieldValue::from("10.47.1.100"))
+        );
+        assert_eq!(event.get("id.resp_p"), Some(&FieldValue::Int(53)));
+        assert_eq!(
+            event.timestamp.map(|t| t.timestamp_micros()),
+            Some(1521911720865716)
+        );
+        assert_eq!(event.product, None);
+    }
+
+    #[test]
+    fn evtx_dump_lines_are_windows_events() {
+        let line = concat!(
+            r##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"##,
+            r##""EventID":4624,"TimeCreated":{"#attributes":{"SystemTime":"2019-03-19T23:34:27.123456Z"}},"EventRecordID":42,"##,
+            r##""Channel":"Security","Computer":"dc1"},"EventData":{"TargetUserName":"bob","LogonType":3}}}"##,
+        );
+        let read = read_bytes("security.jsonl", line.as_bytes(), false);
+        let event = &read.events[0];
+        assert_eq!(event.event_id(), Some(4624));
+        assert_eq!(event.get("LogonType"), Some(&FieldValue::Int(3)));
+        assert_eq!(event.position, Position::Line(1));
+        assert_eq!(event.record_id(), Some(42));
+        assert_eq!(event.product, Some("windows"));
+        assert!(event.timestamp.is_some());
+    }
+
+    #[test]
+    fn generic_time_keys_are_found() {
+        for line in [
+            r#"{"@timestamp":"2020-01-01T00:00:00Z"}"#,
+            r#"{"timestamp":"2020-01-01T00:00:00Z"}"#,
+            r#"{"time":1577836800}"#,
+            r#"{"UtcTime":"2020-01-01 00:00:00.000"}"#,
+        ] {
+            let read = read_bytes("t.jsonl", line.as_bytes(), false);
+            assert_eq!(
+                read.events[0].timestamp.map(|t| t.timestamp()),
+                Some(1577836800),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn gzip_is_transparent_and_members_are_joined() {
+        let mut bytes = gzip(b"{\"a\":1}\n{\"a\":2}\n");
+        bytes.extend(gzip(b"{\"a\":3}\n"));
+        let read = read_bytes("x.json.gz", &bytes, true);
+        assert_eq!(read.result.unwrap().events, 3);
+        assert!(read.issues.is_empty());
+    }
+
+    #[test]
+    fn a_truncated_gzip_keeps_the_lines_before_the_cut() {
+        let text: String = (0..5000).map(|i| format!("{{\"n\":{i}}}\n")).collect();
+        let whole = gzip(text.as_bytes());
+        let read = read_bytes("cut.jsonl.gz", &whole[..whole.len() / 2], true);
+        let report = read.result.unwrap();
+        assert!(report.events > 0 && report.events < 5000, "{report:?}");
+        assert_eq!(report.skipped, 1);
+        assert_eq!(read.issues.len(), 1);
+        let expected = format!("line {}: gzip stream is truncated", report.events + 1);
+        assert!(read.issues[0].starts_with(&expected), "{}", read.issues[0]);
+    }
+
+    #[test]
+    fn a_file_that_is_not_gzip_is_an_error() {
+        let read = read_bytes("x.json.gz", b"{\"a\":1}\n", true);
+        assert!(
+            matches!(read.result, Err(SourceError::Gzip { .. })),
+            "{:?}",
+            read.result
+        );
+    }
+
+    #[test]
+    fn an_overlong_line_is_skipped_without_holding_it() {
+        let long = format!("{{\"a\":\"{}\"}}\n", "x".repeat(100));
+        let text = format!("{{\"a\":1}}\n{long}{{\"a\":2}}\n{long}");
+        let (mut events, mut issues) = (0, Vec::new());
+        let (mut on_event, mut on_issue) = (|_| events += 1, |i: SourceIssue| issues.push(i));
+        let mut out = Emitter::new(Path::new("long.jsonl"), &mut on_event, &mut on_issue);
+        read_lines(text.as_bytes(), 64, false, &mut out).unwrap();
+        assert_eq!((out.report.events, out.report.skipped), (2, 2));
+        drop(out);
+        assert_eq!(events, 2);
+        assert_eq!(issues[0].location, "line 2");
+        assert_eq!(issues[1].location, "line 4");
+        // A line of exactly the limit is still read.
+        let exact = format!("{{\"a\":\"{}\"}}\n", "x".repeat(64 - 8));
+        assert_eq!(exact.len(), 65);
+        let mut count = 0;
+        let (mut on_event, mut on_issue) = (|_| count += 1, |_| panic!("no issue expected"));
+        let mut out = Emitter::new(Path::new("exact.jsonl"), &mut on_event, &mut on_issue);
+        read_lines(exact.as_bytes(), 64, false, &mut out).unwrap();
+        drop(out);
+        assert_eq!(count, 1);
+    }
+}

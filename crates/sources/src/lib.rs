@@ -1,0 +1,67 @@
+//! Vigil's evidence readers: the first stage of the pipeline, turning collected
+//! log files into [`Event`]s.
+//!
+//! [`discover`] finds the readable files among the paths a user names;
+//! [`read_file`] reads one, handing each record to the caller as an event.
+//! Windows EVTX logs and JSON-lines files (evtx_dump output, Winlogbeat/ECS,
+//! Zeek, any JSON logger) are read, plain or gzip-compressed. Fields are named
+//! as Sigma rules name them (see the `flatten` module's docs).
+//!
+//! Damaged evidence is the normal case in forensic work, so a reader never
+//! stops at a bad record, chunk or line: it reports a [`SourceIssue`] naming the
+//! part and reads on. Only a file that cannot be read at all is an error.
+//!
+//! ```
+//! use vigil_sources::{discover, read_file, Format};
+//!
+//! let folder = tempfile::tempdir()?;
+//! std::fs::write(
+//!     folder.path().join("conn.jsonl"),
+//!     "{\"ts\":1521911720.5,\"id\":{\"orig_h\":\"10.0.0.1\"}}\nnot json\n",
+//! )?;
+//!
+//! let (files, issues) = discover(&[folder.path().to_path_buf()]);
+//! assert!(issues.is_empty());
+//! assert_eq!(files[0].format, Format::JsonLines);
+//!
+//! let mut events = Vec::new();
+//! let mut problems = Vec::new();
+//! let report = read_file(&files[0], &mut |e| events.push(e), &mut |i| problems.push(i))?;
+//! assert_eq!((report.events, report.skipped), (1, 1));
+//! assert_eq!(events[0].get("id.orig_h").and_then(|v| v.as_str()), Some("10.0.0.1"));
+//! assert!(problems[0].to_string().ends_with("line 2: invalid JSON at column 2: expected ident"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod discover;
+mod error;
+mod evtx;
+mod flatten;
+mod jsonl;
+mod report;
+mod timestamp;
+
+use vigil_event::Event;
+
+pub use discover::{discover, Format, InputFile};
+pub use error::SourceError;
+pub use report::{FileReport, IssueKind, SourceIssue};
+
+/// Reads one file, calling `on_event` for every record read and `on_issue` for
+/// every part skipped or suspect.
+///
+/// Returns an error only when the file cannot be read at all (it cannot be
+/// opened, is not EVTX, is not gzip); the error names the file and what to do.
+/// Events delivered before a problem stay delivered.
+pub fn read_file(
+    file: &InputFile,
+    on_event: &mut dyn FnMut(Event),
+    on_issue: &mut dyn FnMut(SourceIssue),
+) -> Result<FileReport, SourceError> {
+    let mut out = report::Emitter::new(&file.path, on_event, on_issue);
+    match file.format {
+        Format::Evtx => evtx::read(file, &mut out)?,
+        Format::JsonLines => jsonl::read(file, &mut out)?,
+    }
+    Ok(out.report)
+}
