@@ -22,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Sweep EVTX and JSON log files with Sigma rules into a timeline of detections.
     Hunt(HuntArgs),
+    /// Measure each stage of a hunt (load, render, decode, match, whole hunt) on this machine.
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -78,6 +80,32 @@ pub struct HuntArgs {
     /// Print no summary and no progress.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Log files or folders to measure on.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Read the inputs this many times over, as a larger collection.
+    #[arg(long, default_value_t = 1)]
+    pub repeat: usize,
+
+    /// Runs of each stage; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Append the results table (Markdown, with machine and date) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
 }
 
 fn parse_level(text: &str) -> Result<Level, String> {

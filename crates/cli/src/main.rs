@@ -1,6 +1,7 @@
 //! The `vigil` command: parses arguments and hands each subcommand to its module.
 
 mod args;
+mod bench;
 mod hunt;
 mod ruleset;
 mod summary;
@@ -13,6 +14,7 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Hunt(hunt) => hunt::run(&hunt),
+        args::Command::Bench(bench) => bench::run(&bench),
     };
     match result {
         Ok(code) => code,

@@ -9,7 +9,7 @@ use yaml_serde::Value;
 use crate::condition::{self, ConditionExpr, OfTarget, Quantifier};
 use crate::document::{DetectionRule, FilterRule, RuleMeta};
 use crate::eval::EventView;
-use crate::logsource::{LogSourceTable, Resolved};
+use crate::logsource::{LogSource, LogSourceTable, Resolved};
 use crate::search::{compile_search, Check, FieldRef, Search, SearchContext};
 
 /// A condition over the compiled searches of one rule.
@@ -50,6 +50,10 @@ impl Cond {
 pub struct Scope {
     pub product: Option<String>,
     pub variants: Vec<ScopeVariant>,
+    /// The rule names a category or service but no product (`category:
+    /// webserver`): it is for logs of that kind, not for the events of a
+    /// known product such as Windows event logs.
+    pub productless_kind: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -61,8 +65,11 @@ pub struct ScopeVariant {
 }
 
 impl Scope {
-    fn from_resolved(resolved: &Resolved) -> Scope {
+    fn from_resolved(resolved: &Resolved, logsource: &LogSource) -> Scope {
         Scope {
+            productless_kind: resolved.product.is_none()
+                && resolved.variants.is_empty()
+                && (logsource.category.is_some() || logsource.service.is_some()),
             product: resolved.product.clone(),
             variants: resolved
                 .variants
@@ -85,6 +92,9 @@ impl Scope {
             if !rule.eq_ignore_ascii_case(event) {
                 return false;
             }
+        }
+        if self.productless_kind && event.product.is_some() {
+            return false;
         }
         if self.variants.is_empty() {
             return true;
@@ -186,7 +196,7 @@ pub fn compile_rule(
         tags: rule.meta.tags.clone().into(),
         meta: Arc::new(rule.meta.clone()),
         path: path.into(),
-        scope: Scope::from_resolved(&resolved),
+        scope: Scope::from_resolved(&resolved, &rule.logsource),
         searches,
         condition,
         detail_fields,

@@ -67,6 +67,27 @@ impl<'e> EventView<'e> {
         })
     }
 
+    /// Calls `each` with the folded text of each value of a field (the value,
+    /// or each item of a list): what case-insensitive matchers compare.
+    pub(crate) fn each_folded(&self, index: usize, each: &mut dyn FnMut(&str)) {
+        if let FieldValue::List(items) = self.value(index) {
+            for item in items {
+                each(&fold(&text_of(item)));
+            }
+        } else {
+            each(&self.rendered(index).folded);
+        }
+    }
+
+    /// Calls `each` with the number of each value of a field that has one,
+    /// as numeric matchers read it.
+    pub(crate) fn each_number(&self, index: usize, each: &mut dyn FnMut(f64)) {
+        match self.value(index) {
+            FieldValue::List(items) => items.iter().filter_map(number_of).for_each(each),
+            value => number_of(value).into_iter().for_each(each),
+        }
+    }
+
     /// Calls `test` on each value of a field: the value itself, or each item
     /// of a list. Returns whether any call returned true.
     fn any_value(&self, index: usize, test: &mut dyn FnMut(&Hay) -> bool) -> bool {

@@ -40,6 +40,7 @@ pub mod eval;
 pub mod logsource;
 pub mod modifier;
 pub mod pattern;
+mod prefilter;
 pub mod ruleset;
 pub mod search;
 

@@ -87,8 +87,10 @@ pub enum StrPattern {
     Contains(String),
     /// `*` alone: any string, including the empty one.
     Any,
-    /// Wildcards in the middle: a regular expression anchored at both ends.
-    Glob(Regex),
+    /// Wildcards in the middle: a regular expression anchored at both ends,
+    /// and the longest literal piece (normalised like the others), which any
+    /// match contains.
+    Glob(Regex, String),
 }
 
 impl StrPattern {
@@ -112,7 +114,16 @@ impl StrPattern {
                     }
                 }
                 re.push('$');
-                StrPattern::Glob(Regex::new(&re)?)
+                let longest = tokens
+                    .iter()
+                    .filter_map(|t| match t {
+                        Token::Literal(s) => Some(s.as_str()),
+                        _ => None,
+                    })
+                    .max_by_key(|s| s.len())
+                    .map(norm)
+                    .unwrap_or_default();
+                StrPattern::Glob(Regex::new(&re)?, longest)
             }
         })
     }
@@ -125,7 +136,7 @@ impl StrPattern {
             StrPattern::Suffix(s) => haystack.ends_with(s.as_str()),
             StrPattern::Contains(s) => haystack.contains(s.as_str()),
             StrPattern::Any => true,
-            StrPattern::Glob(re) => re.is_match(haystack),
+            StrPattern::Glob(re, _) => re.is_match(haystack),
         }
     }
 }
@@ -165,7 +176,7 @@ mod tests {
         assert!(matches!(pattern("*abc"), StrPattern::Suffix(_)));
         assert!(matches!(pattern("*abc*"), StrPattern::Contains(_)));
         assert!(matches!(pattern("**"), StrPattern::Any));
-        assert!(matches!(pattern("a*c"), StrPattern::Glob(_)));
+        assert!(matches!(pattern("a*bcd?e"), StrPattern::Glob(_, l) if l == "bcd"));
     }
 
     #[test]

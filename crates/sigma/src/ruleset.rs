@@ -6,12 +6,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use vigil_event::{Detection, Event};
 
 use crate::compile::{compile_filter, compile_rule, CompileOptions, CompiledFilter, CompiledRule};
 use crate::document::{parse_documents, CorrelationRule, Document};
 use crate::eval::EventView;
 use crate::logsource::LogSourceTable;
+use crate::prefilter::Prefilter;
 
 /// A rule file or document that could not be used, and why.
 #[derive(Debug, Clone)]
@@ -117,8 +120,25 @@ impl RuleSetBuilder {
             }
         }
         files.sort();
-        for file in files {
-            self.add_file(&file);
+        // Parsing and compiling dominate loading and each file is independent:
+        // do them in parallel, then record the outcomes in file order.
+        let options = CompileOptions {
+            logsources: &self.options.logsources,
+            placeholders: &self.options.placeholders,
+        };
+        let outcomes: Vec<_> = files
+            .par_iter()
+            .map(|file| match std::fs::read_to_string(file) {
+                Ok(text) => compile_file(file, &text, &options),
+                Err(e) => vec![Outcome::Failed(RuleError {
+                    path: file.clone(),
+                    rule: None,
+                    reason: format!("cannot read: {e}"),
+                })],
+            })
+            .collect();
+        for outcome in outcomes {
+            self.record(outcome);
         }
     }
 
@@ -139,44 +159,29 @@ impl RuleSetBuilder {
     /// Adds the documents of one rule file given as text; `path` names it
     /// in errors and detections.
     pub fn add_text(&mut self, path: &Path, text: &str) {
-        self.report.files += 1;
-        let path_str: Arc<str> = path.display().to_string().into();
         let options = CompileOptions {
             logsources: &self.options.logsources,
             placeholders: &self.options.placeholders,
         };
-        for document in parse_documents(text, path) {
-            match document {
-                Err(reason) => self.report.failed.push(RuleError {
-                    path: path.to_path_buf(),
-                    rule: None,
-                    reason,
-                }),
-                Ok(Document::Detection(rule)) => match compile_rule(&rule, &path_str, &options) {
-                    Ok(compiled) => {
-                        self.rules.push(compiled);
-                        self.report.rules += 1;
-                    }
-                    Err(reason) => self.report.failed.push(RuleError {
-                        path: path.to_path_buf(),
-                        rule: Some(rule.meta.title.clone()),
-                        reason,
-                    }),
-                },
-                Ok(Document::Filter(filter)) => match compile_filter(&filter, &options) {
-                    Ok(compiled) => {
-                        self.filters.push(compiled);
-                        self.report.filters += 1;
-                    }
-                    Err(reason) => self.report.failed.push(RuleError {
-                        path: path.to_path_buf(),
-                        rule: Some(filter.title.clone()),
-                        reason,
-                    }),
-                },
-                Ok(Document::Correlation(c)) => {
-                    self.report.correlations.push((path.to_path_buf(), c))
+        let outcome = compile_file(path, text, &options);
+        self.record(outcome);
+    }
+
+    /// Records what one file gave.
+    fn record(&mut self, outcome: Vec<Outcome>) {
+        self.report.files += 1;
+        for item in outcome {
+            match item {
+                Outcome::Rule(rule) => {
+                    self.rules.push(*rule);
+                    self.report.rules += 1;
                 }
+                Outcome::Filter(filter) => {
+                    self.filters.push(*filter);
+                    self.report.filters += 1;
+                }
+                Outcome::Correlation(path, c) => self.report.correlations.push((path, c)),
+                Outcome::Failed(error) => self.report.failed.push(error),
             }
         }
     }
@@ -203,18 +208,71 @@ impl RuleSetBuilder {
     }
 }
 
-/// A compiled ruleset, indexed by the channel each rule applies to.
+/// What one document of a rule file gave.
+enum Outcome {
+    Rule(Box<CompiledRule>),
+    Filter(Box<CompiledFilter>),
+    Correlation(PathBuf, CorrelationRule),
+    Failed(RuleError),
+}
+
+/// Parses and compiles the documents of one rule file.
+fn compile_file(path: &Path, text: &str, options: &CompileOptions) -> Vec<Outcome> {
+    let path_str: Arc<str> = path.display().to_string().into();
+    let failed = |rule: Option<String>, reason: String| {
+        Outcome::Failed(RuleError {
+            path: path.to_path_buf(),
+            rule,
+            reason,
+        })
+    };
+    parse_documents(text, path)
+        .into_iter()
+        .map(|document| match document {
+            Err(reason) => failed(None, reason),
+            Ok(Document::Detection(rule)) => match compile_rule(&rule, &path_str, options) {
+                Ok(compiled) => Outcome::Rule(Box::new(compiled)),
+                Err(reason) => failed(Some(rule.meta.title.clone()), reason),
+            },
+            Ok(Document::Filter(filter)) => match compile_filter(&filter, options) {
+                Ok(compiled) => Outcome::Filter(Box::new(compiled)),
+                Err(reason) => failed(Some(filter.title.clone()), reason),
+            },
+            Ok(Document::Correlation(c)) => Outcome::Correlation(path.to_path_buf(), c),
+        })
+        .collect()
+}
+
+/// A compiled ruleset, indexed by the channel and EventID each rule applies
+/// to, and by the literals its fields need (see the `prefilter` module).
 pub struct RuleSet {
     rules: Vec<CompiledRule>,
     filters: Vec<CompiledFilter>,
-    by_channel: HashMap<String, Vec<usize>>,
-    any_channel: Vec<usize>,
+    routes: Routes,
+    prefilter: Prefilter,
 }
 
-impl RuleSet {
-    fn new(rules: Vec<CompiledRule>, filters: Vec<CompiledFilter>) -> RuleSet {
-        let mut by_channel: HashMap<String, Vec<usize>> = HashMap::new();
+/// The rules that may apply to an event of a channel and EventID, each list
+/// in rule order.
+struct Routes {
+    /// (lower-cased channel, EventID) → rules.
+    by_channel_id: HashMap<(String, i64), Vec<usize>>,
+    /// Lower-cased channel → rules for an EventID no rule names.
+    by_channel: HashMap<String, Vec<usize>>,
+    /// Lower-cased channel → rules for an event of it that has no EventID
+    /// (which rules naming EventIDs do not exclude).
+    by_channel_without_id: HashMap<String, Vec<usize>>,
+    /// Rules for a channel no rule names.
+    any_channel: Vec<usize>,
+    /// Every rule, for events that do not say their channel.
+    all: Vec<usize>,
+}
+
+impl Routes {
+    fn new(rules: &[CompiledRule]) -> Routes {
         let mut any_channel = Vec::new();
+        let mut channel_any: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut channel_id: HashMap<(String, i64), Vec<usize>> = HashMap::new();
         for (i, rule) in rules.iter().enumerate() {
             let variants = &rule.scope.variants;
             if variants.is_empty() || variants.iter().any(|v| v.channels.is_empty()) {
@@ -223,18 +281,81 @@ impl RuleSet {
             }
             for v in variants {
                 for c in &v.channels {
-                    let list = by_channel.entry(c.clone()).or_default();
-                    if list.last() != Some(&i) {
-                        list.push(i);
+                    if v.event_ids.is_empty() {
+                        channel_any.entry(c.clone()).or_default().push(i);
+                    } else {
+                        for &id in &v.event_ids {
+                            channel_id.entry((c.clone(), id)).or_default().push(i);
+                        }
                     }
                 }
             }
         }
+        let merged = |parts: &[&[usize]]| {
+            let mut list: Vec<usize> = parts.iter().flat_map(|p| p.iter().copied()).collect();
+            list.sort_unstable();
+            list.dedup();
+            list
+        };
+        let mut by_channel: HashMap<String, Vec<usize>> = HashMap::new();
+        for channel in channel_any.keys().chain(channel_id.keys().map(|(c, _)| c)) {
+            if !by_channel.contains_key(channel) {
+                let own = channel_any.get(channel).map_or(&[][..], Vec::as_slice);
+                by_channel.insert(channel.clone(), merged(&[own, &any_channel]));
+            }
+        }
+        let mut by_channel_without_id: HashMap<String, Vec<usize>> = by_channel.clone();
+        for ((channel, _), own) in &channel_id {
+            let list = by_channel_without_id
+                .get_mut(channel)
+                .expect("every channel is listed");
+            list.extend(own);
+        }
+        for list in by_channel_without_id.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
+        let by_channel_id = channel_id
+            .into_iter()
+            .map(|(key, own)| {
+                let list = merged(&[&own, &by_channel[&key.0]]);
+                (key, list)
+            })
+            .collect();
+        Routes {
+            by_channel_id,
+            by_channel,
+            by_channel_without_id,
+            any_channel,
+            all: (0..rules.len()).collect(),
+        }
+    }
+
+    fn for_event(&self, event: &Event) -> &[usize] {
+        let Some(channel) = event.channel() else {
+            return &self.all;
+        };
+        let channel = channel.to_lowercase();
+        let Some(id) = event.event_id() else {
+            return self
+                .by_channel_without_id
+                .get(&channel)
+                .unwrap_or(&self.any_channel);
+        };
+        if let Some(list) = self.by_channel_id.get(&(channel.clone(), id)) {
+            return list;
+        }
+        self.by_channel.get(&channel).unwrap_or(&self.any_channel)
+    }
+}
+
+impl RuleSet {
+    fn new(rules: Vec<CompiledRule>, filters: Vec<CompiledFilter>) -> RuleSet {
         RuleSet {
+            routes: Routes::new(&rules),
+            prefilter: Prefilter::build(&rules),
             rules,
             filters,
-            by_channel,
-            any_channel,
         }
     }
 
@@ -250,44 +371,35 @@ impl RuleSet {
         &self.rules
     }
 
+    /// How many rules the literal prefilter can rule out, of how many.
+    pub fn prefilter_coverage(&self) -> (usize, usize) {
+        self.prefilter.coverage()
+    }
+
     /// Matches one event, appending a detection per matching rule.
     pub fn detect(&self, event: &Event, out: &mut Vec<Detection>) {
         let view = EventView::new(event);
-        match event.channel() {
-            Some(channel) => {
-                let scoped = self
-                    .by_channel
-                    .get(channel)
-                    .or_else(|| self.by_channel.get(&channel.to_lowercase()))
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
-                // Both lists are in rule order; merge them to keep output stable.
-                let (mut a, mut b) = (0, 0);
-                while a < scoped.len() || b < self.any_channel.len() {
-                    let i = match (scoped.get(a), self.any_channel.get(b)) {
-                        (Some(&x), Some(&y)) if x < y => {
-                            a += 1;
-                            x
-                        }
-                        (Some(&x), None) => {
-                            a += 1;
-                            x
-                        }
-                        (_, Some(&y)) => {
-                            b += 1;
-                            y
-                        }
-                        (None, None) => break,
-                    };
+        self.prefilter.with_candidates(&view, |admitted| {
+            self.each_scoped(event, &mut |i| {
+                if admitted(i) {
                     self.try_rule(i, &view, out);
                 }
-            }
-            None => {
-                for i in 0..self.rules.len() {
-                    self.try_rule(i, &view, out);
-                }
-            }
-        }
+            });
+        });
+    }
+
+    /// Matches one event without the literal prefilter: every rule in scope
+    /// is evaluated. Gives the same detections as [`RuleSet::detect`], slower;
+    /// tests use it to prove that.
+    pub fn detect_unindexed(&self, event: &Event, out: &mut Vec<Detection>) {
+        let view = EventView::new(event);
+        self.each_scoped(event, &mut |i| self.try_rule(i, &view, out));
+    }
+
+    /// Calls `each` with every rule that may apply to the event's channel and
+    /// EventID, in rule order.
+    fn each_scoped(&self, event: &Event, each: &mut dyn FnMut(usize)) {
+        self.routes.for_event(event).iter().copied().for_each(each);
     }
 
     fn try_rule(&self, index: usize, view: &EventView, out: &mut Vec<Detection>) {

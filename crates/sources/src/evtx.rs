@@ -114,6 +114,33 @@ fn read_parser<T: Read + Seek>(
     }
 }
 
+/// Renders every record of an EVTX file to JSON text and drops it: what an
+/// EVTX-to-JSON converter does, and the floor against which reading and
+/// matching are measured. Returns the records rendered and the bytes of JSON.
+pub fn render_only(path: &std::path::Path) -> Result<(u64, u64), SourceError> {
+    let handle = File::open(path).map_err(|source| SourceError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut parser = EvtxParser::from_read_seek(handle)
+        .map_err(|error| SourceError::NotEvtx {
+            path: path.to_path_buf(),
+            reason: describe(&error),
+        })?
+        .with_configuration(
+            ParserSettings::new()
+                .num_threads(1)
+                .validate_checksums(false)
+                .indent(false),
+        );
+    let (mut records, mut bytes) = (0, 0);
+    for record in parser.records_json_bytes().flatten() {
+        records += 1;
+        bytes += record.data.len() as u64;
+    }
+    Ok((records, bytes))
+}
+
 /// Reports chunks whose checksum fails; `false` when the parser crashed.
 fn check_chunk_checksums<T: Read + Seek>(parser: &mut EvtxParser<T>, out: &mut Emitter) -> bool {
     let mut chunks = parser.chunks();

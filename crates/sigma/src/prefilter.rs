@@ -1,0 +1,286 @@
+//! The literal prefilter: most rules can only match an event when some field
+//! of it contains one of a few literals (`CommandLine|contains: mimikatz`).
+//! Those literals, over every rule, are gathered into one Aho-Corasick
+//! automaton per field name, so that each field of an event is scanned once
+//! for all rules; only the rules whose literals were seen, and the rules that
+//! have no such literal, are then evaluated in full.
+//!
+//! The prefilter only ever rules out: a rule it lets through is evaluated
+//! exactly as without it. Its literals are the folded literals the matchers
+//! themselves compare, and a field is found under any of the names the rule
+//! may look it up by (case-insensitively), so a rule that would match is never
+//! ruled out. `RuleSet::detect_unindexed` matches without it, for tests that
+//! prove the two agree.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use aho_corasick::AhoCorasick;
+
+use crate::compile::{CompiledRule, Cond};
+use crate::eval::EventView;
+use crate::pattern::StrPattern;
+use crate::search::{Check, FieldRef, Matcher, Search};
+
+/// One necessary condition of a rule: it can match only if one of these
+/// occurs in the event.
+type Requirement = Vec<(FieldRef, Need)>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Need {
+    /// This folded literal inside the field's folded text.
+    Text(String),
+    /// The field's value is this number.
+    Number(i64),
+}
+
+pub(crate) struct Prefilter {
+    /// ASCII-lowercased field name → its automaton.
+    slots: HashMap<Box<str>, usize>,
+    automata: Vec<FieldAutomaton>,
+    /// Per rule: whether it is gated (evaluated only when marked).
+    gated: Vec<bool>,
+}
+
+/// The literals and numbers rules need in fields of one name.
+struct FieldAutomaton {
+    automaton: Option<AhoCorasick>,
+    /// Pattern id → the rules whose requirement that literal satisfies.
+    rules: Vec<Vec<u32>>,
+    numbers: HashMap<i64, Vec<u32>>,
+}
+
+thread_local! {
+    /// Marks of the rules let through for the current event: a rule is let
+    /// through when its mark equals the current generation.
+    static MARKS: RefCell<(u32, Vec<u32>)> = const { RefCell::new((0, Vec::new())) };
+}
+
+impl Prefilter {
+    pub(crate) fn build(rules: &[CompiledRule]) -> Prefilter {
+        // Per lowercased field name: need → rules.
+        let mut literals: HashMap<Box<str>, HashMap<Need, Vec<u32>>> = HashMap::new();
+        let mut gated = Vec::with_capacity(rules.len());
+        for (index, rule) in rules.iter().enumerate() {
+            let requirement = requirement(&rule.condition, &rule.searches);
+            gated.push(requirement.is_some());
+            for (field, literal) in requirement.into_iter().flatten() {
+                for name in field.names.iter() {
+                    let rules = literals
+                        .entry(name.to_ascii_lowercase().into())
+                        .or_default()
+                        .entry(literal.clone())
+                        .or_default();
+                    if rules.last() != Some(&(index as u32)) {
+                        rules.push(index as u32);
+                    }
+                }
+            }
+        }
+        let mut names: Vec<_> = literals.into_iter().collect();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut slots = HashMap::new();
+        let mut automata = Vec::new();
+        for (name, by_need) in names {
+            let mut by_need: Vec<_> = by_need.into_iter().collect();
+            by_need.sort();
+            let mut texts = Vec::new();
+            let mut rules = Vec::new();
+            let mut numbers = HashMap::new();
+            for (need, needing) in by_need {
+                match need {
+                    Need::Text(text) => {
+                        texts.push(text);
+                        rules.push(needing);
+                    }
+                    Need::Number(n) => {
+                        numbers.insert(n, needing);
+                    }
+                }
+            }
+            let automaton = (!texts.is_empty()).then(|| {
+                AhoCorasick::new(&texts)
+                    .expect("literal automata stay within the automaton's limits")
+            });
+            slots.insert(name, automata.len());
+            automata.push(FieldAutomaton {
+                automaton,
+                rules,
+                numbers,
+            });
+        }
+        Prefilter {
+            slots,
+            automata,
+            gated,
+        }
+    }
+
+    /// How many rules the prefilter can rule out, of how many.
+    pub(crate) fn coverage(&self) -> (usize, usize) {
+        (self.gated.iter().filter(|&&g| g).count(), self.gated.len())
+    }
+
+    /// Scans the event's fields and calls `each` with a test telling whether a
+    /// rule (by index) is let through.
+    pub(crate) fn with_candidates<R>(
+        &self,
+        view: &EventView,
+        each: impl FnOnce(&dyn Fn(usize) -> bool) -> R,
+    ) -> R {
+        MARKS.with(|marks| {
+            let mut marks = marks.borrow_mut();
+            let (generation, marks) = &mut *marks;
+            *generation = generation.wrapping_add(1);
+            if *generation == 0 {
+                marks.iter_mut().for_each(|m| *m = 0);
+                *generation = 1;
+            }
+            if marks.len() < self.gated.len() {
+                marks.resize(self.gated.len(), 0);
+            }
+            let current = *generation;
+            let mut name = String::new();
+            for (index, (field, _)) in view.event.fields().enumerate() {
+                name.clear();
+                name.extend(field.chars().map(|c| c.to_ascii_lowercase()));
+                let Some(&slot) = self.slots.get(name.as_str()) else {
+                    continue;
+                };
+                let field = &self.automata[slot];
+                if let Some(automaton) = &field.automaton {
+                    view.each_folded(index, &mut |text| {
+                        for hit in automaton.find_overlapping_iter(text) {
+                            for &rule in &field.rules[hit.pattern().as_usize()] {
+                                marks[rule as usize] = current;
+                            }
+                        }
+                    });
+                }
+                if !field.numbers.is_empty() {
+                    view.each_number(index, &mut |number| {
+                        if number.fract() != 0.0 || number.abs() > 1e15 {
+                            return;
+                        }
+                        for &rule in field.numbers.get(&(number as i64)).into_iter().flatten() {
+                            marks[rule as usize] = current;
+                        }
+                    });
+                }
+            }
+            let marks = &*marks;
+            let gated = &self.gated;
+            each(&|rule: usize| !gated[rule] || marks[rule] == current)
+        })
+    }
+}
+
+/// A necessary condition for `cond` to hold, or `None` when there is none the
+/// prefilter can test.
+fn requirement(cond: &Cond, searches: &[Search]) -> Option<Requirement> {
+    match cond {
+        Cond::Search(index) => search_requirement(&searches[*index]),
+        Cond::And(items) => best(items.iter().filter_map(|c| requirement(c, searches))),
+        Cond::Or(items) => union(items.iter().map(|c| requirement(c, searches))),
+        Cond::Not(_) => None,
+        Cond::AtLeast(n, items) if *n >= items.len() && *n > 0 => {
+            best(items.iter().filter_map(|c| requirement(c, searches)))
+        }
+        Cond::AtLeast(0, _) => None,
+        Cond::AtLeast(_, items) => union(items.iter().map(|c| requirement(c, searches))),
+    }
+}
+
+fn search_requirement(search: &Search) -> Option<Requirement> {
+    union(
+        search
+            .alternatives
+            .iter()
+            .map(|checks| best(checks.iter().filter_map(check_requirement))),
+    )
+}
+
+fn check_requirement(check: &Check) -> Option<Requirement> {
+    let Check::Field {
+        field,
+        matchers,
+        all,
+        negate: false,
+    } = check
+    else {
+        return None;
+    };
+    let literal = |m: &Matcher| need_of(m).map(|need| vec![(field.clone(), need)]);
+    if *all {
+        best(matchers.iter().filter_map(literal))
+    } else {
+        union(matchers.iter().map(literal))
+    }
+}
+
+/// What a matcher needs of the value, if the prefilter can test it.
+fn need_of(matcher: &Matcher) -> Option<Need> {
+    match matcher {
+        Matcher::Str {
+            pattern,
+            cased: false,
+        } => literal_of(pattern).map(Need::Text),
+        // A number matches the value's number, or its text exactly; when the
+        // text is the plain decimal of the number, the number covers both.
+        Matcher::Num { value, text }
+            if value.fract() == 0.0
+                && value.abs() < 1e15
+                && text.trim().parse::<i64>() == Ok(*value as i64) =>
+        {
+            Some(Need::Number(*value as i64))
+        }
+        _ => None,
+    }
+}
+
+/// The folded literal a string pattern needs inside the value, if it has one.
+fn literal_of(pattern: &StrPattern) -> Option<String> {
+    match pattern {
+        StrPattern::Exact(s)
+        | StrPattern::Prefix(s)
+        | StrPattern::Suffix(s)
+        | StrPattern::Contains(s)
+            if !s.is_empty() =>
+        {
+            Some(s.clone())
+        }
+        // A glob compares case-insensitively by the regex engine's own case
+        // folding, which equates more non-ASCII letters than `fold` does
+        // (ς σ Σ); its literal is only a safe requirement when ASCII.
+        StrPattern::Glob(_, literal) if !literal.is_empty() && literal.is_ascii() => {
+            Some(literal.clone())
+        }
+        _ => None,
+    }
+}
+
+/// All of the requirements, or `None` if any is `None`.
+fn union(items: impl Iterator<Item = Option<Requirement>>) -> Option<Requirement> {
+    let mut all = Vec::new();
+    for item in items {
+        all.extend(item?);
+    }
+    (!all.is_empty()).then_some(all)
+}
+
+/// The most selective of several requirements that must all hold: the one
+/// whose shortest literal is longest, then the one with fewest literals.
+fn best(items: impl Iterator<Item = Requirement>) -> Option<Requirement> {
+    items.max_by_key(|r| {
+        let shortest = r
+            .iter()
+            .map(|(_, need)| match need {
+                Need::Text(l) => l.len(),
+                // An exact number is about as selective as a short literal.
+                Need::Number(_) => 3,
+            })
+            .min()
+            .unwrap_or(0);
+        (shortest.min(8), usize::MAX - r.len())
+    })
+}
