@@ -12,6 +12,8 @@ use crate::logsource::LogSource;
 pub struct RuleMeta {
     pub id: String,
     pub title: String,
+    /// The rule's `name:`, by which correlation rules may refer to it.
+    pub name: Option<String>,
     pub level: Level,
     pub status: Option<String>,
     pub tags: Vec<String>,
@@ -42,12 +44,39 @@ pub struct FilterRule {
     pub conditions: Vec<String>,
 }
 
-/// A correlation rule: loaded and listed, not evaluated yet.
-#[derive(Debug, Clone)]
+/// A correlation rule as written. Its parts are kept as text: checking
+/// them (known type, referenced rules, timespan, condition) is the job of the
+/// correlation engine, which can name what is wrong.
+#[derive(Debug, Clone, Default)]
 pub struct CorrelationRule {
     pub id: String,
     pub title: String,
+    /// `correlation.type`: `event_count`, `temporal`, … (`unknown` if absent).
     pub kind: String,
+    /// Boxed to keep `Document` small: most documents are detection rules.
+    pub definition: Box<CorrelationDefinition>,
+}
+
+/// What a correlation rule says beyond its id, title and type.
+#[derive(Debug, Clone, Default)]
+pub struct CorrelationDefinition {
+    /// The rule's `name:`, by which other correlations may refer to it.
+    pub name: Option<String>,
+    pub level: Option<Level>,
+    pub tags: Vec<String>,
+    /// Referenced rules, by id or name, in the order written.
+    pub rules: Vec<String>,
+    pub group_by: Vec<String>,
+    /// `timespan` as written, e.g. `10m`.
+    pub timespan: Option<String>,
+    /// Condition operators (`gt`, `gte`, …) with their thresholds as written.
+    pub condition: Vec<(String, String)>,
+    /// `condition.field`: the field(s) a value_* correlation aggregates.
+    pub fields: Vec<String>,
+    /// `aliases`: alias name → (referenced rule → field in its events).
+    pub aliases: Vec<(String, Vec<(String, String)>)>,
+    /// `generate`: whether the referenced rules also report on their own.
+    pub generate: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -93,12 +122,7 @@ fn parse_document(value: &Value) -> Result<Document, String> {
     let id = text("id").unwrap_or_default();
     let title = text("title").unwrap_or_default();
     if let Some(correlation) = map.get("correlation") {
-        let kind = correlation
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown")
-            .to_string();
-        return Ok(Document::Correlation(CorrelationRule { id, title, kind }));
+        return correlation_rule(map, correlation, id, title).map(Document::Correlation);
     }
     if let Some(filter) = map.get("filter") {
         let filter = filter.as_mapping().ok_or("'filter' must be a mapping")?;
@@ -147,6 +171,7 @@ fn parse_document(value: &Value) -> Result<Document, String> {
         meta: RuleMeta {
             id,
             title,
+            name: text("name"),
             level,
             status: text("status"),
             tags,
@@ -157,6 +182,122 @@ fn parse_document(value: &Value) -> Result<Document, String> {
         searches,
         conditions,
     })))
+}
+
+fn correlation_rule(
+    map: &Mapping,
+    correlation: &Value,
+    id: String,
+    title: String,
+) -> Result<CorrelationRule, String> {
+    let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
+    let body = correlation
+        .as_mapping()
+        .ok_or("'correlation' must be a mapping")?;
+    let texts = |key: &str| -> Result<Vec<String>, String> {
+        match body.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Sequence(items)) => items
+                .iter()
+                .map(|i| {
+                    crate::search::scalar_text(i)
+                        .ok_or_else(|| format!("'correlation.{key}' items must be strings"))
+                })
+                .collect(),
+            Some(scalar) => crate::search::scalar_text(scalar)
+                .map(|s| vec![s])
+                .ok_or_else(|| format!("'correlation.{key}' must be a string or a list")),
+        }
+    };
+    let mut condition = Vec::new();
+    let mut fields = Vec::new();
+    match body.get("condition") {
+        None | Some(Value::Null) => {}
+        Some(Value::Mapping(m)) => {
+            for (key, value) in m {
+                let key = key
+                    .as_str()
+                    .ok_or("'correlation.condition' keys must be strings")?;
+                match (key, value) {
+                    ("field", Value::Sequence(items)) => {
+                        fields.extend(items.iter().filter_map(crate::search::scalar_text))
+                    }
+                    ("field", v) => fields.extend(crate::search::scalar_text(v)),
+                    (op, v) => condition.push((
+                        op.to_string(),
+                        crate::search::scalar_text(v).ok_or_else(|| {
+                            format!("'correlation.condition.{op}' must be a number")
+                        })?,
+                    )),
+                }
+            }
+        }
+        Some(_) => return Err("'correlation.condition' must be a mapping".into()),
+    }
+    let mut aliases = Vec::new();
+    match body.get("aliases") {
+        None | Some(Value::Null) => {}
+        Some(Value::Mapping(m)) => {
+            for (alias, per_rule) in m {
+                let alias = crate::search::scalar_text(alias)
+                    .ok_or("'correlation.aliases' keys must be strings")?;
+                let per_rule = per_rule
+                    .as_mapping()
+                    .ok_or_else(|| format!("alias '{alias}' must map rule names to fields"))?;
+                let pairs = per_rule
+                    .iter()
+                    .map(|(rule, field)| {
+                        match (
+                            crate::search::scalar_text(rule),
+                            crate::search::scalar_text(field),
+                        ) {
+                            (Some(r), Some(f)) => Ok((r, f)),
+                            _ => Err(format!("alias '{alias}' must map rule names to fields")),
+                        }
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                aliases.push((alias, pairs));
+            }
+        }
+        Some(_) => return Err("'correlation.aliases' must be a mapping".into()),
+    }
+    let level = match text("level") {
+        None => None,
+        Some(l) => Some(l.parse()?),
+    };
+    let tags = match map.get("tags") {
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let generate = match body.get("generate").or_else(|| map.get("generate")) {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err("'generate' must be true or false".into()),
+    };
+    Ok(CorrelationRule {
+        id,
+        title,
+        kind: body
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string(),
+        definition: Box::new(CorrelationDefinition {
+            name: text("name"),
+            level,
+            tags,
+            rules: texts("rules")?,
+            group_by: texts("group-by")?,
+            timespan: body.get("timespan").and_then(crate::search::scalar_text),
+            condition,
+            fields,
+            aliases,
+            generate,
+        }),
+    })
 }
 
 fn logsource(map: &Mapping) -> Result<LogSource, String> {
