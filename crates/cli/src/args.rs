@@ -22,6 +22,10 @@ pub struct Cli {
 pub enum Command {
     /// Sweep EVTX and JSON log files with Sigma rules into a timeline of detections.
     Hunt(HuntArgs),
+    /// Simulate a telemedicine provider's logs, with an intrusion and its ground truth.
+    Simulate(SimulateArgs),
+    /// Simulate a small estate with an intrusion, hunt it with the built-in rules, and show where to look.
+    Demo(DemoArgs),
     /// Measure each stage of a hunt (load, render, decode, match, whole hunt) on this machine.
     Bench(BenchArgs),
 }
@@ -33,7 +37,7 @@ pub enum Format {
 }
 
 /// Options shared by every command that loads rules.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct RuleArgs {
     /// Sigma rule folder or file (repeatable). Without it, the built-in rule pack is used.
     #[arg(long = "rules", short = 'r', value_name = "DIR")]
@@ -106,6 +110,50 @@ pub struct BenchArgs {
     /// Append the results table (Markdown, with machine and date) to this file.
     #[arg(long, value_name = "FILE")]
     pub results: Option<PathBuf>,
+}
+
+/// What to simulate.
+#[derive(Debug, Args)]
+pub struct SimulationArgs {
+    /// Seed: the same seed and options give byte-identical output.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+
+    /// Hosts in the estate (at least the seven servers and a few workstations).
+    #[arg(long, default_value_t = 12)]
+    pub hosts: usize,
+
+    /// Days of activity.
+    #[arg(long, default_value_t = 5)]
+    pub days: u32,
+
+    /// Mean Windows events per host per hour.
+    #[arg(long, value_name = "EVENTS_PER_HOST_PER_HOUR", default_value_t = 60)]
+    pub rate: u32,
+
+    /// Only the benign background, no intrusion.
+    #[arg(long)]
+    pub no_attack: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Folder to write the logs, inventory and truth.json to.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder to write the simulated logs and the timeline to (default: a new temporary folder).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub simulation: SimulationArgs,
 }
 
 fn parse_level(text: &str) -> Result<Level, String> {

@@ -2,6 +2,7 @@
 
 mod args;
 mod bench;
+mod demo;
 mod hunt;
 mod ruleset;
 mod summary;
@@ -15,6 +16,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         args::Command::Hunt(hunt) => hunt::run(&hunt),
         args::Command::Bench(bench) => bench::run(&bench),
+        args::Command::Simulate(simulate) => demo::simulate(&simulate),
+        args::Command::Demo(demo) => demo::demo(&demo),
     };
     match result {
         Ok(code) => code,

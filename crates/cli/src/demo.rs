@@ -1,0 +1,202 @@
+//! `vigil simulate` and `vigil demo`: a simulated telemedicine provider's
+//! logs with an intrusion in them, and the whole pipeline run on them.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use vigil_event::{Detection, Level};
+use vigil_simulate::{Config, DNS_SUFFIX};
+use vigil_timeline::{write_timeline, TimelineFormat};
+
+use crate::args::{DemoArgs, RuleArgs, SimulateArgs, SimulationArgs};
+use crate::hunt::sweep;
+use crate::summary::HuntSummary;
+
+pub fn simulate(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
+    let config = config(&args.simulation);
+    let started = Instant::now();
+    let summary = vigil_simulate::generate(&config, &args.out)
+        .with_context(|| format!("cannot simulate into {}", args.out.display()))?;
+    eprintln!(
+        "simulated {} hosts over {} days: {} records in {} files ({:.1} MB) in {:.1} s under {}",
+        config.hosts.max(vigil_simulate::MIN_HOSTS),
+        config.days,
+        summary.events,
+        summary.files.len(),
+        summary.bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn config(args: &SimulationArgs) -> Config {
+    Config {
+        seed: args.seed,
+        hosts: args.hosts,
+        days: args.days,
+        rate: args.rate,
+        attack: !args.no_attack,
+        ..Config::default()
+    }
+}
+
+pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    let out = match &args.out {
+        Some(dir) => dir.clone(),
+        None => std::env::temp_dir().join(format!("vigil-demo-{}", std::process::id())),
+    };
+    println!("Vigil demo: a telemedicine provider's estate, with an intrusion hidden in a week of normal work.\n");
+    let simulation = vigil_simulate::generate(&config(&args.simulation), &out)
+        .with_context(|| format!("cannot simulate into {}", out.display()))?;
+    println!(
+        "1. Simulated {} Windows events and network records ({:.1} MB) into {}",
+        simulation.events,
+        simulation.bytes as f64 / 1e6,
+        out.display()
+    );
+
+    let started = Instant::now();
+    let (rules, report) = crate::ruleset::load(&RuleArgs::default())?;
+    let (files, issues) = vigil_sources::discover(&[out.join("windows"), out.join("network")]);
+    let mut summary = HuntSummary::new(&report);
+    summary.issues.extend(issues);
+    let mut sweep = sweep(&files, &rules, None, false, summary)?;
+    let timeline = out.join("timeline.csv");
+    let mut writer = BufWriter::new(
+        File::create(&timeline).with_context(|| format!("cannot write {}", timeline.display()))?,
+    );
+    write_timeline(&mut sweep.detections, TimelineFormat::Csv, &mut writer)?;
+    writer.flush()?;
+    println!(
+        "2. Hunted {} events from {} files with {} built-in rules in {:.2} s: {} detections, timeline in {}",
+        sweep.summary.events,
+        sweep.summary.files,
+        report.rules,
+        started.elapsed().as_secs_f64(),
+        sweep.detections.len(),
+        timeline.display()
+    );
+    for issue in &sweep.summary.issues {
+        println!("   skipped: {issue}");
+    }
+
+    println!("\n3. Where to look first — hosts by their most severe detections:\n");
+    print_hosts(&sweep.detections);
+
+    let truth = &simulation.truth;
+    let flagged: Vec<String> = hosts(&sweep.detections, Level::High).into_keys().collect();
+    let compromised: Vec<&str> = truth
+        .compromised_hosts
+        .iter()
+        .map(|h| h.host.as_str())
+        .collect();
+    let found = compromised
+        .iter()
+        .filter(|h| flagged.iter().any(|f| f == *h))
+        .count();
+    println!(
+        "\n4. Against the simulation's ground truth ({}): the attack touched {} hosts; {} of them have high or critical detections; {} hosts with such detections were not attacked.",
+        out.join("truth.json").display(),
+        compromised.len(),
+        found,
+        flagged
+            .iter()
+            .filter(|f| !compromised.contains(&f.as_str()))
+            .count()
+    );
+    if let Some(zero) = &truth.patient_zero {
+        println!("   Patient zero in the truth: {zero}.");
+    }
+    println!("\nNext: vigil hunt {} --format jsonl", out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Short host name: the computer name without the estate's DNS suffix.
+fn short(computer: &str) -> String {
+    computer
+        .strip_suffix(DNS_SUFFIX)
+        .unwrap_or(computer)
+        .trim_end_matches('.')
+        .to_string()
+}
+
+/// Per host at or above `min`: the detections, in time order.
+fn hosts(detections: &[Detection], min: Level) -> BTreeMap<String, Vec<&Detection>> {
+    let mut by_host: BTreeMap<String, Vec<&Detection>> = BTreeMap::new();
+    for d in detections.iter().filter(|d| d.level >= min) {
+        let host = d.computer.as_deref().map_or("(unknown)".to_string(), short);
+        by_host.entry(host).or_default().push(d);
+    }
+    by_host
+}
+
+fn print_hosts(detections: &[Detection]) {
+    let by_host = hosts(detections, Level::Medium);
+    let days: Vec<String> = {
+        let mut days: Vec<String> = detections
+            .iter()
+            .filter_map(|d| d.timestamp.map(day))
+            .collect();
+        days.sort();
+        days.dedup();
+        days
+    };
+    let mut rows: Vec<(&String, &Vec<&Detection>)> = by_host.iter().collect();
+    rows.sort_by_key(|(host, found)| {
+        let worst = found.iter().map(|d| d.level).max();
+        (
+            std::cmp::Reverse(worst),
+            std::cmp::Reverse(found.len()),
+            *host,
+        )
+    });
+    if rows.is_empty() {
+        println!("   no medium, high or critical detections.");
+        return;
+    }
+    print!("   {:<12} {:<9}", "host", "worst");
+    for d in &days {
+        print!(" {:>6}", &d[5..]);
+    }
+    println!("   first evidence        top rules");
+    for (host, found) in rows {
+        let worst = found.iter().map(|d| d.level).max().unwrap_or(Level::Medium);
+        print!("   {:<12} {:<9}", host, worst.as_str());
+        for day_name in &days {
+            let n = found
+                .iter()
+                .filter(|d| d.timestamp.map(day).as_deref() == Some(day_name.as_str()))
+                .count();
+            if n == 0 {
+                print!(" {:>6}", "·");
+            } else {
+                print!(" {n:>6}");
+            }
+        }
+        let first = found
+            .iter()
+            .filter(|d| d.level == worst)
+            .filter_map(|d| d.timestamp)
+            .min()
+            .map_or("-".to_string(), |t| t.format("%m-%d %H:%M").to_string());
+        let mut titles: BTreeMap<&str, usize> = BTreeMap::new();
+        for d in found.iter().filter(|d| d.level == worst) {
+            *titles.entry(&d.rule_title).or_default() += 1;
+        }
+        let mut titles: Vec<(&str, usize)> = titles.into_iter().collect();
+        titles.sort_by_key(|(t, n)| (std::cmp::Reverse(*n), *t));
+        let top: Vec<&str> = titles.iter().take(2).map(|(t, _)| *t).collect();
+        println!("   {first:<21} {}", top.join("; "));
+    }
+    println!("\n   (columns: detections at medium or above per day, UTC)");
+}
+
+fn day(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
