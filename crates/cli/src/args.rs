@@ -81,6 +81,11 @@ pub struct HuntArgs {
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
 
+    /// Groups (distinct group-by values) one correlation rule tracks at once;
+    /// past it the oldest are dropped, and the summary says so.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub correlation_groups: usize,
+
     /// Print no summary and no progress.
     #[arg(long, short = 'q')]
     pub quiet: bool,

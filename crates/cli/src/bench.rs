@@ -28,6 +28,7 @@ use vigil_timeline::{write_timeline, TimelineFormat};
 use crate::args::BenchArgs;
 use crate::hunt::sweep;
 use crate::summary::HuntSummary;
+use vigil_correlate::Limits;
 
 struct Stage {
     name: &'static str,
@@ -54,11 +55,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let runs = args.runs.max(1);
     let mut stages = Vec::new();
 
-    let (load, (rules, report)) = median(runs, || crate::ruleset::load(&args.rules))?;
+    let (load, loaded) = median(runs, || crate::ruleset::load(&args.rules))?;
+    let rules = &loaded.rules;
     stages.push(Stage {
         name: "load",
         median: load,
-        events: report.rules as u64,
+        events: loaded.report.rules as u64,
         bytes: 0,
     });
 
@@ -126,8 +128,15 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
 
     let scratch = tempfile_path()?;
     let (hunt, hunted) = median(runs, || {
-        let summary = HuntSummary::new(&report);
-        let mut sweep = sweep(&files, &rules, args.threads, false, summary)?;
+        let summary = HuntSummary::new(&loaded);
+        let mut sweep = sweep(
+            &files,
+            &loaded,
+            Limits::default(),
+            args.threads,
+            false,
+            summary,
+        )?;
         let out = std::fs::File::create(&scratch)
             .with_context(|| format!("cannot write {}", scratch.display()))?;
         let mut out = BufWriter::new(out);

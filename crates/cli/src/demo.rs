@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use vigil_correlate::Limits;
 use vigil_event::{Detection, Level};
 use vigil_simulate::{Config, DNS_SUFFIX};
 use vigil_timeline::{write_timeline, TimelineFormat};
@@ -62,11 +63,11 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     );
 
     let started = Instant::now();
-    let (rules, report) = crate::ruleset::load(&RuleArgs::default())?;
+    let loaded = crate::ruleset::load(&RuleArgs::default())?;
     let (files, issues) = vigil_sources::discover(&[out.join("windows"), out.join("network")]);
-    let mut summary = HuntSummary::new(&report);
+    let mut summary = HuntSummary::new(&loaded);
     summary.issues.extend(issues);
-    let mut sweep = sweep(&files, &rules, None, false, summary)?;
+    let mut sweep = sweep(&files, &loaded, Limits::default(), None, false, summary)?;
     let timeline = out.join("timeline.csv");
     let mut writer = BufWriter::new(
         File::create(&timeline).with_context(|| format!("cannot write {}", timeline.display()))?,
@@ -77,7 +78,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         "2. Hunted {} events from {} files with {} built-in rules in {:.2} s: {} detections, timeline in {}",
         sweep.summary.events,
         sweep.summary.files,
-        report.rules,
+        loaded.report.rules,
         started.elapsed().as_secs_f64(),
         sweep.detections.len(),
         timeline.display()

@@ -10,12 +10,14 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
+use vigil_correlate::Limits;
 use vigil_event::Detection;
-use vigil_sigma::RuleSet;
 use vigil_sources::{InputFile, IssueKind, SourceIssue};
 use vigil_timeline::{write_timeline, TimelineFormat};
 
 use crate::args::{Format, HuntArgs};
+use crate::correlation::{self, Held};
+use crate::ruleset::Loaded;
 use crate::summary::HuntSummary;
 
 /// The result of sweeping the inputs, before output.
@@ -26,11 +28,11 @@ pub struct Sweep {
 
 pub fn run(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let (rules, report) = crate::ruleset::load(&args.rules)?;
+    let loaded = crate::ruleset::load(&args.rules)?;
     let (files, discover_issues) = vigil_sources::discover(&args.paths);
-    let mut summary = HuntSummary::new(&report);
+    let mut summary = HuntSummary::new(&loaded);
     summary.issues.extend(discover_issues);
-    if rules.is_empty() {
+    if loaded.rules.is_empty() {
         summary.print(started.elapsed());
         anyhow::bail!("no rule could be loaded; nothing to hunt with");
     }
@@ -46,7 +48,11 @@ pub fn run(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let progress = !args.quiet && std::io::stderr().is_terminal();
-    let sweep = sweep(&files, &rules, args.threads, progress, summary)?;
+    let limits = Limits {
+        max_groups_per_rule: args.correlation_groups,
+        ..Limits::default()
+    };
+    let sweep = sweep(&files, &loaded, limits, args.threads, progress, summary)?;
     let Sweep {
         mut detections,
         mut summary,
@@ -78,10 +84,12 @@ pub fn run(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads and matches every file, in parallel across files.
+/// Reads and matches every file, in parallel across files, then runs the
+/// correlations over the detections of all files in time order.
 pub fn sweep(
     files: &[InputFile],
-    rules: &RuleSet,
+    loaded: &Loaded,
+    limits: Limits,
     threads: Option<usize>,
     progress: bool,
     mut summary: HuntSummary,
@@ -104,15 +112,24 @@ pub fn sweep(
         ProgressBar::hidden()
     };
     let issues = Mutex::new(Vec::new());
-    let results: Vec<(Vec<Detection>, u64, bool)> = pool.install(|| {
+    let (rules, set) = (&loaded.rules, &loaded.correlations);
+    let correlating = !set.is_empty();
+    let results: Vec<(Vec<Detection>, Vec<Held>, u64, bool)> = pool.install(|| {
         files
             .par_iter()
             .map(|file| {
                 let mut detections = Vec::new();
+                let mut held = Vec::new();
                 let mut local_issues: Vec<SourceIssue> = Vec::new();
                 let read = vigil_sources::read_file(
                     file,
-                    &mut |event| rules.detect(&event, &mut detections),
+                    &mut |event| {
+                        let before = detections.len();
+                        rules.detect(&event, &mut detections);
+                        if correlating && detections.len() > before {
+                            correlation::hold(set, &event, &detections[before..], &mut held);
+                        }
+                    },
                     &mut |issue| local_issues.push(issue),
                 );
                 let (events, ok) = match read {
@@ -135,19 +152,32 @@ pub fn sweep(
                 }
                 bar.inc(file.size);
                 bar.set_message(format!("{} detections", detections.len()));
-                (detections, events, ok)
+                (detections, held, events, ok)
             })
             .collect()
     });
     bar.finish_and_clear();
     let mut detections = Vec::new();
-    for (found, events, ok) in results {
+    let mut held = Vec::new();
+    for (found, kept, events, ok) in results {
         summary.files += 1;
         if !ok {
             summary.unreadable_files += 1;
         }
         summary.events += events;
         detections.extend(found);
+        held.extend(kept);
+    }
+    if correlating {
+        let (fired, stats) = correlation::evaluate(set, held, limits);
+        // Rules that only feed correlations (`generate` not set) are not
+        // reported on their own.
+        let before = detections.len();
+        detections.retain(|d| !set.suppresses(d));
+        summary.held_back = before - detections.len();
+        summary.correlation_detections = fired.len();
+        summary.correlation_stats = Some(stats);
+        detections.extend(fired);
     }
     summary.bytes = total_bytes;
     summary

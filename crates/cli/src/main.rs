@@ -2,6 +2,7 @@
 
 mod args;
 mod bench;
+mod correlation;
 mod demo;
 mod hunt;
 mod ruleset;

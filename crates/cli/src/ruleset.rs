@@ -5,11 +5,33 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{bail, Context};
+use vigil_correlate::{CorrelationError, CorrelationSet};
 use vigil_sigma::{LoadReport, LogSourceTable, RuleSet, RuleSetBuilder, RuleSetOptions};
 
 use crate::args::RuleArgs;
 
-pub fn load(args: &RuleArgs) -> anyhow::Result<(RuleSet, LoadReport)> {
+/// Everything a run detects with: the compiled detection rules, the
+/// correlations over them, and what could not be loaded.
+pub struct Loaded {
+    pub rules: RuleSet,
+    pub report: LoadReport,
+    pub correlations: CorrelationSet,
+    pub correlation_errors: Vec<CorrelationError>,
+}
+
+pub fn load(args: &RuleArgs) -> anyhow::Result<Loaded> {
+    let (rules, report) = load_rules(args)?;
+    let metas: Vec<_> = rules.rules().iter().map(|r| (*r.meta).clone()).collect();
+    let (correlations, correlation_errors) = CorrelationSet::build(&report.correlations, &metas);
+    Ok(Loaded {
+        rules,
+        report,
+        correlations,
+        correlation_errors,
+    })
+}
+
+fn load_rules(args: &RuleArgs) -> anyhow::Result<(RuleSet, LoadReport)> {
     let mut logsources = LogSourceTable::builtin();
     for file in &args.logsources {
         let text = std::fs::read_to_string(file)

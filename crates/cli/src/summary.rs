@@ -3,8 +3,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use vigil_sigma::LoadReport;
+use vigil_correlate::Stats;
 use vigil_sources::{IssueKind, SourceIssue};
+
+use crate::ruleset::Loaded;
 
 /// How many skipped parts are listed one by one before only counting.
 const LISTED_ISSUES: usize = 20;
@@ -14,7 +16,13 @@ pub struct HuntSummary {
     pub rules: usize,
     pub filters: usize,
     pub refused: Vec<String>,
-    pub correlations: Vec<String>,
+    /// Correlation rules loaded, and those refused (with file and reason).
+    pub correlations: usize,
+    pub refused_correlations: Vec<String>,
+    /// Base detections not reported because they only feed correlations.
+    pub held_back: usize,
+    pub correlation_detections: usize,
+    pub correlation_stats: Option<Stats>,
     pub files: usize,
     pub unreadable_files: usize,
     pub bytes: u64,
@@ -24,17 +32,22 @@ pub struct HuntSummary {
 }
 
 impl HuntSummary {
-    pub fn new(report: &LoadReport) -> Self {
+    pub fn new(loaded: &Loaded) -> Self {
+        let report = &loaded.report;
         HuntSummary {
             rule_files: report.files,
             rules: report.rules,
             filters: report.filters,
             refused: report.failed.iter().map(ToString::to_string).collect(),
-            correlations: report
-                .correlations
+            correlations: loaded.correlations.len(),
+            refused_correlations: loaded
+                .correlation_errors
                 .iter()
-                .map(|(path, c)| format!("{}: '{}' ({})", path.display(), c.title, c.kind))
+                .map(ToString::to_string)
                 .collect(),
+            held_back: 0,
+            correlation_detections: 0,
+            correlation_stats: None,
             files: 0,
             unreadable_files: 0,
             bytes: 0,
@@ -47,12 +60,13 @@ impl HuntSummary {
     pub fn print(&self, elapsed: Duration) {
         eprintln!("── vigil hunt summary ──");
         eprintln!(
-            "rules:      {} loaded from {} files, {} refused, {} filters, {} correlation rules not evaluated yet",
+            "rules:      {} loaded from {} files, {} refused, {} filters, {} correlation rules ({} refused)",
             self.rules,
             self.rule_files,
             self.refused.len(),
             self.filters,
-            self.correlations.len()
+            self.correlations,
+            self.refused_correlations.len()
         );
         for refused in self.refused.iter().take(LISTED_ISSUES) {
             eprintln!("  refused: {refused}");
@@ -63,8 +77,8 @@ impl HuntSummary {
                 self.refused.len() - LISTED_ISSUES
             );
         }
-        for c in self.correlations.iter().take(5) {
-            eprintln!("  not evaluated yet: {c}");
+        for refused in self.refused_correlations.iter().take(LISTED_ISSUES) {
+            eprintln!("  refused: {refused}");
         }
         eprintln!(
             "inputs:     {} files ({:.1} MB), {} unreadable",
@@ -97,6 +111,9 @@ impl HuntSummary {
             eprintln!("  … and {} more", self.issues.len() - LISTED_ISSUES);
         }
         eprintln!("detections: {}", self.detections);
+        if let Some(stats) = &self.correlation_stats {
+            self.print_correlation(stats);
+        }
         let secs = elapsed.as_secs_f64();
         eprintln!(
             "elapsed:    {:.2} s ({:.0} events/s)",
@@ -107,6 +124,29 @@ impl HuntSummary {
                 0.0
             }
         );
+    }
+}
+
+impl HuntSummary {
+    fn print_correlation(&self, stats: &Stats) {
+        eprintln!(
+            "correlation: {} detections from {} rules; {} base detections held back (they only feed correlations)",
+            self.correlation_detections, self.correlations, self.held_back
+        );
+        if stats.untimed > 0 || stats.missing_fields > 0 {
+            eprintln!(
+                "  not counted: {} detections without a time, {} lacking a group-by or aggregated field",
+                stats.untimed, stats.missing_fields
+            );
+        }
+        for rule in &stats.rules {
+            if rule.evicted_groups > 0 || rule.dropped_events > 0 {
+                eprintln!(
+                    "  limit reached: '{}' dropped {} groups and {} events (raise --correlation-groups to keep more)",
+                    rule.title, rule.evicted_groups, rule.dropped_events
+                );
+            }
+        }
     }
 }
 
