@@ -22,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Sweep EVTX and JSON log files with Sigma rules into a timeline of detections.
     Hunt(HuntArgs),
+    /// Detect live: follow growing log files and/or standard input, store detections in SQLite.
+    Watch(WatchArgs),
     /// Simulate a telemedicine provider's logs, with an intrusion and its ground truth.
     Simulate(SimulateArgs),
     /// Simulate a small estate with an intrusion, hunt it with the built-in rules, and show where to look.
@@ -89,6 +91,44 @@ pub struct HuntArgs {
     /// Print no summary and no progress.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// JSON-lines files to follow as they grow (across rotation and truncation).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Read JSON lines from standard input as well.
+    #[arg(long)]
+    pub stdin: bool,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// The SQLite store: detections, input positions, correlation inputs.
+    #[arg(long, value_name = "FILE", default_value = "vigil-watch.db")]
+    pub store: PathBuf,
+
+    /// Also write each detection as a JSON line to this file ("-": standard output).
+    #[arg(long, short = 'o', value_name = "FILE", default_value = "-")]
+    pub output: String,
+
+    /// Write detections to the store only.
+    #[arg(long, conflicts_with = "output")]
+    pub no_output: bool,
+
+    /// Lines per transaction at most.
+    #[arg(long, value_name = "N", default_value_t = 5_000)]
+    pub batch: usize,
+
+    /// Groups one correlation rule tracks at once.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub correlation_groups: usize,
+
+    /// Stop when every input is at its end, deciding open correlation windows.
+    #[arg(long)]
+    pub exit_at_end: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ mod demo;
 mod hunt;
 mod ruleset;
 mod summary;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
         args::Command::Bench(bench) => bench::run(&bench),
         args::Command::Simulate(simulate) => demo::simulate(&simulate),
         args::Command::Demo(demo) => demo::demo(&demo),
+        args::Command::Watch(watch) => watch::run(&watch),
     };
     match result {
         Ok(code) => code,

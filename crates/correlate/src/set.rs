@@ -262,6 +262,14 @@ impl CorrelationSet {
             .contains_key(rule_key(&detection.rule_id, &detection.rule_title))
     }
 
+    /// How far back, in milliseconds of event time, an event can still
+    /// count towards a correlation: the sum of every timespan, which bounds
+    /// any chain. A live reader that must rebuild the state after a restart
+    /// keeps the inputs of this much time.
+    pub fn horizon_ms(&self) -> i64 {
+        self.correlations.iter().map(|c| c.timespan_ms).sum()
+    }
+
     /// The event fields the correlations fed by `detection` read: the
     /// group-by fields (through aliases) and the aggregated fields. A caller
     /// that holds detections back for a later, time-ordered pass keeps only

@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 use serde_json::Value;
@@ -102,18 +103,27 @@ fn read_line(bytes: &[u8], number: u64, out: &mut Emitter) {
             return;
         }
     };
+    match parse_line(text, out.source.clone(), Position::Line(number)) {
+        Ok(event) => out.event(event),
+        Err(reason) => out.skipped(location(), reason),
+    }
+}
+
+/// One JSON line (evtx_dump shape, Winlogbeat/ECS or a flat object) as an
+/// event read from `source` at `position`; the reason when it is not one.
+pub fn parse_line(text: &str, source: Arc<str>, position: Position) -> Result<Event, String> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => {
-            let mut event = Event::new(out.source.clone());
-            event.position = Position::Line(number);
+            let mut event = Event::new(source);
+            event.position = position;
             flatten::object(map, &mut event);
-            out.event(event);
+            Ok(event)
         }
-        Ok(other) => out.skipped(
-            location(),
-            format!("expected a JSON object, found {}", json_kind(&other)),
-        ),
-        Err(error) => out.skipped(location(), json_error(&error)),
+        Ok(other) => Err(format!(
+            "expected a JSON object, found {}",
+            json_kind(&other)
+        )),
+        Err(error) => Err(json_error(&error)),
     }
 }
 

@@ -46,6 +46,7 @@ use vigil_event::Event;
 pub use discover::{discover, Format, InputFile};
 pub use error::SourceError;
 pub use evtx::render_only;
+pub use jsonl::parse_line as parse_json_line;
 pub use report::{FileReport, IssueKind, SourceIssue};
 
 /// Reads one file, calling `on_event` for every record read and `on_issue` for

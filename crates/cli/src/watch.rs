@@ -1,0 +1,46 @@
+//! `vigil watch`: the live detector, with the rules `hunt` uses.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use vigil_correlate::Limits;
+use vigil_watch::{Config, Detectors, Output};
+
+use crate::args::WatchArgs;
+
+pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        args.stdin || !args.files.is_empty(),
+        "nothing to watch: name files to follow, or --stdin"
+    );
+    let load = || -> anyhow::Result<Detectors> {
+        let loaded = crate::ruleset::load(&args.rules)?;
+        for failure in &loaded.report.failed {
+            eprintln!("refused: {failure}");
+        }
+        for failure in &loaded.correlation_errors {
+            eprintln!("refused: {failure}");
+        }
+        anyhow::ensure!(!loaded.rules.is_empty(), "no rule could be loaded");
+        Ok(Detectors {
+            rules: loaded.rules,
+            correlations: loaded.correlations,
+        })
+    };
+    let mut config = Config::new(args.store.clone());
+    config.files = args.files.clone();
+    config.stdin = args.stdin;
+    config.output = match (args.no_output, args.output.as_str()) {
+        (true, _) => Output::None,
+        (false, "-") => Output::Stdout,
+        (false, path) => Output::File(PathBuf::from(path)),
+    };
+    config.batch = args.batch.max(1);
+    config.limits = Limits {
+        max_groups_per_rule: args.correlation_groups,
+        ..Limits::default()
+    };
+    config.exit_at_end = args.exit_at_end;
+    vigil_watch::run(&config, &load)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,256 @@
+//! `vigil watch` through the binary: killed with SIGKILL again and again
+//! while its input grows, it must end with exactly the detections `hunt`
+//! finds in the finished file — none lost, none twice.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A small deterministic generator, so a failure can be replayed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn system(id: u32, record: u64, second: u64, computer: &str) -> serde_json::Value {
+    serde_json::json!({
+        "Provider": {"#attributes": {"Name": "Microsoft-Windows-Security-Auditing"}},
+        "EventID": id,
+        "TimeCreated": {"#attributes": {"SystemTime":
+            format!("2026-03-02T{:02}:{:02}:{:02}Z", 8 + second / 3600, second / 60 % 60, second % 60)}},
+        "EventRecordID": record,
+        "Channel": "Security",
+        "Computer": computer,
+    })
+}
+
+/// Security events of a few hosts: logons, failed logons in bursts (which
+/// the built-in correlations count), process creations now and then
+/// deleting shadow copies, and some malformed lines.
+fn stream(lines: usize, seed: u64) -> Vec<String> {
+    let mut rng = Lcg(seed);
+    let hosts = ["FS-01", "DB-01", "WS-DOC-01", "WS-DOC-02"];
+    let users = ["alice", "bob", "carol", "dave", "erin"];
+    let mut out = Vec::with_capacity(lines);
+    for i in 0..lines as u64 {
+        let second = i / 4;
+        let host = hosts[rng.below(4) as usize];
+        let user = users[rng.below(5) as usize];
+        let line = match rng.below(100) {
+            0 => "{\"Event\": {\"System\": truncated".to_string(),
+            1..=30 => serde_json::json!({"Event": {
+                "System": system(4625, i + 1, second, host),
+                "EventData": {"TargetUserName": user, "LogonType": 3, "IpAddress": "10.20.10.66"},
+            }})
+            .to_string(),
+            31..=33 => serde_json::json!({"Event": {
+                "System": system(4688, i + 1, second, host),
+                "EventData": {
+                    "NewProcessName": "C:\\Windows\\System32\\vssadmin.exe",
+                    "CommandLine": "vssadmin delete shadows /all /quiet",
+                    "SubjectUserName": user,
+                },
+            }})
+            .to_string(),
+            _ => serde_json::json!({"Event": {
+                "System": system(4624, i + 1, second, host),
+                "EventData": {"TargetUserName": user, "LogonType": 3, "IpAddress": "10.20.10.5"},
+            }})
+            .to_string(),
+        };
+        out.push(line);
+    }
+    out
+}
+
+fn vigil() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+}
+
+fn start_watch(log: &Path, store: &Path, output: &Path, exit_at_end: bool) -> Child {
+    let mut command = vigil();
+    command
+        .arg("watch")
+        .arg(log)
+        .arg("--store")
+        .arg(store)
+        .arg("--output")
+        .arg(output)
+        .args(["--batch", "150"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if exit_at_end {
+        command.arg("--exit-at-end");
+    }
+    command.spawn().expect("vigil watch starts")
+}
+
+/// The detections of the finished file, as `hunt` finds them, by JSON text.
+fn hunted(log: &Path) -> BTreeMap<String, usize> {
+    let output = vigil()
+        .arg("hunt")
+        .arg(log)
+        .args(["--format", "jsonl", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    count(&String::from_utf8_lossy(&output.stdout))
+}
+
+fn count(text: &str) -> BTreeMap<String, usize> {
+    let mut seen = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        *seen.entry(line.to_string()).or_insert(0) += 1;
+    }
+    seen
+}
+
+/// The detections in the store, by JSON text, read back with `sqlite3`
+/// semantics through the binary's own store format.
+fn stored(store: &Path) -> BTreeMap<String, usize> {
+    let db = rusqlite::Connection::open(store).unwrap();
+    let mut query = db.prepare("SELECT json FROM detections").unwrap();
+    let rows: Vec<String> = query
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    count(&rows.join("\n"))
+}
+
+#[test]
+fn killed_repeatedly_it_stores_every_detection_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("security.jsonl");
+    let store = dir.path().join("watch.db");
+    let output = dir.path().join("alerts.jsonl");
+    let lines = stream(12_000, 42);
+    let mut rng = Lcg(7);
+    let mut file = std::fs::File::create(&log).unwrap();
+
+    // Write the stream in chunks while a watcher runs; kill it at random
+    // moments and start it again.
+    let mut written = 0;
+    let mut kills = 0;
+    let mut watcher = start_watch(&log, &store, &output, false);
+    let started = Instant::now();
+    while written < lines.len() {
+        let chunk = (rng.below(900) + 100) as usize;
+        let end = (written + chunk).min(lines.len());
+        for line in &lines[written..end] {
+            writeln!(file, "{line}").unwrap();
+        }
+        // Sometimes leave half a line for the watcher to wait on.
+        file.flush().unwrap();
+        written = end;
+        std::thread::sleep(Duration::from_millis(rng.below(120)));
+        if rng.below(3) == 0 {
+            watcher.kill().unwrap();
+            watcher.wait().unwrap();
+            kills += 1;
+            watcher = start_watch(&log, &store, &output, false);
+        }
+        assert!(started.elapsed() < Duration::from_secs(240), "too slow");
+    }
+    watcher.kill().unwrap();
+    watcher.wait().unwrap();
+    assert!(kills >= 5, "only {kills} kills");
+
+    // A last run reads what is left and stops at the end.
+    let mut last = start_watch(&log, &store, &output, true);
+    let status = loop {
+        if let Some(status) = last.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "watch never ended"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+
+    let expected = hunted(&log);
+    assert!(
+        expected.len() > 100,
+        "a meaningful stream: {}",
+        expected.len()
+    );
+    assert!(
+        expected.keys().any(|d| d.contains("Password guessing")),
+        "correlations are part of the check"
+    );
+    let got = stored(&store);
+    let missing: Vec<_> = expected.keys().filter(|d| !got.contains_key(*d)).collect();
+    let extra: Vec<_> = got.keys().filter(|d| !expected.contains_key(*d)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} lost, e.g. {:?}",
+        missing.len(),
+        missing.first()
+    );
+    assert!(
+        extra.is_empty(),
+        "{} unexpected, e.g. {:?}",
+        extra.len(),
+        extra.first()
+    );
+    assert_eq!(got, expected, "no detection twice");
+
+    // The JSON-lines output holds every detection at least once.
+    let streamed = count(&std::fs::read_to_string(&output).unwrap());
+    assert!(expected.keys().all(|d| streamed.contains_key(d)));
+}
+
+#[test]
+fn a_one_shot_run_equals_hunt_and_malformed_lines_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("security.jsonl");
+    let lines = stream(3_000, 3);
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let store = dir.path().join("watch.db");
+    let output = vigil()
+        .arg("watch")
+        .arg(&log)
+        .arg("--store")
+        .arg(&store)
+        .arg("--exit-at-end")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let expected = hunted(&log);
+    assert_eq!(count(&String::from_utf8_lossy(&output.stdout)), expected);
+    let malformed = lines.iter().filter(|l| l.ends_with("truncated")).count();
+    assert!(malformed > 0);
+    let log_text = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        log_text.matches("malformed line skipped").count(),
+        malformed,
+        "{log_text}"
+    );
+    // Run again: everything was read, nothing new is stored or written.
+    let again = vigil()
+        .arg("watch")
+        .arg(&log)
+        .arg("--store")
+        .arg(&store)
+        .arg("--exit-at-end")
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert!(again.stdout.is_empty());
+    assert_eq!(stored(&store), expected);
+}

@@ -1,0 +1,214 @@
+//! The embedded store: one SQLite file holding the detections, where each
+//! input was read to, and the input lines the correlations still need.
+//!
+//! One transaction per batch writes all three, so after a crash the store is
+//! at the end of some batch: the detections written are exactly those of
+//! the lines before the recorded positions. A detection is keyed by a hash of
+//! what identifies it (rule, time, source, record, details); inserting one
+//! already there does nothing, so replaying lines after a restart cannot
+//! duplicate it.
+
+use std::path::Path;
+
+use anyhow::Context;
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use vigil_event::Detection;
+
+use crate::follow::Checkpoint;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS detections (
+    seq INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    time TEXT,
+    level TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    rule_title TEXT NOT NULL,
+    computer TEXT,
+    json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS positions (
+    input TEXT PRIMARY KEY,
+    identity INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
+    line INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS held (
+    seq INTEGER PRIMARY KEY,
+    input TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    time_ms INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+";
+
+pub struct Store {
+    db: Connection,
+}
+
+/// A line kept for rebuilding correlation state.
+pub struct HeldLine {
+    pub input: String,
+    pub line: u64,
+    pub time_ms: i64,
+    pub text: String,
+}
+
+/// What one batch adds to the store.
+#[derive(Default)]
+pub struct Batch {
+    pub detections: Vec<Detection>,
+    pub positions: Vec<(String, Checkpoint)>,
+    pub held: Vec<HeldLine>,
+    /// Held lines older than this (event time, ms) are no longer needed.
+    pub forget_before_ms: Option<i64>,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> anyhow::Result<Store> {
+        let db = Connection::open(path)
+            .with_context(|| format!("cannot open the store {}", path.display()))?;
+        db.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+            .and_then(|()| db.execute_batch(SCHEMA))
+            .with_context(|| format!("{} is not a usable Vigil store", path.display()))?;
+        Ok(Store { db })
+    }
+
+    pub fn positions(&self) -> anyhow::Result<Vec<(String, Checkpoint)>> {
+        let mut query = self
+            .db
+            .prepare("SELECT input, identity, offset, line FROM positions")?;
+        let rows = query.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                Checkpoint {
+                    identity: row.get::<_, i64>(1)? as u64,
+                    offset: row.get::<_, i64>(2)? as u64,
+                    line: row.get::<_, i64>(3)? as u64,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every held line, oldest first.
+    pub fn held(&self) -> anyhow::Result<Vec<HeldLine>> {
+        let mut query = self
+            .db
+            .prepare("SELECT input, line, time_ms, text FROM held ORDER BY seq")?;
+        let rows = query.query_map([], |row| {
+            Ok(HeldLine {
+                input: row.get(0)?,
+                line: row.get::<_, i64>(1)? as u64,
+                time_ms: row.get(2)?,
+                text: row.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Writes a batch in one transaction; returns the detections that were
+    /// new (not already stored).
+    pub fn commit(&mut self, batch: Batch) -> anyhow::Result<Vec<Detection>> {
+        let tx = self.db.transaction()?;
+        let mut new = Vec::new();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO detections (key, time, level, rule_id, rule_title, computer, json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for d in batch.detections {
+                let json = vigil_timeline::to_json(&d).to_string();
+                let changed = insert.execute(params![
+                    key(&d),
+                    d.timestamp.map(|t| t.to_rfc3339()),
+                    d.level.as_str(),
+                    &*d.rule_id,
+                    &*d.rule_title,
+                    d.computer,
+                    json,
+                ])?;
+                if changed == 1 {
+                    new.push(d);
+                }
+            }
+            let mut hold = tx.prepare_cached(
+                "INSERT INTO held (input, line, time_ms, text) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for h in batch.held {
+                hold.execute(params![h.input, h.line as i64, h.time_ms, h.text])?;
+            }
+            if let Some(before) = batch.forget_before_ms {
+                tx.execute("DELETE FROM held WHERE time_ms < ?1", [before])?;
+            }
+            let mut position = tx.prepare_cached(
+                "INSERT INTO positions (input, identity, offset, line) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (input) DO UPDATE SET identity = ?2, offset = ?3, line = ?4",
+            )?;
+            for (input, at) in batch.positions {
+                position.execute(params![
+                    input,
+                    at.identity as i64,
+                    at.offset as i64,
+                    at.line as i64
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(new)
+    }
+
+    /// The stored detections with their sequence numbers, after `seq`.
+    pub fn detections_after(&self, seq: i64) -> anyhow::Result<Vec<(i64, String)>> {
+        let mut query = self
+            .db
+            .prepare("SELECT seq, json FROM detections WHERE seq > ?1 ORDER BY seq")?;
+        let rows = query.query_map([seq], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn meta(&self, name: &str) -> anyhow::Result<Option<i64>> {
+        Ok(self
+            .db
+            .query_row("SELECT value FROM meta WHERE name = ?1", [name], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, name: &str, value: i64) -> anyhow::Result<()> {
+        self.db.execute(
+            "INSERT INTO meta (name, value) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET value = ?2",
+            params![name, value],
+        )?;
+        Ok(())
+    }
+}
+
+/// What identifies a detection: the same rule on the same record (or the
+/// same correlation group and window) gives the same key.
+pub fn key(d: &Detection) -> String {
+    let mut hash = Sha256::new();
+    for part in [
+        &*d.rule_id,
+        &d.timestamp.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        &*d.source,
+        &d.record_id.map(|r| r.to_string()).unwrap_or_default(),
+    ] {
+        hash.update(part.as_bytes());
+        hash.update([0x1f]);
+    }
+    for (name, value) in &d.details {
+        hash.update(name.as_bytes());
+        hash.update([0x1e]);
+        hash.update(value.as_bytes());
+        hash.update([0x1f]);
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
