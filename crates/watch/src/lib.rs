@@ -1,5 +1,5 @@
 //! Vigil's live detection: events as they arrive — appended to followed
-//! files, or on standard input — run through the same compiled rules and
+//! files, on standard input, or POSTed to the HTTP endpoint — run through the same compiled rules and
 //! correlations as `hunt`, with every detection stored in an embedded SQLite
 //! file and streamed out as JSON lines.
 //!
@@ -9,13 +9,21 @@
 //! a crash (even `kill -9`) the watcher resumes every file at its committed
 //! position and rebuilds the correlation state by replaying the kept lines,
 //! so each event counts exactly once in the store: detections already stored
-//! are recognised by their key and not stored again. Standard input cannot
-//! be rewound: what was read from it but not committed is lost in a crash.
+//! are recognised by their key and not stored again. An HTTP request is
+//! answered once its events are committed, so a sender that retries until
+//! it gets `200` loses nothing. Standard input cannot be rewound: what was
+//! read from it but not committed is lost in a crash.
 //!
-//! The JSON-lines output is written after each commit from the store, and the
-//! last detection written is recorded: after a crash the output resumes from
-//! there, so every detection reaches it at least once, and at most the last
-//! batch before the crash is written twice.
+//! The JSON-lines output and the webhook are fed after each commit from the
+//! store, and the last detection each has taken is recorded: after a crash
+//! they resume from there, so every detection reaches them at least once, and
+//! at most the last batch before the crash twice. A failing webhook is
+//! retried with growing pauses, and intake waits meanwhile (backpressure).
+//!
+//! The endpoint also serves `GET /health` and `GET /metrics` (Prometheus:
+//! events in by input, detections, malformed and dropped lines, correlation
+//! state, checkpoint age, lag, arrival-to-store latency). It binds to
+//! loopback unless told otherwise.
 //!
 //! Correlation windows slide with event time. When no input has had anything
 //! new for longer than the allowed lateness (`Config::lateness`), the
@@ -30,22 +38,26 @@
 //! state under them from the kept lines.
 
 mod follow;
+mod http;
+mod metrics;
 mod store;
+mod webhook;
 
 use std::io::{BufRead, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use chrono::Utc;
 use vigil_correlate::{CorrelationSet, Engine, Limits};
 use vigil_event::{Detection, Event, Position};
 use vigil_sigma::RuleSet;
 
 pub use follow::{Checkpoint, Follower, Poll};
+pub use metrics::Metrics;
 pub use store::{key as detection_key, Store};
 
 use store::{Batch, HeldLine};
@@ -71,8 +83,12 @@ pub struct Config {
     pub files: Vec<PathBuf>,
     /// Read JSON lines from standard input as well.
     pub stdin: bool,
+    /// Serve the HTTP endpoint (events in, health, metrics) here.
+    pub listen: Option<SocketAddr>,
     pub store: PathBuf,
     pub output: Output,
+    /// POST new detections here, as JSON lines.
+    pub webhook: Option<String>,
     /// Lines per transaction at most.
     pub batch: usize,
     /// How long to wait when no input has anything new.
@@ -81,7 +97,7 @@ pub struct Config {
     /// with the wall clock.
     pub lateness: Duration,
     pub limits: Limits,
-    /// Stop once every input is at its end (and standard input is closed),
+    /// Stop once every file is at its end and standard input is closed,
     /// deciding every open correlation window: a one-shot run.
     pub exit_at_end: bool,
 }
@@ -91,10 +107,12 @@ impl Config {
         Config {
             files: Vec::new(),
             stdin: false,
+            listen: None,
             store,
             output: Output::Stdout,
+            webhook: None,
             batch: 5_000,
-            idle: Duration::from_millis(100),
+            idle: Duration::from_millis(20),
             lateness: Duration::from_secs(5),
             limits: Limits::default(),
             exit_at_end: false,
@@ -114,6 +132,29 @@ pub struct Counts {
 }
 
 const STDIN: &str = "stdin";
+const HTTP: &str = "http";
+
+/// What the reader threads (standard input, HTTP) hand to the watcher.
+pub(crate) enum Intake {
+    Line {
+        text: String,
+        number: u64,
+        arrived: Instant,
+    },
+    Bad {
+        number: u64,
+        reason: String,
+    },
+    /// Standard input is closed.
+    End,
+    /// An HTTP request's events; `done` gets the number of malformed ones
+    /// once the rest are committed.
+    Request {
+        lines: Vec<String>,
+        arrived: Instant,
+        done: Sender<usize>,
+    },
+}
 
 /// Runs until a stop signal (or, with `exit_at_end`, the end of the inputs).
 pub fn run(
@@ -143,15 +184,30 @@ pub fn run(
             Follower::new(path.clone(), from)
         })
         .collect();
-    let stdin = config.stdin.then(spawn_stdin);
-    let mut output = open_output(&config.output)?;
+    let metrics = Arc::new(Metrics::default());
+    // One bounded queue for the reader threads: when the watcher falls
+    // behind, they wait.
+    let (intake, queue) = std::sync::mpsc::sync_channel::<Intake>(64);
+    if config.stdin {
+        spawn_stdin(intake.clone());
+    }
+    if let Some(addr) = config.listen {
+        let bound = http::serve(addr, intake.clone(), metrics.clone())?;
+        log("info", "listening", &[("address", bound.to_string())]);
+    }
+    drop(intake);
+    let mut sinks = Sinks {
+        output: open_output(&config.output)?,
+        webhook: config.webhook.as_deref().map(webhook::Webhook::new),
+    };
     let mut counts = Counts::default();
-    // Detections stored by a run that crashed before writing them out.
-    flush_output(&store, &mut output)?;
+    // Detections stored by a run that stopped before passing them on.
+    sinks.pass_on(&store, &metrics, &stop)?;
 
     let mut detectors = load()?;
+    let mut stdin_open = config.stdin;
     loop {
-        let mut session = Session::new(&detectors, config.limits);
+        let mut session = Session::new(&detectors, config.limits, &metrics);
         counts.replayed += session.replay(&store)?;
         log(
             "info",
@@ -163,12 +219,16 @@ pub fn run(
                 ("replayed_lines", counts.replayed.to_string()),
             ],
         );
+        let mut inputs = Inputs {
+            followers: &mut followers,
+            queue: &queue,
+            stdin_open: &mut stdin_open,
+        };
         let outcome = session.watch(
             config,
             &mut store,
-            &mut followers,
-            stdin.as_ref(),
-            &mut output,
+            &mut inputs,
+            &mut sinks,
             &mut counts,
             (&stop, &reload),
         )?;
@@ -191,6 +251,11 @@ pub fn run(
             }
         }
     }
+    let quantile = |q| {
+        metrics
+            .latency_quantile(q)
+            .map_or("-".to_string(), |d| format!("{:.3}", d.as_secs_f64() * 1e3))
+    };
     log(
         "info",
         "stopped",
@@ -199,6 +264,8 @@ pub fn run(
             ("events", counts.events.to_string()),
             ("malformed", counts.malformed.to_string()),
             ("detections", counts.detections.to_string()),
+            ("latency_p50_ms", quantile(0.5)),
+            ("latency_p99_ms", quantile(0.99)),
         ],
     );
     Ok(counts)
@@ -209,24 +276,68 @@ enum Outcome {
     Reload,
 }
 
+struct Inputs<'i> {
+    followers: &'i mut [Follower],
+    queue: &'i Receiver<Intake>,
+    stdin_open: &'i mut bool,
+}
+
+/// Where detections go once stored.
+struct Sinks {
+    output: Option<Box<dyn Write>>,
+    webhook: Option<webhook::Webhook>,
+}
+
+impl Sinks {
+    fn pass_on(
+        &mut self,
+        store: &Store,
+        metrics: &Metrics,
+        stop: &AtomicBool,
+    ) -> anyhow::Result<()> {
+        if let Some(out) = self.output.as_mut() {
+            flush_output(store, out)?;
+        }
+        if let Some(hook) = &self.webhook {
+            hook.deliver(store, metrics, stop)?;
+        }
+        Ok(())
+    }
+}
+
+/// One batch being read: what goes to the store, and who waits for it.
+#[derive(Default)]
+struct Pending {
+    batch: Batch,
+    lines: usize,
+    arrivals: Vec<Instant>,
+    requests: Vec<(Sender<usize>, usize)>,
+}
+
 /// The rules and correlation state of one ruleset generation.
 struct Session<'d> {
     detectors: &'d Detectors,
     engine: Engine<'d>,
+    metrics: &'d Metrics,
     found: Vec<Detection>,
     /// The latest event time seen, and when (wall clock) the last event came.
     latest_ms: i64,
     last_arrival: Option<Instant>,
+    http_lines: u64,
+    stats_at: Instant,
 }
 
 impl<'d> Session<'d> {
-    fn new(detectors: &'d Detectors, limits: Limits) -> Self {
+    fn new(detectors: &'d Detectors, limits: Limits, metrics: &'d Metrics) -> Self {
         Session {
             detectors,
             engine: Engine::new(&detectors.correlations, limits),
+            metrics,
             found: Vec::new(),
             latest_ms: i64::MIN,
             last_arrival: None,
+            http_lines: 0,
+            stats_at: Instant::now(),
         }
     }
 
@@ -267,18 +378,15 @@ impl<'d> Session<'d> {
         out.extend(self.found.drain(..).filter(|d| !set.suppresses(d)));
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn watch(
         &mut self,
         config: &Config,
         store: &mut Store,
-        followers: &mut [Follower],
-        stdin: Option<&Receiver<StdinLine>>,
-        output: &mut Option<Box<dyn Write>>,
+        inputs: &mut Inputs,
+        sinks: &mut Sinks,
         counts: &mut Counts,
         (stop, reload): (&AtomicBool, &AtomicBool),
     ) -> anyhow::Result<Outcome> {
-        let mut stdin_open = stdin.is_some();
         loop {
             if stop.load(Ordering::SeqCst) {
                 return Ok(Outcome::Stopped);
@@ -286,66 +394,116 @@ impl<'d> Session<'d> {
             if reload.load(Ordering::SeqCst) {
                 return Ok(Outcome::Reload);
             }
-            let mut batch = Batch::default();
-            let mut lines = 0;
-            for f in followers.iter_mut() {
-                while lines < config.batch {
-                    match f.poll() {
-                        Ok(Poll::Line(text, number)) => {
-                            lines += 1;
-                            let name = f.name.clone();
-                            self.line(&text, &name, number, &mut batch, counts);
-                        }
-                        Ok(Poll::Bad(number, reason)) => {
-                            lines += 1;
-                            malformed(&f.name, number, &reason, counts);
-                        }
-                        Ok(Poll::Idle) => break,
-                        Err(error) => {
-                            log(
-                                "error",
-                                "cannot read input",
-                                &[("input", f.name.to_string()), ("reason", error.to_string())],
-                            );
-                            break;
-                        }
-                    }
-                }
-                batch.positions.push((f.name.to_string(), f.checkpoint()));
-            }
-            if let Some(rx) = stdin {
-                while stdin_open && lines < config.batch {
-                    match rx.try_recv() {
-                        Ok(StdinLine::Line(text, number)) => {
-                            lines += 1;
-                            self.line(&text, STDIN, number, &mut batch, counts);
-                        }
-                        Ok(StdinLine::Bad(number, reason)) => {
-                            lines += 1;
-                            malformed(STDIN, number, &reason, counts);
-                        }
-                        Err(TryRecvError::Empty) => break,
-                        Err(TryRecvError::Disconnected) => stdin_open = false,
-                    }
-                }
-            }
-            counts.lines += lines as u64;
-            let idle = lines == 0;
+            let mut pending = Pending::default();
+            self.read_files(config, inputs.followers, &mut pending, counts);
+            self.read_queue(config, inputs, &mut pending, counts);
+            counts.lines += pending.lines as u64;
+            let idle = pending.lines == 0;
             if idle {
-                if config.exit_at_end && !stdin_open {
-                    self.engine.finish(&mut batch.detections);
-                    self.commit(store, batch, output, counts)?;
+                if config.exit_at_end && !*inputs.stdin_open {
+                    self.engine.finish(&mut pending.batch.detections);
+                    self.commit(store, pending, sinks, counts, stop)?;
                     return Ok(Outcome::Stopped);
                 }
-                self.tick(config.lateness, &mut batch.detections);
+                self.tick(config.lateness, &mut pending.batch.detections);
             }
             let horizon = self.detectors.correlations.horizon_ms();
             if self.latest_ms > i64::MIN {
-                batch.forget_before_ms = Some(self.latest_ms.saturating_sub(horizon));
+                pending.batch.forget_before_ms = Some(self.latest_ms.saturating_sub(horizon));
             }
-            self.commit(store, batch, output, counts)?;
+            self.commit(store, pending, sinks, counts, stop)?;
             if idle {
                 std::thread::sleep(config.idle);
+            }
+        }
+    }
+
+    fn read_files(
+        &mut self,
+        config: &Config,
+        followers: &mut [Follower],
+        pending: &mut Pending,
+        counts: &mut Counts,
+    ) {
+        for f in followers.iter_mut() {
+            while pending.lines < config.batch {
+                match f.poll() {
+                    Ok(Poll::Line(text, number)) => {
+                        pending.lines += 1;
+                        pending.arrivals.push(Instant::now());
+                        let name = f.name.clone();
+                        self.metrics.event_in(&name, 1);
+                        self.line(&text, &name, number, &mut pending.batch, counts);
+                    }
+                    Ok(Poll::Bad(number, reason)) => {
+                        pending.lines += 1;
+                        malformed(&f.name, number, &reason, counts, self.metrics);
+                    }
+                    Ok(Poll::Idle) => break,
+                    Err(error) => {
+                        log(
+                            "error",
+                            "cannot read input",
+                            &[("input", f.name.to_string()), ("reason", error.to_string())],
+                        );
+                        break;
+                    }
+                }
+            }
+            pending
+                .batch
+                .positions
+                .push((f.name.to_string(), f.checkpoint()));
+        }
+    }
+
+    fn read_queue(
+        &mut self,
+        config: &Config,
+        inputs: &mut Inputs,
+        pending: &mut Pending,
+        counts: &mut Counts,
+    ) {
+        while pending.lines < config.batch {
+            match inputs.queue.try_recv() {
+                Ok(Intake::Line {
+                    text,
+                    number,
+                    arrived,
+                }) => {
+                    pending.lines += 1;
+                    pending.arrivals.push(arrived);
+                    self.metrics.event_in(STDIN, 1);
+                    self.line(&text, STDIN, number, &mut pending.batch, counts);
+                }
+                Ok(Intake::Bad { number, reason }) => {
+                    pending.lines += 1;
+                    malformed(STDIN, number, &reason, counts, self.metrics);
+                }
+                Ok(Intake::End) => *inputs.stdin_open = false,
+                Ok(Intake::Request {
+                    lines,
+                    arrived,
+                    done,
+                }) => {
+                    let before = counts.malformed;
+                    self.metrics.event_in(HTTP, lines.len() as u64);
+                    for text in &lines {
+                        self.http_lines += 1;
+                        pending.lines += 1;
+                        pending.arrivals.push(arrived);
+                        let number = self.http_lines;
+                        self.line(text, HTTP, number, &mut pending.batch, counts);
+                    }
+                    pending
+                        .requests
+                        .push((done, (counts.malformed - before) as usize));
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    *inputs.stdin_open = false;
+                    break;
+                }
             }
         }
     }
@@ -376,7 +534,7 @@ impl<'d> Session<'d> {
                     });
                 }
             }
-            Err(reason) => malformed(input, number, &reason, counts),
+            Err(reason) => malformed(input, number, &reason, counts, self.metrics),
         }
     }
 
@@ -401,23 +559,40 @@ impl<'d> Session<'d> {
     fn commit(
         &mut self,
         store: &mut Store,
-        batch: Batch,
-        output: &mut Option<Box<dyn Write>>,
+        pending: Pending,
+        sinks: &mut Sinks,
         counts: &mut Counts,
+        stop: &AtomicBool,
     ) -> anyhow::Result<()> {
-        let started = Instant::now();
-        let new = store.commit(batch)?;
+        let new = store.commit(pending.batch)?;
+        self.metrics.committed();
+        for (done, malformed) in pending.requests {
+            let _ = done.send(malformed);
+        }
+        let now = Instant::now();
+        for arrived in pending.arrivals {
+            self.metrics
+                .record_latency(now.saturating_duration_since(arrived));
+        }
         counts.detections += new.len() as u64;
+        self.metrics
+            .detections
+            .fetch_add(new.len() as u64, Ordering::Relaxed);
+        self.metrics
+            .latest_event_ms
+            .fetch_max(self.latest_ms, Ordering::Relaxed);
+        if self.stats_at.elapsed() > Duration::from_secs(1) {
+            self.stats_at = Instant::now();
+            let stats = self.engine.stats();
+            self.metrics
+                .correlation_groups
+                .store(stats.groups as u64, Ordering::Relaxed);
+            self.metrics
+                .correlation_evicted
+                .store(stats.evicted_groups(), Ordering::Relaxed);
+        }
         if !new.is_empty() {
-            flush_output(store, output)?;
-            let elapsed = started.elapsed();
-            if elapsed > Duration::from_secs(1) {
-                log(
-                    "warn",
-                    "slow commit",
-                    &[("ms", elapsed.as_millis().to_string())],
-                );
-            }
+            sinks.pass_on(store, self.metrics, stop)?;
         }
         Ok(())
     }
@@ -427,8 +602,9 @@ fn parse(text: &str, input: &str, number: u64) -> Result<Event, String> {
     vigil_sources::parse_json_line(text, input.into(), Position::Line(number))
 }
 
-fn malformed(input: &str, number: u64, reason: &str, counts: &mut Counts) {
+fn malformed(input: &str, number: u64, reason: &str, counts: &mut Counts, metrics: &Metrics) {
     counts.malformed += 1;
+    metrics.malformed.fetch_add(1, Ordering::Relaxed);
     log(
         "warn",
         "malformed line skipped",
@@ -442,21 +618,20 @@ fn malformed(input: &str, number: u64, reason: &str, counts: &mut Counts) {
 
 /// Writes the stored detections not yet written to the output, then records
 /// how far it got.
-fn flush_output(store: &Store, output: &mut Option<Box<dyn Write>>) -> anyhow::Result<()> {
-    let Some(out) = output.as_mut() else {
-        return Ok(());
-    };
-    let from = store.meta("output_seq")?.unwrap_or(0);
-    let pending = store.detections_after(from)?;
-    let Some(&(last, _)) = pending.last() else {
-        return Ok(());
-    };
-    for (_, json) in &pending {
-        out.write_all(json.as_bytes())?;
-        out.write_all(b"\n")?;
+fn flush_output(store: &Store, out: &mut Box<dyn Write>) -> anyhow::Result<()> {
+    loop {
+        let from = store.meta("output_seq")?.unwrap_or(0);
+        let pending = store.detections_after(from, 10_000)?;
+        let Some(&(last, _)) = pending.last() else {
+            return Ok(());
+        };
+        for (_, json) in &pending {
+            out.write_all(json.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        store.set_meta("output_seq", last)?;
     }
-    out.flush()?;
-    store.set_meta("output_seq", last)
 }
 
 fn open_output(output: &Output) -> anyhow::Result<Option<Box<dyn Write>>> {
@@ -473,15 +648,9 @@ fn open_output(output: &Output) -> anyhow::Result<Option<Box<dyn Write>>> {
     })
 }
 
-enum StdinLine {
-    Line(String, u64),
-    Bad(u64, String),
-}
-
-/// Standard input on its own thread, through a bounded channel: a reader
-/// faster than the rules waits instead of filling memory.
-fn spawn_stdin() -> Receiver<StdinLine> {
-    let (tx, rx): (SyncSender<StdinLine>, _) = std::sync::mpsc::sync_channel(10_000);
+/// Standard input on its own thread, through the bounded intake queue: a
+/// reader faster than the rules waits instead of filling memory.
+fn spawn_stdin(intake: SyncSender<Intake>) {
     std::thread::spawn(move || {
         let stdin = std::io::stdin();
         let mut reader = stdin.lock();
@@ -490,31 +659,35 @@ fn spawn_stdin() -> Receiver<StdinLine> {
         loop {
             buffer.clear();
             match reader.read_until(b'\n', &mut buffer) {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => {
+                    let _ = intake.send(Intake::End);
+                    return;
+                }
                 Ok(_) => {}
             }
             number += 1;
-            let line = match std::str::from_utf8(&buffer) {
-                Ok(text) => {
-                    StdinLine::Line(text.trim_end_matches(['\n', '\r']).to_string(), number)
-                }
-                Err(error) => StdinLine::Bad(
+            let item = match std::str::from_utf8(&buffer) {
+                Ok(text) => Intake::Line {
+                    text: text.trim_end_matches(['\n', '\r']).to_string(),
                     number,
-                    format!("not valid UTF-8 at byte {}", error.valid_up_to() + 1),
-                ),
+                    arrived: Instant::now(),
+                },
+                Err(error) => Intake::Bad {
+                    number,
+                    reason: format!("not valid UTF-8 at byte {}", error.valid_up_to() + 1),
+                },
             };
-            if tx.send(line).is_err() {
+            if intake.send(item).is_err() {
                 return;
             }
         }
     });
-    rx
 }
 
 /// One structured log line on stderr.
-fn log(level: &str, message: &str, fields: &[(&str, String)]) {
+pub(crate) fn log(level: &str, message: &str, fields: &[(&str, String)]) {
     let mut record = serde_json::Map::new();
-    record.insert("time".into(), Utc::now().to_rfc3339().into());
+    record.insert("time".into(), chrono::Utc::now().to_rfc3339().into());
     record.insert("level".into(), level.into());
     record.insert("msg".into(), message.into());
     for (name, value) in fields {

@@ -163,12 +163,13 @@ impl Store {
         Ok(new)
     }
 
-    /// The stored detections with their sequence numbers, after `seq`.
-    pub fn detections_after(&self, seq: i64) -> anyhow::Result<Vec<(i64, String)>> {
-        let mut query = self
-            .db
-            .prepare("SELECT seq, json FROM detections WHERE seq > ?1 ORDER BY seq")?;
-        let rows = query.query_map([seq], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    /// Up to `limit` stored detections after `seq`, with their sequence numbers.
+    pub fn detections_after(&self, seq: i64, limit: usize) -> anyhow::Result<Vec<(i64, String)>> {
+        let mut query = self.db.prepare_cached(
+            "SELECT seq, json FROM detections WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = query.query_map([seq, limit], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -1,0 +1,163 @@
+//! The HTTP endpoint: events in (`POST /events`: one JSON object, a JSON
+//! array of objects, or NDJSON), and the watcher's health (`GET /health`)
+//! and Prometheus metrics (`GET /metrics`).
+//!
+//! A request is answered only once its events are committed to the store:
+//! `200` means they are safe; any other answer means the sender should send
+//! them again (detections already stored are not stored twice). When the
+//! watcher falls behind, requests wait: the intake queue is bounded.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tiny_http::{Header, Method, Response, Server};
+
+use crate::metrics::Metrics;
+use crate::Intake;
+
+/// The largest request body accepted.
+const MAX_BODY: u64 = 64 << 20;
+/// How long a request waits for its commit before the sender is told to retry.
+const COMMIT_WAIT: Duration = Duration::from_secs(30);
+
+/// Starts the endpoint on `addr` with a few worker threads.
+pub fn serve(
+    addr: SocketAddr,
+    intake: SyncSender<Intake>,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<SocketAddr> {
+    let server =
+        Arc::new(Server::http(addr).map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?);
+    let bound = server
+        .server_addr()
+        .to_ip()
+        .context("the endpoint is not on an IP address")?;
+    for _ in 0..2 {
+        let server = server.clone();
+        let intake = intake.clone();
+        let metrics = metrics.clone();
+        std::thread::spawn(move || {
+            for request in server.incoming_requests() {
+                handle(request, &intake, &metrics);
+            }
+        });
+    }
+    Ok(bound)
+}
+
+fn handle(mut request: tiny_http::Request, intake: &SyncSender<Intake>, metrics: &Metrics) {
+    let path = request.url().split('?').next().unwrap_or("").to_string();
+    let response = match (request.method(), path.as_str()) {
+        (Method::Get, "/health") => json(200, health(metrics)),
+        (Method::Get, "/metrics") => Response::from_string(metrics.prometheus())
+            .with_header(header("Content-Type", "text/plain; version=0.0.4")),
+        (Method::Post, "/events") => ingest(&mut request, intake, metrics),
+        _ => json(404, serde_json::json!({"error": "not found"})),
+    };
+    let _ = request.respond(response);
+}
+
+fn ingest(
+    request: &mut tiny_http::Request,
+    intake: &SyncSender<Intake>,
+    metrics: &Metrics,
+) -> Response<std::io::Cursor<Vec<u8>>> {
+    if request.body_length().is_some_and(|n| n as u64 > MAX_BODY) {
+        return json(413, serde_json::json!({"error": "body larger than 64 MiB"}));
+    }
+    let mut body = String::new();
+    if let Err(error) = request
+        .as_reader()
+        .take(MAX_BODY + 1)
+        .read_to_string(&mut body)
+    {
+        return json(
+            400,
+            serde_json::json!({"error": format!("unreadable body: {error}")}),
+        );
+    }
+    if body.len() as u64 > MAX_BODY {
+        return json(413, serde_json::json!({"error": "body larger than 64 MiB"}));
+    }
+    let lines = match split(&body) {
+        Ok(lines) => lines,
+        Err(reason) => return json(400, serde_json::json!({"error": reason})),
+    };
+    let count = lines.len();
+    let (done, committed) = mpsc::channel();
+    let sent = intake.send(Intake::Request {
+        lines,
+        arrived: Instant::now(),
+        done,
+    });
+    if sent.is_err() {
+        metrics.dropped.fetch_add(count as u64, Ordering::Relaxed);
+        return json(503, serde_json::json!({"error": "the watcher is stopping"}));
+    }
+    match committed.recv_timeout(COMMIT_WAIT) {
+        Ok(malformed) => json(
+            200,
+            serde_json::json!({"accepted": count - malformed, "malformed": malformed}),
+        ),
+        Err(_) => json(
+            503,
+            serde_json::json!({"error": "not committed in time; send again"}),
+        ),
+    }
+}
+
+/// The events of a body: a JSON array's elements, or its lines.
+fn split(body: &str) -> Result<Vec<String>, String> {
+    let trimmed = body.trim_start();
+    if trimmed.starts_with('[') {
+        let values: Vec<serde_json::Value> =
+            serde_json::from_str(trimmed).map_err(|e| format!("invalid JSON array: {e}"))?;
+        return Ok(values.iter().map(|v| v.to_string()).collect());
+    }
+    Ok(body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+fn health(metrics: &Metrics) -> serde_json::Value {
+    serde_json::json!({
+        "status": "ok",
+        "checkpoint_age_seconds": metrics.checkpoint_age(),
+        "lag_seconds": metrics.lag(),
+        "detections": metrics.detections.load(Ordering::Relaxed),
+        "malformed": metrics.malformed.load(Ordering::Relaxed),
+    })
+}
+
+fn json(status: u16, body: serde_json::Value) -> Response<std::io::Cursor<Vec<u8>>> {
+    Response::from_string(body.to_string())
+        .with_status_code(status)
+        .with_header(header("Content-Type", "application/json"))
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("a valid static header")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn bodies_split_into_events() {
+        assert_eq!(split("{\"a\":1}").unwrap(), ["{\"a\":1}"]);
+        assert_eq!(split("{\"a\":1}\n\n{\"b\":2}\n").unwrap().len(), 2);
+        assert_eq!(
+            split(" [{\"a\":1},{\"b\":[2]}]").unwrap(),
+            ["{\"a\":1}", "{\"b\":[2]}"]
+        );
+        assert!(split("[{\"a\":").is_err());
+    }
+}
