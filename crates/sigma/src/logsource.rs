@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use yaml_serde::Value;
 
-/// The table shipped with Vigil, written from the Sigma taxonomy.
+/// The tables shipped with Vigil, written from the Sigma taxonomy.
 pub const BUILTIN_WINDOWS: &str = include_str!("../data/windows.yml");
+pub const BUILTIN_LINUX: &str = include_str!("../data/linux.yml");
 
 /// A rule's `logsource` block.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -54,12 +55,14 @@ pub struct ResolvedVariant {
 }
 
 impl LogSourceTable {
-    /// The built-in table.
+    /// The built-in tables.
     pub fn builtin() -> LogSourceTable {
         let mut table = LogSourceTable::default();
-        table
-            .merge_yaml(BUILTIN_WINDOWS)
-            .expect("the built-in logsource table is valid");
+        for text in [BUILTIN_WINDOWS, BUILTIN_LINUX] {
+            table
+                .merge_yaml(text)
+                .expect("the built-in logsource tables are valid");
+        }
         table
     }
 
@@ -252,6 +255,24 @@ mod tests {
         let r = LogSourceTable::builtin().resolve(&ls("windows", Some("file_access"), None));
         assert_eq!(r.product.as_deref(), Some("windows"));
         assert!(r.variants.is_empty());
+    }
+
+    #[test]
+    fn linux_services_mean_the_programs_that_log_them() {
+        let table = LogSourceTable::builtin();
+        let r = table.resolve(&ls("linux", None, Some("sshd")));
+        assert_eq!(r.product.as_deref(), Some("linux"));
+        assert_eq!(
+            r.variants[0].channels,
+            ["sshd", "sshd-session", "sshd-auth"]
+        );
+        let r = table.resolve(&ls("linux", None, Some("cron")));
+        assert!(r.variants[0].channels.contains(&"crond".to_string()));
+        // Every syslog line is of service syslog: nothing narrower than Linux.
+        assert!(table
+            .resolve(&ls("linux", None, Some("syslog")))
+            .variants
+            .is_empty());
     }
 
     #[test]

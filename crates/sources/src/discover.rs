@@ -1,14 +1,22 @@
 //! Finding the readable evidence among the files and folders a user names.
 //!
-//! Inside folders, files are picked by extension (case does not matter):
-//! `.evtx` is EVTX; `.json`, `.jsonl` and `.ndjson` are JSON lines; `.log` is
-//! JSON lines only when its first non-blank character is `{` (Zeek and most
-//! JSON loggers), because plain-text `.log` files are common and cannot be
-//! read yet: those are reported, not silently dropped. Each of these may end
-//! in `.gz`. Other files in folders are ignored, since a collection holds much
-//! that is not a log. A file named directly is read whatever its extension
-//! when its content says what it is (the EVTX magic, or a first `{`), and
-//! reported when it does not.
+//! Inside folders, files are picked by name (case does not matter):
+//!
+//! * `.evtx` is EVTX; `.json`, `.jsonl` and `.ndjson` are JSON lines;
+//! * `auth.log`, `secure`, `syslog`, `messages` and `kern.log` are syslog
+//!   (JSON lines if their first non-blank character is `{`, as rsyslog can
+//!   write them): read even when their first line is damaged, since every bad
+//!   line is reported;
+//! * any other `.log` is JSON lines when its first non-blank character is `{`
+//!   (Zeek and most JSON loggers), syslog when its first non-blank line is
+//!   (see the `syslog` module), and reported, not silently dropped, when it is
+//!   neither.
+//!
+//! Each name may carry a rotation suffix (`.1`, `-20240301`) and then `.gz`:
+//! `auth.log.2.gz`, `messages-20240301`. Other files in folders are ignored,
+//! since a collection holds much that is not a log. A file named directly is
+//! read whatever its name when its content says what it is (the EVTX magic, a
+//! first `{`, a first line that is syslog), and reported when it does not.
 //!
 //! Symbolic links are followed; a link back to a folder already being walked
 //! is not walked again, and a file reached by two paths is read once.
@@ -31,6 +39,8 @@ pub enum Format {
     Evtx,
     /// One JSON object per line.
     JsonLines,
+    /// Plain-text syslog, RFC 3164 or RFC 5424, one record per line.
+    Syslog,
 }
 
 impl Format {
@@ -38,6 +48,7 @@ impl Format {
         match self {
             Format::Evtx => "EVTX",
             Format::JsonLines => "JSON lines",
+            Format::Syslog => "syslog",
         }
     }
 }
@@ -66,11 +77,16 @@ const EVTX_MAGIC: &[u8] = b"ElfFile\0";
 
 const GZIP_MAGIC: &[u8] = b"\x1f\x8b";
 
-/// What the extension says about a file.
+/// The names syslog daemons give their files, without rotation suffix.
+const SYSLOG_NAMES: [&str; 5] = ["auth.log", "secure", "syslog", "messages", "kern.log"];
+
+/// What the name says about a file.
 enum Kind {
     Known(Format),
-    /// `.log`: JSON lines only if the content says so.
-    MaybeJsonLines,
+    /// A syslog file's name: syslog unless the content says otherwise.
+    SyslogName,
+    /// `.log`: JSON lines or syslog if the content says so.
+    TextLog,
     Unknown,
 }
 
@@ -119,12 +135,19 @@ fn walk(folder: &Path, found: &mut Vec<InputFile>, issues: &mut Vec<SourceIssue>
         let format = match kind {
             Kind::Known(format) => format,
             Kind::Unknown => continue,
-            Kind::MaybeJsonLines => match sniff(path, gzip) {
-                Ok(Some(Format::JsonLines)) => Format::JsonLines,
-                Ok(_) => {
+            Kind::SyslogName => match sniff(path, gzip) {
+                Ok(format) => format.unwrap_or(Format::Syslog),
+                Err(error) => {
+                    issues.push(skipped(path, format!("cannot read: {error}")));
+                    continue;
+                }
+            },
+            Kind::TextLog => match sniff(path, gzip) {
+                Ok(Some(format)) => format,
+                Ok(None) => {
                     issues.push(skipped(
                         path,
-                        "plain-text log, not read: only JSON-lines .log files are supported",
+                        "plain-text log, not read: its first line is neither JSON nor syslog",
                     ));
                     continue;
                 }
@@ -148,7 +171,8 @@ fn named_file(path: &Path, size: u64, found: &mut Vec<InputFile>, issues: &mut V
     let (kind, mut gzip) = kind_by_name(path);
     let format = match kind {
         Kind::Known(format) => Ok(Some(format)),
-        Kind::MaybeJsonLines | Kind::Unknown => {
+        Kind::SyslogName => sniff(path, gzip).map(|format| format.or(Some(Format::Syslog))),
+        Kind::TextLog | Kind::Unknown => {
             if !gzip && starts_with(path, GZIP_MAGIC).unwrap_or(false) {
                 gzip = true;
             }
@@ -164,7 +188,7 @@ fn named_file(path: &Path, size: u64, found: &mut Vec<InputFile>, issues: &mut V
         }),
         Ok(None) => issues.push(skipped(
             path,
-            "not a readable format: expected an EVTX log or JSON lines (.evtx, .json, .jsonl, .ndjson, .log, optionally .gz)",
+            "not a readable format: expected an EVTX log, JSON lines or syslog (.evtx, .json, .jsonl, .ndjson, .log, auth.log, messages, …, optionally .gz)",
         )),
         Err(error) => issues.push(skipped(path, format!("cannot read: {error}"))),
     }
@@ -180,13 +204,33 @@ fn kind_by_name(path: &Path) -> (Kind, bool) {
         Some(inner) => (inner, true),
         None => (name.as_str(), false),
     };
+    let name = without_rotation(name);
+    if SYSLOG_NAMES.contains(&name) {
+        return (Kind::SyslogName, gzip);
+    }
     let kind = match name.rsplit_once('.').map(|(_, extension)| extension) {
         Some("evtx") => Kind::Known(Format::Evtx),
         Some("json" | "jsonl" | "ndjson") => Kind::Known(Format::JsonLines),
-        Some("log") => Kind::MaybeJsonLines,
+        Some("log") => Kind::TextLog,
         _ => Kind::Unknown,
     };
     (kind, gzip)
+}
+
+/// The name before logrotate's suffix: `.1` (numbered) or `-20240301` (dated).
+fn without_rotation(name: &str) -> &str {
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if let Some((base, number)) = name.rsplit_once('.') {
+        if all_digits(number) && !base.is_empty() {
+            return base;
+        }
+    }
+    if let Some((base, date)) = name.rsplit_once('-') {
+        if date.len() == 8 && all_digits(date) && !base.is_empty() {
+            return base;
+        }
+    }
+    name
 }
 
 /// The format the start of the file's content shows, if any.
@@ -205,7 +249,17 @@ fn sniff(path: &Path, gzip: bool) -> io::Result<Option<Format>> {
     }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
     let first = text.iter().find(|b| !b.is_ascii_whitespace());
-    Ok((first == Some(&b'{')).then_some(Format::JsonLines))
+    if first == Some(&b'{') {
+        return Ok(Some(Format::JsonLines));
+    }
+    let first_line = text
+        .split(|&b| b == b'\n')
+        .find(|line| !line.iter().all(u8::is_ascii_whitespace));
+    let syslog = first_line.is_some_and(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        crate::syslog::looks_like_syslog(&String::from_utf8_lossy(line))
+    });
+    Ok(syslog.then_some(Format::Syslog))
 }
 
 fn starts_with(path: &Path, magic: &[u8]) -> io::Result<bool> {
@@ -257,13 +311,29 @@ mod tests {
         write("b/Security.EVTX", b"ElfFile\0");
         write("a/conn.jsonl", b"{}\n");
         write("a/dns.log", b"\n  {\"ts\":1}\n");
-        write("a/auth.log", b"Jan  1 00:00:00 host sshd[1]: Accepted\n");
+        write(
+            "a/app.log",
+            b"Starting up\nJan  1 00:00:00 host sshd[1]: Accepted\n",
+        );
         write("a/http.log.gz", &gzip(b"{\"ts\":1}\n"));
         write("a/x.ndjson.gz", &gzip(b"{}\n"));
         write("a/notes.txt", b"{}");
         write("c/deep/er/events.json", b"{}");
+        write(
+            "log/auth.log",
+            b"\nJan  1 00:00:00 host sshd[1]: Accepted\n",
+        );
+        write(
+            "log/auth.log.2.gz",
+            &gzip(b"Jan  1 00:00:00 host sshd[1]: x\n"),
+        );
+        write("log/daemon.log.1", b"<30>1 - host app - - - started\n");
+        write("log/MESSAGES-20240301", b"damaged first line\n");
+        write("log/secure", b"{\"message\":\"x\"}\n");
+        write("log/syslog.conf", b"*.* /var/log/syslog\n");
         let (files, issues) = discover(&[root.to_path_buf()]);
         let jsonl = Format::JsonLines;
+        let syslog = Format::Syslog;
         assert_eq!(
             relative(root, &files),
             [
@@ -273,11 +343,16 @@ mod tests {
                 ("a/x.ndjson.gz".to_string(), jsonl, true),
                 ("b/Security.EVTX".to_string(), Format::Evtx, false),
                 ("c/deep/er/events.json".to_string(), jsonl, false),
+                ("log/MESSAGES-20240301".to_string(), syslog, false),
+                ("log/auth.log".to_string(), syslog, false),
+                ("log/auth.log.2.gz".to_string(), syslog, true),
+                ("log/daemon.log.1".to_string(), syslog, false),
+                ("log/secure".to_string(), jsonl, false),
             ]
         );
         assert_eq!(files[0].size, 3);
         assert_eq!(issues.len(), 1);
-        assert!(issues[0].file.ends_with("a/auth.log"));
+        assert!(issues[0].file.ends_with("a/app.log"));
         assert!(issues[0].reason.starts_with("plain-text log"));
     }
 
@@ -305,7 +380,8 @@ mod tests {
         fs::write(root.join("Security"), b"ElfFile\0rest").unwrap();
         fs::write(root.join("export"), gzip(b"\xEF\xBB\xBF{\"a\":1}\n")).unwrap();
         fs::write(root.join("readme"), b"hello").unwrap();
-        let named: Vec<_> = ["Security", "export", "readme", "missing.evtx"]
+        fs::write(root.join("router"), b"<13>Mar  1 10:00:00 r1 x: y\n").unwrap();
+        let named: Vec<_> = ["Security", "export", "readme", "missing.evtx", "router"]
             .iter()
             .map(|name| root.join(name))
             .collect();
@@ -315,6 +391,7 @@ mod tests {
             [
                 ("Security".to_string(), Format::Evtx, false),
                 ("export".to_string(), Format::JsonLines, true),
+                ("router".to_string(), Format::Syslog, false),
             ]
         );
         let reasons: Vec<_> = issues.iter().map(|i| i.to_string()).collect();

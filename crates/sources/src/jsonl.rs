@@ -1,93 +1,15 @@
 //! JSON-lines files, plain or gzip: each line one JSON object, each object one event.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
 use std::sync::Arc;
 
-use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 use vigil_event::{Event, Position};
 
 use crate::report::Emitter;
-use crate::{flatten, InputFile, SourceError};
-
-/// The longest line read. A longer one is skipped and reported, so a file that
-/// is not line-oriented (or has no newlines) cannot exhaust memory.
-pub(crate) const MAX_LINE: usize = 16 << 20;
-
-const BUFFER: usize = 256 << 10;
-
-const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+use crate::{flatten, lines, InputFile, SourceError};
 
 pub(crate) fn read(file: &InputFile, out: &mut Emitter) -> Result<(), SourceError> {
-    let handle = File::open(&file.path).map_err(|source| SourceError::Open {
-        path: file.path.clone(),
-        source,
-    })?;
-    if file.gzip {
-        let decoder = MultiGzDecoder::new(BufReader::with_capacity(BUFFER, handle));
-        read_lines(
-            BufReader::with_capacity(BUFFER, decoder),
-            MAX_LINE,
-            true,
-            out,
-        )
-    } else {
-        read_lines(
-            BufReader::with_capacity(BUFFER, handle),
-            MAX_LINE,
-            false,
-            out,
-        )
-    }
-}
-
-/// Reads every line of `reader`; a read error ends the file, keeping the events
-/// read so far, unless nothing could be read at all.
-pub(crate) fn read_lines(
-    mut reader: impl BufRead,
-    max_line: usize,
-    gzip: bool,
-    out: &mut Emitter,
-) -> Result<(), SourceError> {
-    let mut line = Vec::new();
-    let mut number = 0u64;
-    loop {
-        line.clear();
-        number += 1;
-        let limit = max_line as u64 + 1;
-        match (&mut reader).take(limit).read_until(b'\n', &mut line) {
-            Ok(0) => return Ok(()),
-            Ok(_) => {}
-            Err(error) if number == 1 && line.is_empty() => {
-                return Err(unreadable(out, error, gzip));
-            }
-            Err(error) => {
-                out.skipped(format!("line {number}"), stream_ended(&error, gzip));
-                return Ok(());
-            }
-        }
-        if line.len() > max_line && line.last() != Some(&b'\n') {
-            let rest = skip_line(&mut reader);
-            out.skipped(
-                format!("line {number}"),
-                format!(
-                    "line is longer than {} MiB; skipped (is this really a JSON-lines file?)",
-                    max_line >> 20
-                ),
-            );
-            if let Err(error) = rest {
-                out.skipped(format!("line {number}"), stream_ended(&error, gzip));
-                return Ok(());
-            }
-            continue;
-        }
-        let mut text = trim_line_end(&line);
-        if number == 1 {
-            text = text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text);
-        }
-        read_line(text, number, out);
-    }
+    lines::read(file, "JSON-lines", out, &mut read_line)
 }
 
 fn read_line(bytes: &[u8], number: u64, out: &mut Emitter) {
@@ -146,53 +68,6 @@ fn json_kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
-    }
-}
-
-fn trim_line_end(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-/// Discards the rest of an overlong line without holding it.
-fn skip_line(reader: &mut impl BufRead) -> io::Result<()> {
-    loop {
-        let buffer = reader.fill_buf()?;
-        if buffer.is_empty() {
-            return Ok(());
-        }
-        match buffer.iter().position(|&b| b == b'\n') {
-            Some(end) => {
-                reader.consume(end + 1);
-                return Ok(());
-            }
-            None => {
-                let all = buffer.len();
-                reader.consume(all);
-            }
-        }
-    }
-}
-
-/// The error for a file of which nothing could be read. For a gzip file that is
-/// almost always a missing or damaged gzip header, and the message quotes the
-/// underlying error in case it is not.
-fn unreadable(out: &Emitter, source: io::Error, gzip: bool) -> SourceError {
-    let path = out.path().to_path_buf();
-    if gzip {
-        SourceError::Gzip { path, source }
-    } else {
-        SourceError::Read { path, source }
-    }
-}
-
-fn stream_ended(error: &io::Error, gzip: bool) -> String {
-    if gzip {
-        format!(
-            "gzip stream is truncated or corrupt ({error}); the lines before this one were read, the rest of the file was not"
-        )
-    } else {
-        format!("read failed ({error}); the lines before this one were read, the rest of the file was not")
     }
 }
 
@@ -378,7 +253,15 @@ mod tests {
         let (mut events, mut issues) = (0, Vec::new());
         let (mut on_event, mut on_issue) = (|_| events += 1, |i: SourceIssue| issues.push(i));
         let mut out = Emitter::new(Path::new("long.jsonl"), &mut on_event, &mut on_issue);
-        read_lines(text.as_bytes(), 64, false, &mut out).unwrap();
+        lines::read_lines(
+            text.as_bytes(),
+            64,
+            false,
+            "JSON-lines",
+            &mut out,
+            &mut read_line,
+        )
+        .unwrap();
         assert_eq!((out.report.events, out.report.skipped), (2, 2));
         drop(out);
         assert_eq!(events, 2);
@@ -390,7 +273,15 @@ mod tests {
         let mut count = 0;
         let (mut on_event, mut on_issue) = (|_| count += 1, |_| panic!("no issue expected"));
         let mut out = Emitter::new(Path::new("exact.jsonl"), &mut on_event, &mut on_issue);
-        read_lines(exact.as_bytes(), 64, false, &mut out).unwrap();
+        lines::read_lines(
+            exact.as_bytes(),
+            64,
+            false,
+            "JSON-lines",
+            &mut out,
+            &mut read_line,
+        )
+        .unwrap();
         drop(out);
         assert_eq!(count, 1);
     }

@@ -3,9 +3,17 @@
 //!
 //! [`discover`] finds the readable files among the paths a user names;
 //! [`read_file`] reads one, handing each record to the caller as an event.
-//! Windows EVTX logs and JSON-lines files (evtx_dump output, Winlogbeat/ECS,
-//! Zeek, any JSON logger) are read, plain or gzip-compressed. Fields are named
-//! as Sigma rules name them (see the `flatten` module's docs).
+//! Read, plain or gzip-compressed:
+//!
+//! * Windows EVTX logs;
+//! * JSON-lines files (evtx_dump output, Winlogbeat/ECS, Zeek, any JSON
+//!   logger); fields are named as Sigma rules name them (see the `flatten`
+//!   module's docs);
+//! * plain-text syslog (`auth.log`, `syslog`, `messages`, `secure`; RFC 3164
+//!   and RFC 5424), as events of product `linux` whose `Channel` is the
+//!   logging program, with sshd's, PAM's and sudo's logons taken apart into
+//!   fields. [`parse_syslog_line`] reads one line, for a live syslog input as well
+//!   (see the `syslog` module's docs for the fields).
 //!
 //! Damaged evidence is the normal case in forensic work, so a reader never
 //! stops at a bad record, chunk or line: it reports a [`SourceIssue`] naming the
@@ -38,7 +46,9 @@ mod error;
 mod evtx;
 mod flatten;
 mod jsonl;
+mod lines;
 mod report;
+mod syslog;
 mod timestamp;
 
 use vigil_event::Event;
@@ -48,6 +58,7 @@ pub use error::SourceError;
 pub use evtx::render_only;
 pub use jsonl::parse_line as parse_json_line;
 pub use report::{FileReport, IssueKind, SourceIssue};
+pub use syslog::{parse_line as parse_syslog_line, SyslogContext, SyslogError};
 
 /// Reads one file, calling `on_event` for every record read and `on_issue` for
 /// every part skipped or suspect.
@@ -64,6 +75,7 @@ pub fn read_file(
     match file.format {
         Format::Evtx => evtx::read(file, &mut out)?,
         Format::JsonLines => jsonl::read(file, &mut out)?,
+        Format::Syslog => syslog::read(file, &mut out)?,
     }
     Ok(out.report)
 }
