@@ -291,3 +291,80 @@ fn kerbrute_user_enumeration_sample_is_found_as_spraying() {
         assert_eq!(d["details"]["value_count"], "5");
     }
 }
+
+/// Seconds since an arbitrary origin for a syslog time such as
+/// `Dec 10 06:55:46`; January follows December (the sample spans New Year).
+fn syslog_seconds(line: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut parts = line.split_whitespace();
+    let name = parts.next()?;
+    let month = MONTHS.iter().position(|m| *m == name)? as i64;
+    let month = if month == 0 { 12 } else { month };
+    let day: i64 = parts.next()?.parse().ok()?;
+    let time: Vec<i64> = parts
+        .next()?
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    Some((((month * 31 + day) * 24 + time[0]) * 60 + time[1]) * 60 + time[2])
+}
+
+#[test]
+fn ssh_password_guessing_in_the_openssh_sample_is_found_per_address() {
+    let Some(file) = shared_data::shared_dir("corpus/linux/OpenSSH/OpenSSH_2k.log") else {
+        return;
+    };
+    // Independently of the syslog reader: the failures sshd logged, by
+    // client address, from the raw text.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut failures: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    for line in text.lines().filter(|l| l.contains(" sshd[")) {
+        let message = line.split_once("]: ").map_or("", |(_, m)| m);
+        if !(message.starts_with("Failed ") || message.starts_with("Invalid user ")) {
+            continue;
+        }
+        let Some(address) = message.split(" from ").nth(1) else {
+            continue;
+        };
+        let address = address.split_whitespace().next().unwrap().to_string();
+        failures
+            .entry(address)
+            .or_default()
+            .push(syslog_seconds(line).unwrap());
+    }
+    // Addresses with ten failures within five minutes somewhere.
+    let mut expected: Vec<&str> = failures
+        .iter()
+        .filter(|(_, times)| times.windows(10).any(|w| w[9] - w[0] <= 300))
+        .map(|(address, _)| address.as_str())
+        .collect();
+    expected.sort();
+
+    let found = timeline(&vigil(&[
+        "hunt",
+        file.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]));
+    let fired = titled(&found, "SSH password guessing from one address");
+    let mut flagged: Vec<&str> = fired
+        .iter()
+        .map(|d| d["details"]["IpAddress"].as_str().unwrap())
+        .collect();
+    flagged.sort();
+    flagged.dedup();
+    assert_eq!(flagged, expected);
+    assert!(flagged.contains(&"183.62.140.253"));
+    for d in &fired {
+        assert_eq!(d["details"]["event_count"], "10");
+        let address = d["details"]["IpAddress"].as_str().unwrap();
+        // Never more detections for an address than runs of ten failures.
+        let runs = fired
+            .iter()
+            .filter(|f| f["details"]["IpAddress"] == address)
+            .count();
+        assert!(runs <= failures[address].len() / 10);
+    }
+}
