@@ -1,5 +1,6 @@
 //! Command-line arguments, defined once with their help text.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -103,6 +104,23 @@ pub struct WatchArgs {
     #[arg(long)]
     pub stdin: bool,
 
+    /// Serve the HTTP endpoint here: POST /events (JSON, NDJSON, arrays), GET /health, GET /metrics.
+    /// A bare port means loopback.
+    #[arg(long, value_name = "ADDR", value_parser = parse_bind)]
+    pub listen: Option<SocketAddr>,
+
+    /// Receive syslog datagrams (RFC 3164/5424) here; a bare port means loopback.
+    #[arg(long, value_name = "ADDR", value_parser = parse_bind)]
+    pub syslog_udp: Option<SocketAddr>,
+
+    /// Accept syslog over TCP (octet-counted or newline-framed) here; a bare port means loopback.
+    #[arg(long, value_name = "ADDR", value_parser = parse_bind)]
+    pub syslog_tcp: Option<SocketAddr>,
+
+    /// POST new detections to this URL as JSON lines, retrying until it accepts them.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+
     #[command(flatten)]
     pub rules: RuleArgs,
 
@@ -199,6 +217,15 @@ pub struct DemoArgs {
 
     #[command(flatten)]
     pub simulation: SimulationArgs,
+}
+
+/// A listening address; a bare port is on loopback.
+fn parse_bind(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    text.parse()
+        .map_err(|_| format!("'{text}' is neither a port nor an address such as 127.0.0.1:8080"))
 }
 
 fn parse_level(text: &str) -> Result<Level, String> {

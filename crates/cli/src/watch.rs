@@ -10,8 +10,12 @@ use crate::args::WatchArgs;
 
 pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
-        args.stdin || !args.files.is_empty(),
-        "nothing to watch: name files to follow, or --stdin"
+        args.stdin
+            || !args.files.is_empty()
+            || args.listen.is_some()
+            || args.syslog_udp.is_some()
+            || args.syslog_tcp.is_some(),
+        "nothing to watch: name files to follow, or give --stdin, --listen, --syslog-udp or --syslog-tcp"
     );
     let load = || -> anyhow::Result<Detectors> {
         let loaded = crate::ruleset::load(&args.rules)?;
@@ -30,6 +34,10 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     let mut config = Config::new(args.store.clone());
     config.files = args.files.clone();
     config.stdin = args.stdin;
+    config.listen = args.listen;
+    config.syslog_udp = args.syslog_udp;
+    config.syslog_tcp = args.syslog_tcp;
+    config.webhook = args.webhook.clone();
     config.output = match (args.no_output, args.output.as_str()) {
         (true, _) => Output::None,
         (false, "-") => Output::Stdout,

@@ -254,3 +254,188 @@ fn a_one_shot_run_equals_hunt_and_malformed_lines_are_counted() {
     assert!(again.stdout.is_empty());
     assert_eq!(stored(&store), expected);
 }
+
+/// A free local port (bound, then released for the watcher to take).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One HTTP/1.1 request over a fresh connection: the status and the body.
+fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n")?.1.to_string();
+    Some((status, body))
+}
+
+/// A webhook receiver that refuses the first `refuse` deliveries with 500,
+/// then keeps what it is sent.
+fn webhook_receiver(refuse: usize) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = received.clone();
+    std::thread::spawn(move || {
+        let mut seen = 0;
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = header.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            seen += 1;
+            let mut stream = stream;
+            if seen <= refuse {
+                let _ = stream.write_all(
+                    b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            } else {
+                keep.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&body).into_owned());
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            }
+        }
+    });
+    (port, received)
+}
+
+fn shadow_copy_event(record: u64, computer: &str) -> String {
+    serde_json::json!({"Event": {
+        "System": system(4688, record, 10, computer),
+        "EventData": {
+            "NewProcessName": "C:\\Windows\\System32\\vssadmin.exe",
+            "CommandLine": "vssadmin delete shadows /all /quiet",
+            "SubjectUserName": "svc",
+        },
+    }})
+    .to_string()
+}
+
+#[test]
+fn http_and_syslog_inputs_metrics_and_a_failing_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let (http_port, udp_port, tcp_port) = (free_port(), free_port(), free_port());
+    let (hook_port, delivered) = webhook_receiver(2);
+    let store = dir.path().join("watch.db");
+    let mut watcher = vigil()
+        .arg("watch")
+        .args(["--listen", &http_port.to_string()])
+        .args(["--syslog-udp", &udp_port.to_string()])
+        .args(["--syslog-tcp", &tcp_port.to_string()])
+        .args(["--webhook", &format!("http://127.0.0.1:{hook_port}/alerts")])
+        .arg("--store")
+        .arg(&store)
+        .arg("--no-output")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while http(http_port, "GET", "/health", "").is_none() {
+        assert!(started.elapsed() < Duration::from_secs(30), "never ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // HTTP: an array of two events and an NDJSON body with a bad line.
+    let array = format!(
+        "[{},{}]",
+        shadow_copy_event(1, "FS-01"),
+        shadow_copy_event(2, "DB-01")
+    );
+    let (status, body) = http(http_port, "POST", "/events", &array).unwrap();
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "{\"accepted\":2,\"malformed\":0}")
+    );
+    let ndjson = format!("{}\nnot json\n", shadow_copy_event(3, "APP-01"));
+    let (status, body) = http(http_port, "POST", "/events", &ndjson).unwrap();
+    assert_eq!(
+        (status, body.as_str()),
+        (200, "{\"accepted\":1,\"malformed\":1}")
+    );
+
+    // Syslog: ten failed SSH passwords from one address over TCP
+    // (octet-counted), ten from another over UDP.
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", tcp_port)).unwrap();
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..10 {
+        let message = format!(
+            "<38>Mar  1 10:00:{i:02} bastion sshd[4{i}]: Failed password for root from 203.0.113.7 port 5{i}000 ssh2"
+        );
+        write!(tcp, "{} {message}", message.len()).unwrap();
+        let message = format!(
+            "<38>Mar  1 10:00:{i:02} bastion sshd[5{i}]: Failed password for admin from 198.51.100.9 port 4{i}000 ssh2"
+        );
+        udp.send_to(message.as_bytes(), ("127.0.0.1", udp_port))
+            .unwrap();
+    }
+    tcp.flush().unwrap();
+
+    // Every detection reaches the webhook despite two refusals.
+    let wanted = |lines: &[String]| {
+        let text = lines.concat();
+        text.matches("Volume shadow copies deleted").count() >= 3
+            && text.contains("203.0.113.7")
+            && text.contains("198.51.100.9")
+    };
+    while !wanted(&delivered.lock().unwrap()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "not delivered: {:?}",
+            delivered.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, metrics) = http(http_port, "GET", "/metrics", "").unwrap();
+    assert_eq!(status, 200);
+    for expected in [
+        "vigil_events_in_total{input=\"http\"} 4",
+        "vigil_events_in_total{input=\"syslog-tcp\"} 10",
+        "vigil_events_in_total{input=\"syslog-udp\"} 10",
+        "vigil_malformed_total 1",
+        "vigil_webhook_failures_total 2",
+    ] {
+        assert!(
+            metrics.contains(expected),
+            "{expected} missing in\n{metrics}"
+        );
+    }
+
+    // SIGTERM: a clean stop.
+    let status = Command::new("kill")
+        .args(["-TERM", &watcher.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(watcher.wait().unwrap().success());
+    let stored = stored(&store);
+    let text: String = stored.keys().cloned().collect();
+    assert_eq!(text.matches("SSH password guessing").count(), 2, "{text}");
+}

@@ -41,6 +41,7 @@ mod follow;
 mod http;
 mod metrics;
 mod store;
+mod syslog;
 mod webhook;
 
 use std::io::{BufRead, Write};
@@ -85,6 +86,10 @@ pub struct Config {
     pub stdin: bool,
     /// Serve the HTTP endpoint (events in, health, metrics) here.
     pub listen: Option<SocketAddr>,
+    /// Receive syslog (RFC 3164 or 5424) datagrams here.
+    pub syslog_udp: Option<SocketAddr>,
+    /// Accept syslog streams (octet-counted or newline-framed) here.
+    pub syslog_tcp: Option<SocketAddr>,
     pub store: PathBuf,
     pub output: Output,
     /// POST new detections here, as JSON lines.
@@ -108,6 +113,8 @@ impl Config {
             files: Vec::new(),
             stdin: false,
             listen: None,
+            syslog_udp: None,
+            syslog_tcp: None,
             store,
             output: Output::Stdout,
             webhook: None,
@@ -137,6 +144,8 @@ const HTTP: &str = "http";
 /// What the reader threads (standard input, HTTP) hand to the watcher.
 pub(crate) enum Intake {
     Line {
+        /// The input's name: standard input or a syslog listener.
+        input: &'static str,
         text: String,
         number: u64,
         arrived: Instant,
@@ -193,7 +202,15 @@ pub fn run(
     }
     if let Some(addr) = config.listen {
         let bound = http::serve(addr, intake.clone(), metrics.clone())?;
-        log("info", "listening", &[("address", bound.to_string())]);
+        log("info", "listening", &[("http", bound.to_string())]);
+    }
+    if let Some(addr) = config.syslog_udp {
+        let bound = syslog::serve_udp(addr, intake.clone())?;
+        log("info", "listening", &[("syslog_udp", bound.to_string())]);
+    }
+    if let Some(addr) = config.syslog_tcp {
+        let bound = syslog::serve_tcp(addr, intake.clone())?;
+        log("info", "listening", &[("syslog_tcp", bound.to_string())]);
     }
     drop(intake);
     let mut sinks = Sinks {
@@ -467,14 +484,15 @@ impl<'d> Session<'d> {
         while pending.lines < config.batch {
             match inputs.queue.try_recv() {
                 Ok(Intake::Line {
+                    input,
                     text,
                     number,
                     arrived,
                 }) => {
                     pending.lines += 1;
                     pending.arrivals.push(arrived);
-                    self.metrics.event_in(STDIN, 1);
-                    self.line(&text, STDIN, number, &mut pending.batch, counts);
+                    self.metrics.event_in(input, 1);
+                    self.line(&text, input, number, &mut pending.batch, counts);
                 }
                 Ok(Intake::Bad { number, reason }) => {
                     pending.lines += 1;
@@ -598,7 +616,16 @@ impl<'d> Session<'d> {
     }
 }
 
+/// One line of an input as an event: syslog from the syslog listeners,
+/// JSON everywhere else.
 fn parse(text: &str, input: &str, number: u64) -> Result<Event, String> {
+    if input == syslog::UDP || input == syslog::TCP {
+        let mut context = vigil_sources::SyslogContext::new(input, chrono::Utc::now());
+        let mut event =
+            vigil_sources::parse_syslog_line(text, &mut context).map_err(|e| e.to_string())?;
+        event.position = Position::Line(number);
+        return Ok(event);
+    }
     vigil_sources::parse_json_line(text, input.into(), Position::Line(number))
 }
 
@@ -668,6 +695,7 @@ fn spawn_stdin(intake: SyncSender<Intake>) {
             number += 1;
             let item = match std::str::from_utf8(&buffer) {
                 Ok(text) => Intake::Line {
+                    input: STDIN,
                     text: text.trim_end_matches(['\n', '\r']).to_string(),
                     number,
                     arrived: Instant::now(),
