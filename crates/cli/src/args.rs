@@ -29,6 +29,8 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Simulate a small estate with an intrusion, hunt it with the built-in rules, and show where to look.
     Demo(DemoArgs),
+    /// Measure vigil watch: sustained events/s from stdin or HTTP, and arrival-to-alert latency at a rate.
+    BenchWatch(BenchWatchArgs),
     /// Measure each stage of a hunt (load, render, decode, match, whole hunt) on this machine.
     Bench(BenchArgs),
 }
@@ -147,6 +149,38 @@ pub struct WatchArgs {
     /// Stop when every input is at its end, deciding open correlation windows.
     #[arg(long)]
     pub exit_at_end: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Via {
+    Stdin,
+    Http,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchWatchArgs {
+    /// JSON-lines files or folders to send (default: a small simulated estate's Windows events).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Events to send (the corpus over and over).
+    #[arg(long, default_value_t = 200_000)]
+    pub events: usize,
+
+    /// Target events per second (0: as fast as the watcher takes them).
+    #[arg(long, default_value_t = 0)]
+    pub rate: u64,
+
+    /// How the events reach the watcher.
+    #[arg(long, value_enum, default_value = "stdin")]
+    pub via: Via,
+
+    /// Append the results (Markdown, with machine and date) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -236,7 +236,7 @@ fn render_table(args: &BenchArgs, stages: &[Stage], files: usize, floor: Duratio
 }
 
 /// The CPU model and core count, as the machine reports them.
-fn machine() -> String {
+pub fn machine() -> String {
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {

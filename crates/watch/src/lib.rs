@@ -144,15 +144,17 @@ const HTTP: &str = "http";
 /// What the reader threads (standard input, HTTP) hand to the watcher.
 pub(crate) enum Intake {
     Line {
-        /// The input's name: standard input or a syslog listener.
+        /// The input's name: a syslog listener.
         input: &'static str,
         text: String,
         number: u64,
         arrived: Instant,
     },
-    Bad {
-        number: u64,
-        reason: String,
+    /// Lines of standard input read together: each a line and its number,
+    /// or the number of a line that is not text and why.
+    Lines {
+        lines: Vec<Result<(String, u64), (u64, String)>>,
+        arrived: Instant,
     },
     /// Standard input is closed.
     End,
@@ -239,6 +241,7 @@ pub fn run(
         let mut inputs = Inputs {
             followers: &mut followers,
             queue: &queue,
+            carry: None,
             stdin_open: &mut stdin_open,
         };
         let outcome = session.watch(
@@ -296,6 +299,8 @@ enum Outcome {
 struct Inputs<'i> {
     followers: &'i mut [Follower],
     queue: &'i Receiver<Intake>,
+    /// An item taken from the queue while waiting for input, not yet read.
+    carry: Option<Intake>,
     stdin_open: &'i mut bool,
 }
 
@@ -342,6 +347,7 @@ struct Session<'d> {
     last_arrival: Option<Instant>,
     http_lines: u64,
     stats_at: Instant,
+    pruned_at: Instant,
 }
 
 impl<'d> Session<'d> {
@@ -355,6 +361,7 @@ impl<'d> Session<'d> {
             last_arrival: None,
             http_lines: 0,
             stats_at: Instant::now(),
+            pruned_at: Instant::now(),
         }
     }
 
@@ -425,12 +432,16 @@ impl<'d> Session<'d> {
                 self.tick(config.lateness, &mut pending.batch.detections);
             }
             let horizon = self.detectors.correlations.horizon_ms();
-            if self.latest_ms > i64::MIN {
+            if self.latest_ms > i64::MIN && self.pruned_at.elapsed() > Duration::from_secs(1) {
+                self.pruned_at = Instant::now();
                 pending.batch.forget_before_ms = Some(self.latest_ms.saturating_sub(horizon));
             }
             self.commit(store, pending, sinks, counts, stop)?;
             if idle {
-                std::thread::sleep(config.idle);
+                // Wait for the queue, or for the files' next poll.
+                if let Ok(item) = inputs.queue.recv_timeout(config.idle) {
+                    inputs.carry = Some(item);
+                }
             }
         }
     }
@@ -482,7 +493,26 @@ impl<'d> Session<'d> {
         counts: &mut Counts,
     ) {
         while pending.lines < config.batch {
-            match inputs.queue.try_recv() {
+            let next = match inputs.carry.take() {
+                Some(item) => Ok(item),
+                None => inputs.queue.try_recv(),
+            };
+            match next {
+                Ok(Intake::Lines { lines, arrived }) => {
+                    self.metrics.event_in(STDIN, lines.len() as u64);
+                    for line in lines {
+                        pending.lines += 1;
+                        match line {
+                            Ok((text, number)) => {
+                                pending.arrivals.push(arrived);
+                                self.line(&text, STDIN, number, &mut pending.batch, counts);
+                            }
+                            Err((number, reason)) => {
+                                malformed(STDIN, number, &reason, counts, self.metrics)
+                            }
+                        }
+                    }
+                }
                 Ok(Intake::Line {
                     input,
                     text,
@@ -493,10 +523,6 @@ impl<'d> Session<'d> {
                     pending.arrivals.push(arrived);
                     self.metrics.event_in(input, 1);
                     self.line(&text, input, number, &mut pending.batch, counts);
-                }
-                Ok(Intake::Bad { number, reason }) => {
-                    pending.lines += 1;
-                    malformed(STDIN, number, &reason, counts, self.metrics);
                 }
                 Ok(Intake::End) => *inputs.stdin_open = false,
                 Ok(Intake::Request {
@@ -676,36 +702,42 @@ fn open_output(output: &Output) -> anyhow::Result<Option<Box<dyn Write>>> {
 }
 
 /// Standard input on its own thread, through the bounded intake queue: a
-/// reader faster than the rules waits instead of filling memory.
+/// reader faster than the rules waits instead of filling memory. Lines are
+/// sent in groups of what is already buffered (up to 1,000), so a fast
+/// stream costs one queue message per group, and a slow one no delay.
 fn spawn_stdin(intake: SyncSender<Intake>) {
+    const GROUP: usize = 1_000;
     std::thread::spawn(move || {
         let stdin = std::io::stdin();
-        let mut reader = stdin.lock();
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, stdin.lock());
         let mut buffer = Vec::new();
         let mut number = 0;
+        let mut lines = Vec::with_capacity(GROUP);
         loop {
             buffer.clear();
-            match reader.read_until(b'\n', &mut buffer) {
-                Ok(0) | Err(_) => {
-                    let _ = intake.send(Intake::End);
+            let ended = matches!(reader.read_until(b'\n', &mut buffer), Ok(0) | Err(_));
+            if !ended {
+                number += 1;
+                lines.push(match std::str::from_utf8(&buffer) {
+                    Ok(text) => Ok((text.trim_end_matches(['\n', '\r']).to_string(), number)),
+                    Err(error) => Err((
+                        number,
+                        format!("not valid UTF-8 at byte {}", error.valid_up_to() + 1),
+                    )),
+                });
+            }
+            let more_buffered = !reader.buffer().is_empty();
+            if !lines.is_empty() && (ended || lines.len() >= GROUP || !more_buffered) {
+                let group = Intake::Lines {
+                    lines: std::mem::replace(&mut lines, Vec::with_capacity(GROUP)),
+                    arrived: Instant::now(),
+                };
+                if intake.send(group).is_err() {
                     return;
                 }
-                Ok(_) => {}
             }
-            number += 1;
-            let item = match std::str::from_utf8(&buffer) {
-                Ok(text) => Intake::Line {
-                    input: STDIN,
-                    text: text.trim_end_matches(['\n', '\r']).to_string(),
-                    number,
-                    arrived: Instant::now(),
-                },
-                Err(error) => Intake::Bad {
-                    number,
-                    reason: format!("not valid UTF-8 at byte {}", error.valid_up_to() + 1),
-                },
-            };
-            if intake.send(item).is_err() {
+            if ended {
+                let _ = intake.send(Intake::End);
                 return;
             }
         }

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS held (
     time_ms INTEGER NOT NULL,
     text TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS held_by_time ON held (time_ms);
 CREATE TABLE IF NOT EXISTS meta (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -73,9 +74,12 @@ impl Store {
     pub fn open(path: &Path) -> anyhow::Result<Store> {
         let db = Connection::open(path)
             .with_context(|| format!("cannot open the store {}", path.display()))?;
-        db.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
-            .and_then(|()| db.execute_batch(SCHEMA))
-            .with_context(|| format!("{} is not a usable Vigil store", path.display()))?;
+        db.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;",
+        )
+        .and_then(|()| db.execute_batch(SCHEMA))
+        .with_context(|| format!("{} is not a usable Vigil store", path.display()))?;
+        spawn_checkpointer(path)?;
         Ok(Store { db })
     }
 
@@ -190,6 +194,24 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// Copies the write-ahead log into the database once a second, on its own
+/// connection and thread, so that commits never wait for it (a checkpoint
+/// syncs the disk, which can take tens of milliseconds).
+fn spawn_checkpointer(path: &Path) -> anyhow::Result<()> {
+    let db = Connection::open(path)
+        .with_context(|| format!("cannot open the store {}", path.display()))?;
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        if db
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .is_err()
+        {
+            return;
+        }
+    });
+    Ok(())
 }
 
 /// What identifies a detection: the same rule on the same record (or the
