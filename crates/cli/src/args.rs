@@ -178,6 +178,15 @@ pub struct BenchWatchArgs {
     #[arg(long, value_enum, default_value = "stdin")]
     pub via: Via,
 
+    /// Send failed logons for a new account each time (distinct correlation
+    /// keys) instead of the corpus, and report the watcher's peak memory.
+    #[arg(long)]
+    pub flood: bool,
+
+    /// Groups one correlation rule may track in the watcher.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub correlation_groups: usize,
+
     /// Append the results (Markdown, with machine and date) to this file.
     #[arg(long, value_name = "FILE")]
     pub results: Option<PathBuf>,

@@ -23,8 +23,12 @@ use crate::args::{BenchWatchArgs, Via};
 pub fn run(args: &BenchWatchArgs) -> anyhow::Result<ExitCode> {
     let scratch = std::env::temp_dir().join(format!("vigil-bench-watch-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
-    let lines = corpus(args, &scratch)?;
-    anyhow::ensure!(!lines.is_empty(), "no JSON lines to send");
+    let lines = if args.flood {
+        Vec::new()
+    } else {
+        corpus(args, &scratch)?
+    };
+    anyhow::ensure!(args.flood || !lines.is_empty(), "no JSON lines to send");
     let result = measure(args, &lines, &scratch);
     let _ = std::fs::remove_dir_all(&scratch);
     let report = result?;
@@ -123,6 +127,7 @@ fn measure(
         .arg("--store")
         .arg(scratch.join("watch.db"))
         .arg("--no-output")
+        .args(["--correlation-groups", &args.correlation_groups.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     for rules in &args.rules.rules {
@@ -178,8 +183,24 @@ fn measure(
         }
     }
 
+    let peak = watch_memory(child.id());
     let started = Instant::now();
     match port {
+        None if args.flood => {
+            let mut stdin = std::io::BufWriter::new(child.stdin.take().context("no stdin")?);
+            for i in 0..args.events {
+                writeln!(
+                    stdin,
+                    "{{\"Event\":{{\"System\":{{\"EventID\":4625,\"Channel\":\"Security\",\"Computer\":\"DC-01\",\"EventRecordID\":{i},\"TimeCreated\":{{\"#attributes\":{{\"SystemTime\":\"2026-03-02T10:{:02}:{:02}Z\"}}}}}},\"EventData\":{{\"TargetUserName\":\"user{i}\",\"LogonType\":3,\"IpAddress\":\"10.{}.{}.{}\"}}}}}}",
+                    (i / 60_000) % 60,
+                    (i / 1_000) % 60,
+                    (i >> 16) & 255,
+                    (i >> 8) & 255,
+                    i & 255
+                )?;
+            }
+            stdin.flush()?;
+        }
         None => {
             let mut stdin = child.stdin.take().context("no stdin")?;
             send_paced(args, lines, |chunk| {
@@ -203,6 +224,7 @@ fn measure(
             .status();
     }
     let status = child.wait()?;
+    let peak_kib = peak.join().unwrap_or(0);
     let elapsed = match port {
         Some(_) => sent,
         None => started.elapsed(),
@@ -246,23 +268,51 @@ fn measure(
             ", as fast as the watcher takes them".to_string()
         }
     );
+    if args.flood {
+        let _ = writeln!(
+            out,
+            "flood: every event a failed logon for a new account from a new address; \
+             correlation state capped at {} groups per rule\n",
+            args.correlation_groups
+        );
+    }
     let _ = writeln!(
         out,
-        "| events read | detections | seconds | events/s | arrival→stored p50 | p99 |"
+        "| events read | detections | seconds | events/s | arrival→stored p50 | p99 | peak memory | groups dropped at the cap |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     let events: f64 = field("events").parse().unwrap_or(0.0);
     let _ = writeln!(
         out,
-        "| {} | {} | {:.2} | {:.0} | ≤ {} ms | ≤ {} ms |",
+        "| {} | {} | {:.2} | {:.0} | ≤ {} ms | ≤ {} ms | {:.0} MB | {} |",
         field("events"),
         field("detections"),
         elapsed.as_secs_f64(),
         events / elapsed.as_secs_f64().max(1e-9),
         field("latency_p50_ms"),
         field("latency_p99_ms"),
+        peak_kib as f64 / 1024.0,
+        field("correlation_evicted"),
     );
     Ok(out)
+}
+
+/// Follows the watcher's peak resident memory (VmHWM, KiB) until it exits.
+fn watch_memory(pid: u32) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let mut peak = 0;
+        while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            if let Some(kib) = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            {
+                peak = kib;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        peak
+    })
 }
 
 /// Sends `args.events` lines (the corpus over and over) in chunks, at

@@ -286,6 +286,13 @@ pub fn run(
             ("detections", counts.detections.to_string()),
             ("latency_p50_ms", quantile(0.5)),
             ("latency_p99_ms", quantile(0.99)),
+            (
+                "correlation_evicted",
+                metrics
+                    .correlation_evicted
+                    .load(Ordering::Relaxed)
+                    .to_string(),
+            ),
         ],
     );
     Ok(counts)
@@ -413,6 +420,7 @@ impl<'d> Session<'d> {
     ) -> anyhow::Result<Outcome> {
         loop {
             if stop.load(Ordering::SeqCst) {
+                self.refresh_stats();
                 return Ok(Outcome::Stopped);
             }
             if reload.load(Ordering::SeqCst) {
@@ -425,6 +433,7 @@ impl<'d> Session<'d> {
             let idle = pending.lines == 0;
             if idle {
                 if config.exit_at_end && !*inputs.stdin_open {
+                    self.refresh_stats();
                     self.engine.finish(&mut pending.batch.detections);
                     self.commit(store, pending, sinks, counts, stop)?;
                     return Ok(Outcome::Stopped);
@@ -582,6 +591,18 @@ impl<'d> Session<'d> {
         }
     }
 
+    /// Publishes the correlation state's size and what its cap dropped.
+    fn refresh_stats(&mut self) {
+        self.stats_at = Instant::now();
+        let stats = self.engine.stats();
+        self.metrics
+            .correlation_groups
+            .store(stats.groups as u64, Ordering::Relaxed);
+        self.metrics
+            .correlation_evicted
+            .store(stats.evicted_groups(), Ordering::Relaxed);
+    }
+
     /// Moves the correlation clock on in a stream that has been quiet for
     /// longer than `lateness`.
     fn tick(&mut self, lateness: Duration, out: &mut Vec<Detection>) {
@@ -626,14 +647,7 @@ impl<'d> Session<'d> {
             .latest_event_ms
             .fetch_max(self.latest_ms, Ordering::Relaxed);
         if self.stats_at.elapsed() > Duration::from_secs(1) {
-            self.stats_at = Instant::now();
-            let stats = self.engine.stats();
-            self.metrics
-                .correlation_groups
-                .store(stats.groups as u64, Ordering::Relaxed);
-            self.metrics
-                .correlation_evicted
-                .store(stats.evicted_groups(), Ordering::Relaxed);
+            self.refresh_stats();
         }
         if !new.is_empty() {
             sinks.pass_on(store, self.metrics, stop)?;
