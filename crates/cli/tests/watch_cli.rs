@@ -439,3 +439,125 @@ fn http_and_syslog_inputs_metrics_and_a_failing_webhook() {
     let text: String = stored.keys().cloned().collect();
     assert_eq!(text.matches("SSH password guessing").count(), 2, "{text}");
 }
+
+/// Waits until the store holds at least `n` detections.
+fn wait_for_detections(store: &Path, n: usize, started: Instant) -> BTreeMap<String, usize> {
+    loop {
+        if store.exists() {
+            let found = std::panic::catch_unwind(|| stored(store)).unwrap_or_default();
+            if found.len() >= n {
+                return found;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "fewer than {n} detections"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sighup_reloads_the_rules_and_keeps_the_correlation_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("security.jsonl");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let correlation = r#"
+title: Failed logon
+id: 7d1e0b52-4c1f-4d8e-a7f0-000000000001
+name: failed
+logsource: { product: windows, service: security }
+detection:
+    selection: { EventID: 4625 }
+    condition: selection
+level: low
+---
+title: Six failures
+id: 7d1e0b52-4c1f-4d8e-a7f0-000000000002
+correlation:
+    type: event_count
+    rules: [failed]
+    group-by: [TargetUserName]
+    timespan: 1h
+    condition: { gte: 6 }
+level: high
+"#;
+    std::fs::write(rules.join("failures.yml"), correlation).unwrap();
+    let failure = |i: u64| {
+        serde_json::json!({"Event": {
+            "System": system(4625, i, i, "DC-01"),
+            "EventData": {"TargetUserName": "erin", "LogonType": 3},
+        }})
+        .to_string()
+    };
+    // Three failures before the reload, three after: the correlation only
+    // fires if its state survived the reload.
+    let mut file = std::fs::File::create(&log).unwrap();
+    for i in 1..=3 {
+        writeln!(file, "{}", failure(i)).unwrap();
+    }
+    file.write_all(shadow_copy_event(4, "FS-01").as_bytes())
+        .unwrap();
+    file.write_all(b"\n").unwrap();
+    let store = dir.path().join("watch.db");
+    let mut watcher = vigil()
+        .arg("watch")
+        .arg(&log)
+        .arg("--rules")
+        .arg(&rules)
+        .arg("--store")
+        .arg(&store)
+        .arg("--no-output")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    // The shadow-copy event matches no loaded rule yet; wait until the
+    // watcher has read the file (its position is stored).
+    loop {
+        let read = store.exists()
+            && rusqlite::Connection::open(&store)
+                .and_then(|db| {
+                    db.query_row("SELECT offset FROM positions", [], |r| r.get::<_, i64>(0))
+                })
+                .is_ok_and(|offset| offset > 0);
+        if read {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "never read");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Add the shadow-copy rule, reload, and send the rest.
+    let builtin = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../rules/rules/windows/process_creation/shadow_copy_deletion.yml");
+    std::fs::copy(builtin, rules.join("shadow.yml")).unwrap();
+    Command::new("kill")
+        .args(["-HUP", &watcher.id().to_string()])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    for i in 5..=7 {
+        writeln!(file, "{}", failure(i)).unwrap();
+    }
+    file.write_all(shadow_copy_event(8, "DB-01").as_bytes())
+        .unwrap();
+    file.write_all(b"\n").unwrap();
+    file.flush().unwrap();
+    let found = wait_for_detections(&store, 2, started);
+    Command::new("kill")
+        .args(["-TERM", &watcher.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(watcher.wait().unwrap().success());
+    let text: String = found.keys().cloned().collect();
+    assert_eq!(text.matches("Six failures").count(), 1, "{text}");
+    // Only the event after the reload: the first was read under the old rules.
+    assert_eq!(
+        text.matches("Volume shadow copies deleted").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("DB-01") && !text.contains("\"computer\":\"FS-01\""));
+}
