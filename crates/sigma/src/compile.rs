@@ -99,10 +99,10 @@ impl Scope {
         if self.variants.is_empty() {
             return true;
         }
-        let channel = event.channel().map(str::to_lowercase);
-        let event_id = event.event_id();
+        let channel = view.channel();
+        let event_id = view.event_id();
         self.variants.iter().any(|v| {
-            let channel_ok = match &channel {
+            let channel_ok = match channel {
                 Some(c) if !v.channels.is_empty() => v.channels.iter().any(|x| x == c),
                 _ => true,
             };

@@ -14,6 +14,14 @@ use crate::search::{Anchor, Check, CmpOp, FieldRef, Matcher, Search, TimePart};
 pub struct EventView<'e> {
     pub event: &'e Event,
     rendered: Vec<OnceCell<Rendered>>,
+    kind: OnceCell<Kind>,
+}
+
+/// What rule scopes compare an event by, looked up once per event.
+struct Kind {
+    /// The channel, lower-cased.
+    channel: Option<String>,
+    event_id: Option<i64>,
 }
 
 struct Rendered {
@@ -34,7 +42,24 @@ impl<'e> EventView<'e> {
         EventView {
             event,
             rendered: (0..event.len()).map(|_| OnceCell::new()).collect(),
+            kind: OnceCell::new(),
         }
+    }
+
+    fn kind(&self) -> &Kind {
+        self.kind.get_or_init(|| Kind {
+            channel: self.event.channel().map(str::to_lowercase),
+            event_id: self.event.event_id(),
+        })
+    }
+
+    /// The event's channel, lower-cased.
+    pub fn channel(&self) -> Option<&str> {
+        self.kind().channel.as_deref()
+    }
+
+    pub fn event_id(&self) -> Option<i64> {
+        self.kind().event_id
     }
 
     fn lookup(&self, field: &FieldRef) -> Option<usize> {

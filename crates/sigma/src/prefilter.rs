@@ -3,7 +3,9 @@
 //! Those literals, over every rule, are gathered into one Aho-Corasick
 //! automaton per field name, so that each field of an event is scanned once
 //! for all rules; only the rules whose literals were seen, and the rules that
-//! have no such literal, are then evaluated in full.
+//! have no such literal, are then evaluated in full. Keywords (literals a
+//! rule looks for in any field) have one automaton of their own, run over
+//! every field.
 //!
 //! The prefilter only ever rules out: a rule it lets through is evaluated
 //! exactly as without it. Its literals are the folded literals the matchers
@@ -24,7 +26,16 @@ use crate::search::{Check, FieldRef, Matcher, Search};
 
 /// One necessary condition of a rule: it can match only if one of these
 /// occurs in the event.
-type Requirement = Vec<(FieldRef, Need)>;
+type Requirement = Vec<(Place, Need)>;
+
+/// Where a needed literal or number has to be found.
+#[derive(Debug, Clone)]
+enum Place {
+    /// In the field a rule names (under any of its names).
+    Field(FieldRef),
+    /// In any field of the event: a keyword.
+    AnyField,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Need {
@@ -38,6 +49,8 @@ pub(crate) struct Prefilter {
     /// ASCII-lowercased field name → its automaton.
     slots: HashMap<Box<str>, usize>,
     automata: Vec<FieldAutomaton>,
+    /// The keyword literals, looked for in every field.
+    keywords: Option<FieldAutomaton>,
     /// Per rule: whether it is gated (evaluated only when marked).
     gated: Vec<bool>,
 }
@@ -60,20 +73,26 @@ impl Prefilter {
     pub(crate) fn build(rules: &[CompiledRule]) -> Prefilter {
         // Per lowercased field name: need → rules.
         let mut literals: HashMap<Box<str>, HashMap<Need, Vec<u32>>> = HashMap::new();
+        let mut keywords: HashMap<Need, Vec<u32>> = HashMap::new();
         let mut gated = Vec::with_capacity(rules.len());
         for (index, rule) in rules.iter().enumerate() {
             let requirement = requirement(&rule.condition, &rule.searches);
             gated.push(requirement.is_some());
-            for (field, literal) in requirement.into_iter().flatten() {
-                for name in field.names.iter() {
-                    let rules = literals
-                        .entry(name.to_ascii_lowercase().into())
-                        .or_default()
-                        .entry(literal.clone())
-                        .or_default();
-                    if rules.last() != Some(&(index as u32)) {
-                        rules.push(index as u32);
+            let need = |by_need: &mut HashMap<Need, Vec<u32>>, literal: &Need| {
+                let rules = by_need.entry(literal.clone()).or_default();
+                if rules.last() != Some(&(index as u32)) {
+                    rules.push(index as u32);
+                }
+            };
+            for (place, literal) in requirement.into_iter().flatten() {
+                match place {
+                    Place::Field(field) => {
+                        for name in field.names.iter() {
+                            let by_need = literals.entry(name.to_ascii_lowercase().into());
+                            need(by_need.or_default(), &literal);
+                        }
                     }
+                    Place::AnyField => need(&mut keywords, &literal),
                 }
             }
         }
@@ -82,36 +101,13 @@ impl Prefilter {
         let mut slots = HashMap::new();
         let mut automata = Vec::new();
         for (name, by_need) in names {
-            let mut by_need: Vec<_> = by_need.into_iter().collect();
-            by_need.sort();
-            let mut texts = Vec::new();
-            let mut rules = Vec::new();
-            let mut numbers = HashMap::new();
-            for (need, needing) in by_need {
-                match need {
-                    Need::Text(text) => {
-                        texts.push(text);
-                        rules.push(needing);
-                    }
-                    Need::Number(n) => {
-                        numbers.insert(n, needing);
-                    }
-                }
-            }
-            let automaton = (!texts.is_empty()).then(|| {
-                AhoCorasick::new(&texts)
-                    .expect("literal automata stay within the automaton's limits")
-            });
             slots.insert(name, automata.len());
-            automata.push(FieldAutomaton {
-                automaton,
-                rules,
-                numbers,
-            });
+            automata.push(FieldAutomaton::build(by_need));
         }
         Prefilter {
             slots,
             automata,
+            keywords: (!keywords.is_empty()).then(|| FieldAutomaton::build(keywords)),
             gated,
         }
     }
@@ -142,36 +138,71 @@ impl Prefilter {
             let current = *generation;
             let mut name = String::new();
             for (index, (field, _)) in view.event.fields().enumerate() {
+                if let Some(keywords) = &self.keywords {
+                    keywords.mark(view, index, marks, current);
+                }
                 name.clear();
                 name.extend(field.chars().map(|c| c.to_ascii_lowercase()));
-                let Some(&slot) = self.slots.get(name.as_str()) else {
-                    continue;
-                };
-                let field = &self.automata[slot];
-                if let Some(automaton) = &field.automaton {
-                    view.each_folded(index, &mut |text| {
-                        for hit in automaton.find_overlapping_iter(text) {
-                            for &rule in &field.rules[hit.pattern().as_usize()] {
-                                marks[rule as usize] = current;
-                            }
-                        }
-                    });
-                }
-                if !field.numbers.is_empty() {
-                    view.each_number(index, &mut |number| {
-                        if number.fract() != 0.0 || number.abs() > 1e15 {
-                            return;
-                        }
-                        for &rule in field.numbers.get(&(number as i64)).into_iter().flatten() {
-                            marks[rule as usize] = current;
-                        }
-                    });
+                if let Some(&slot) = self.slots.get(name.as_str()) {
+                    self.automata[slot].mark(view, index, marks, current);
                 }
             }
             let marks = &*marks;
             let gated = &self.gated;
             each(&|rule: usize| !gated[rule] || marks[rule] == current)
         })
+    }
+}
+
+impl FieldAutomaton {
+    fn build(by_need: HashMap<Need, Vec<u32>>) -> FieldAutomaton {
+        let mut by_need: Vec<_> = by_need.into_iter().collect();
+        by_need.sort();
+        let mut texts = Vec::new();
+        let mut rules = Vec::new();
+        let mut numbers = HashMap::new();
+        for (need, needing) in by_need {
+            match need {
+                Need::Text(text) => {
+                    texts.push(text);
+                    rules.push(needing);
+                }
+                Need::Number(n) => {
+                    numbers.insert(n, needing);
+                }
+            }
+        }
+        let automaton = (!texts.is_empty()).then(|| {
+            AhoCorasick::new(&texts).expect("literal automata stay within the automaton's limits")
+        });
+        FieldAutomaton {
+            automaton,
+            rules,
+            numbers,
+        }
+    }
+
+    /// Marks the rules whose literal or number is in the field at `index`.
+    fn mark(&self, view: &EventView, index: usize, marks: &mut [u32], current: u32) {
+        if let Some(automaton) = &self.automaton {
+            view.each_folded(index, &mut |text| {
+                for hit in automaton.find_overlapping_iter(text) {
+                    for &rule in &self.rules[hit.pattern().as_usize()] {
+                        marks[rule as usize] = current;
+                    }
+                }
+            });
+        }
+        if !self.numbers.is_empty() {
+            view.each_number(index, &mut |number| {
+                if number.fract() != 0.0 || number.abs() > 1e15 {
+                    return;
+                }
+                for &rule in self.numbers.get(&(number as i64)).into_iter().flatten() {
+                    marks[rule as usize] = current;
+                }
+            });
+        }
     }
 }
 
@@ -201,20 +232,36 @@ fn search_requirement(search: &Search) -> Option<Requirement> {
 }
 
 fn check_requirement(check: &Check) -> Option<Requirement> {
-    let Check::Field {
-        field,
-        matchers,
-        all,
-        negate: false,
-    } = check
-    else {
-        return None;
-    };
-    let literal = |m: &Matcher| need_of(m).map(|need| vec![(field.clone(), need)]);
-    if *all {
-        best(matchers.iter().filter_map(literal))
-    } else {
-        union(matchers.iter().map(literal))
+    match check {
+        Check::Field {
+            field,
+            matchers,
+            all,
+            negate: false,
+        } => {
+            let literal =
+                |m: &Matcher| need_of(m).map(|need| vec![(Place::Field(field.clone()), need)]);
+            if *all {
+                best(matchers.iter().filter_map(literal))
+            } else {
+                union(matchers.iter().map(literal))
+            }
+        }
+        // Keywords are looked for as text only: a number written as a keyword
+        // also matches a field's number, which the keyword automaton does not
+        // see.
+        Check::Keyword { matchers, all } => {
+            let literal = |m: &Matcher| match need_of(m)? {
+                need @ Need::Text(_) => Some(vec![(Place::AnyField, need)]),
+                Need::Number(_) => None,
+            };
+            if *all {
+                best(matchers.iter().filter_map(literal))
+            } else {
+                union(matchers.iter().map(literal))
+            }
+        }
+        _ => None,
     }
 }
 
@@ -283,4 +330,57 @@ fn best(items: impl Iterator<Item = Requirement>) -> Option<Requirement> {
             .unwrap_or(0);
         (shortest.min(8), usize::MAX - r.len())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use vigil_event::{Event, FieldValue};
+
+    use crate::{RuleSet, RuleSetBuilder, RuleSetOptions};
+
+    fn rules(detection: &str) -> RuleSet {
+        let text = format!(
+            "title: t\nid: 11111111-1111-4111-8111-111111111111\nlogsource:\n    product: windows\ndetection:\n{detection}"
+        );
+        let mut builder = RuleSetBuilder::new(RuleSetOptions::default());
+        builder.add_text(Path::new("t.yml"), &text);
+        builder.build().0
+    }
+
+    fn detections(rules: &RuleSet, fields: &[(&str, FieldValue)]) -> (usize, usize) {
+        let mut event = Event::new("test");
+        for (name, value) in fields {
+            event.insert(*name, value.clone());
+        }
+        let (mut fast, mut full) = (Vec::new(), Vec::new());
+        rules.detect(&event, &mut fast);
+        rules.detect_unindexed(&event, &mut full);
+        (fast.len(), full.len())
+    }
+
+    #[test]
+    fn keywords_gate_a_rule_and_are_found_in_any_field_in_any_case() {
+        let r = rules("    keywords:\n        - 'sekurlsa::'\n        - 'Kiwi Legit'\n    filter:\n        EventID: 15\n    condition: keywords and not filter\n");
+        assert_eq!(r.prefilter_coverage(), (1, 1));
+        let with = |v: FieldValue| detections(&r, &[("EventID", 1.into()), ("Data", v)]);
+        assert_eq!(with("run SEKURLSA::logonpasswords".into()), (1, 1));
+        assert_eq!(with("Kiwi legit printer".into()), (1, 1));
+        assert_eq!(
+            with(FieldValue::List(vec![1.into(), "x sekurlsa::".into()])),
+            (1, 1)
+        );
+        assert_eq!(with("Ärzte sekurlsa::".into()), (1, 1));
+        assert_eq!(with("nothing here".into()), (0, 0));
+    }
+
+    #[test]
+    fn a_number_keyword_is_found_in_the_text_of_a_number_field() {
+        let r = rules("    keywords:\n        - 4624\n    condition: keywords\n");
+        assert_eq!(r.prefilter_coverage(), (1, 1));
+        assert_eq!(detections(&r, &[("EventID", 4624.into())]), (1, 1));
+        assert_eq!(detections(&r, &[("EventID", 14624.into())]), (1, 1));
+        assert_eq!(detections(&r, &[("EventID", 4625.into())]), (0, 0));
+    }
 }

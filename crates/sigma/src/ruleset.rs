@@ -10,7 +10,9 @@ use rayon::prelude::*;
 
 use vigil_event::{Detection, Event};
 
-use crate::compile::{compile_filter, compile_rule, CompileOptions, CompiledFilter, CompiledRule};
+use crate::compile::{
+    compile_filter, compile_rule, CompileOptions, CompiledFilter, CompiledRule, Scope,
+};
 use crate::document::{parse_documents, CorrelationRule, Document};
 use crate::eval::EventView;
 use crate::logsource::LogSourceTable;
@@ -243,37 +245,113 @@ fn compile_file(path: &Path, text: &str, options: &CompileOptions) -> Vec<Outcom
         .collect()
 }
 
-/// A compiled ruleset, indexed by the channel and EventID each rule applies
-/// to, and by the literals its fields need (see the `prefilter` module).
+/// A compiled ruleset, indexed by the product, channel and EventID each rule
+/// applies to, and by the literals its fields need (see the `prefilter`
+/// module).
 pub struct RuleSet {
     rules: Vec<CompiledRule>,
     filters: Vec<CompiledFilter>,
-    routes: Routes,
+    routes: ProductRoutes,
     prefilter: Prefilter,
+}
+
+/// Routes by the product an event is of: an event that names its product
+/// (EVTX is `windows`) is never matched by rules written for another product,
+/// nor by rules for a kind of log with no product (see [`Scope::admits`]),
+/// so those are left out of its lists.
+///
+/// [`Scope::admits`]: crate::compile::Scope::admits
+struct ProductRoutes {
+    /// Lower-cased product a rule names → routes for events of it.
+    by_product: HashMap<String, Routes>,
+    /// Routes for events of a product no rule names.
+    other_product: Routes,
+    /// Routes for events that do not say their product: every rule.
+    unknown: Routes,
+}
+
+impl ProductRoutes {
+    fn new(rules: &[CompiledRule]) -> ProductRoutes {
+        let mut products: Vec<String> = rules
+            .iter()
+            .filter_map(|r| r.scope.product.as_deref().map(str::to_ascii_lowercase))
+            .collect();
+        products.sort();
+        products.dedup();
+        let by_product = products
+            .into_iter()
+            .map(|product| {
+                let routes = Routes::new(rules, |scope| {
+                    !scope.productless_kind
+                        && scope
+                            .product
+                            .as_deref()
+                            .is_none_or(|p| p.eq_ignore_ascii_case(&product))
+                });
+                (product, routes)
+            })
+            .collect();
+        ProductRoutes {
+            by_product,
+            other_product: Routes::new(rules, |scope| {
+                !scope.productless_kind && scope.product.is_none()
+            }),
+            unknown: Routes::new(rules, |_| true),
+        }
+    }
+
+    fn for_event(&self, view: &EventView) -> &[usize] {
+        let routes = match view.event.product {
+            None => &self.unknown,
+            Some(product) => self
+                .by_product
+                .get(product)
+                .or_else(|| {
+                    self.by_product
+                        .iter()
+                        .find(|(p, _)| p.eq_ignore_ascii_case(product))
+                        .map(|(_, routes)| routes)
+                })
+                .unwrap_or(&self.other_product),
+        };
+        routes.for_event(view)
+    }
 }
 
 /// The rules that may apply to an event of a channel and EventID, each list
 /// in rule order.
 struct Routes {
-    /// (lower-cased channel, EventID) → rules.
-    by_channel_id: HashMap<(String, i64), Vec<usize>>,
-    /// Lower-cased channel → rules for an EventID no rule names.
-    by_channel: HashMap<String, Vec<usize>>,
-    /// Lower-cased channel → rules for an event of it that has no EventID
-    /// (which rules naming EventIDs do not exclude).
-    by_channel_without_id: HashMap<String, Vec<usize>>,
+    /// Lower-cased channel → its rules.
+    by_channel: HashMap<String, ChannelRoutes>,
     /// Rules for a channel no rule names.
     any_channel: Vec<usize>,
     /// Every rule, for events that do not say their channel.
     all: Vec<usize>,
 }
 
+/// The rules that may apply to events of one channel.
+struct ChannelRoutes {
+    /// EventID → rules.
+    by_id: HashMap<i64, Vec<usize>>,
+    /// Rules for an EventID no rule names.
+    other_id: Vec<usize>,
+    /// Rules for an event that has no EventID (which rules naming EventIDs
+    /// do not exclude).
+    without_id: Vec<usize>,
+}
+
 impl Routes {
-    fn new(rules: &[CompiledRule]) -> Routes {
+    /// Routes over the rules whose scope passes `kept`.
+    fn new(rules: &[CompiledRule], kept: impl Fn(&Scope) -> bool) -> Routes {
         let mut any_channel = Vec::new();
+        let mut all = Vec::new();
         let mut channel_any: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut channel_id: HashMap<(String, i64), Vec<usize>> = HashMap::new();
+        let mut channel_id: HashMap<String, HashMap<i64, Vec<usize>>> = HashMap::new();
         for (i, rule) in rules.iter().enumerate() {
+            if !kept(&rule.scope) {
+                continue;
+            }
+            all.push(i);
             let variants = &rule.scope.variants;
             if variants.is_empty() || variants.iter().any(|v| v.channels.is_empty()) {
                 any_channel.push(i);
@@ -284,8 +362,9 @@ impl Routes {
                     if v.event_ids.is_empty() {
                         channel_any.entry(c.clone()).or_default().push(i);
                     } else {
+                        let by_id = channel_id.entry(c.clone()).or_default();
                         for &id in &v.event_ids {
-                            channel_id.entry((c.clone(), id)).or_default().push(i);
+                            by_id.entry(id).or_default().push(i);
                         }
                     }
                 }
@@ -297,62 +376,58 @@ impl Routes {
             list.dedup();
             list
         };
-        let mut by_channel: HashMap<String, Vec<usize>> = HashMap::new();
-        for channel in channel_any.keys().chain(channel_id.keys().map(|(c, _)| c)) {
-            if !by_channel.contains_key(channel) {
-                let own = channel_any.get(channel).map_or(&[][..], Vec::as_slice);
-                by_channel.insert(channel.clone(), merged(&[own, &any_channel]));
-            }
-        }
-        let mut by_channel_without_id: HashMap<String, Vec<usize>> = by_channel.clone();
-        for ((channel, _), own) in &channel_id {
-            let list = by_channel_without_id
-                .get_mut(channel)
-                .expect("every channel is listed");
-            list.extend(own);
-        }
-        for list in by_channel_without_id.values_mut() {
-            list.sort_unstable();
-            list.dedup();
-        }
-        let by_channel_id = channel_id
+        let mut channels: Vec<&String> = channel_any.keys().chain(channel_id.keys()).collect();
+        channels.sort();
+        channels.dedup();
+        let by_channel = channels
             .into_iter()
-            .map(|(key, own)| {
-                let list = merged(&[&own, &by_channel[&key.0]]);
-                (key, list)
+            .map(|channel| {
+                let own = channel_any.get(channel).map_or(&[][..], Vec::as_slice);
+                let other_id = merged(&[own, &any_channel]);
+                let ids = channel_id.get(channel);
+                let with_ids: Vec<usize> = ids
+                    .into_iter()
+                    .flat_map(|m| m.values().flatten().copied())
+                    .collect();
+                let without_id = merged(&[&other_id, &with_ids]);
+                let by_id = ids
+                    .into_iter()
+                    .flatten()
+                    .map(|(&id, own)| (id, merged(&[own, &other_id])))
+                    .collect();
+                let routes = ChannelRoutes {
+                    by_id,
+                    other_id,
+                    without_id,
+                };
+                (channel.clone(), routes)
             })
             .collect();
         Routes {
-            by_channel_id,
             by_channel,
-            by_channel_without_id,
             any_channel,
-            all: (0..rules.len()).collect(),
+            all,
         }
     }
 
-    fn for_event(&self, event: &Event) -> &[usize] {
-        let Some(channel) = event.channel() else {
+    fn for_event(&self, view: &EventView) -> &[usize] {
+        let Some(channel) = view.channel() else {
             return &self.all;
         };
-        let channel = channel.to_lowercase();
-        let Some(id) = event.event_id() else {
-            return self
-                .by_channel_without_id
-                .get(&channel)
-                .unwrap_or(&self.any_channel);
+        let Some(routes) = self.by_channel.get(channel) else {
+            return &self.any_channel;
         };
-        if let Some(list) = self.by_channel_id.get(&(channel.clone(), id)) {
-            return list;
+        match view.event_id() {
+            None => &routes.without_id,
+            Some(id) => routes.by_id.get(&id).unwrap_or(&routes.other_id),
         }
-        self.by_channel.get(&channel).unwrap_or(&self.any_channel)
     }
 }
 
 impl RuleSet {
     fn new(rules: Vec<CompiledRule>, filters: Vec<CompiledFilter>) -> RuleSet {
         RuleSet {
-            routes: Routes::new(&rules),
+            routes: ProductRoutes::new(&rules),
             prefilter: Prefilter::build(&rules),
             rules,
             filters,
@@ -380,7 +455,7 @@ impl RuleSet {
     pub fn detect(&self, event: &Event, out: &mut Vec<Detection>) {
         let view = EventView::new(event);
         self.prefilter.with_candidates(&view, |admitted| {
-            self.each_scoped(event, &mut |i| {
+            self.each_scoped(&view, &mut |i| {
                 if admitted(i) {
                     self.try_rule(i, &view, out);
                 }
@@ -393,13 +468,13 @@ impl RuleSet {
     /// tests use it to prove that.
     pub fn detect_unindexed(&self, event: &Event, out: &mut Vec<Detection>) {
         let view = EventView::new(event);
-        self.each_scoped(event, &mut |i| self.try_rule(i, &view, out));
+        self.each_scoped(&view, &mut |i| self.try_rule(i, &view, out));
     }
 
     /// Calls `each` with every rule that may apply to the event's channel and
     /// EventID, in rule order.
-    fn each_scoped(&self, event: &Event, each: &mut dyn FnMut(usize)) {
-        self.routes.for_event(event).iter().copied().for_each(each);
+    fn each_scoped(&self, view: &EventView, each: &mut dyn FnMut(usize)) {
+        self.routes.for_event(view).iter().copied().for_each(each);
     }
 
     fn try_rule(&self, index: usize, view: &EventView, out: &mut Vec<Detection>) {
