@@ -14,11 +14,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-// Reading evidence allocates a great many small strings and maps; mimalloc
-// serves them markedly faster than the system allocator (see bench/RESULTS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
