@@ -191,12 +191,64 @@ pub fn build(mut facts: Facts, inventory: Option<&Inventory>, options: &Options)
     incidents
 }
 
+/// Whether a hop into a host in scope from one outside it is how the
+/// attacker arrived: remote administration just before the host's first
+/// evidence, or a session the attacker then worked in.
+fn arrives(edge: &Edge, dst: &Span, sessions: &HashSet<(&str, &str)>) -> bool {
+    let in_session = edge
+        .sessions
+        .iter()
+        .any(|l| sessions.contains(&(edge.to.as_str(), l.as_str())));
+    let just_before = edge.strong
+        && edge.time >= dst.first - Duration::minutes(10)
+        && edge.time <= dst.first + Duration::minutes(1);
+    in_session || just_before
+}
+
+/// Puts the source of an arriving hop in scope, as where the attacker came from.
+fn arrival(edge: &Edge, spans: &mut BTreeMap<String, Span>) {
+    if let Some(dst) = spans.get_mut(&edge.to) {
+        dst.reached_by.push(hop(edge));
+        if edge.time < dst.first {
+            dst.first = edge.time;
+            dst.first_detection = None;
+        }
+    }
+    spans.insert(
+        edge.from.clone(),
+        Span {
+            first: edge.time,
+            last: edge.time,
+            first_detection: None,
+            reached_by: Vec::new(),
+            origin: Some(format!(
+                "source of the {} hop into {} at {}",
+                edge.method.as_str(),
+                edge.to,
+                edge.time.format("%Y-%m-%d %H:%M:%S")
+            )),
+        },
+    );
+}
+
+fn hop(edge: &Edge) -> String {
+    format!(
+        "{} from {} at {} as {}",
+        edge.method.as_str(),
+        edge.from,
+        edge.time.format("%Y-%m-%d %H:%M:%S"),
+        edge.account.as_deref().unwrap_or("an unknown account")
+    )
+}
+
 /// Per host in scope: first and last evidence, and whether the first came from a detection.
 struct Span {
     first: DateTime<Utc>,
     last: DateTime<Utc>,
     first_detection: Option<usize>,
     reached_by: Vec<String>,
+    /// Why a host without detections of its own is in scope as a source.
+    origin: Option<String>,
 }
 
 fn scope(
@@ -215,6 +267,7 @@ fn scope(
             last: e.time,
             first_detection: Some(i),
             reached_by: Vec::new(),
+            origin: None,
         });
         span.last = span.last.max(e.time);
     }
@@ -263,18 +316,13 @@ fn scope(
         if !(edge.strong || followed) {
             continue;
         }
-        let how = format!(
-            "{} from {} at {} as {}",
-            edge.method.as_str(),
-            edge.from,
-            edge.time.format("%Y-%m-%d %H:%M:%S"),
-            edge.account.as_deref().unwrap_or("an unknown account")
-        );
+        let how = hop(edge);
         let span = spans.entry(edge.to.clone()).or_insert(Span {
             first: edge.time,
             last: edge.time,
             first_detection: None,
             reached_by: Vec::new(),
+            origin: None,
         });
         if edge.time < span.first {
             span.first = edge.time;
@@ -284,6 +332,25 @@ fn scope(
         span.reached_by.push(how);
         edges.push(edge.clone());
     }
+    // Hosts with detections that no hop explains: look for where the
+    // attacker came from, just before their first evidence.
+    let entries: Vec<String> = spans
+        .iter()
+        .filter(|(_, s)| s.reached_by.is_empty() && s.first_detection.is_some())
+        .map(|(h, _)| h.clone())
+        .collect();
+    for host in entries {
+        let arriving = all_edges
+            .iter()
+            .filter(|e| e.to == host && !spans.contains_key(&e.from))
+            .filter(|e| arrives(e, &spans[&host], &sessions))
+            .max_by_key(|e| e.time);
+        if let Some(edge) = arriving {
+            arrival(edge, &mut spans);
+            edges.push(edge.clone());
+        }
+    }
+    edges.sort_by_key(|e| e.time);
     let first_evidence = spans.values().map(|s| s.first).min().expect("non-empty");
     let last_evidence = spans.values().map(|s| s.last).max().expect("non-empty");
     let severity = list
@@ -301,19 +368,28 @@ fn scope(
             }
         }
     }
+    // Patient zero: the earliest host whose attacker activity no hop into
+    // it explains — its own first detection, or the source the attacker
+    // came from.
     let patient_zero = spans
         .iter()
-        .filter(|(_, s)| s.first_detection.is_some())
+        .filter(|(_, s)| s.first_detection.is_some() || s.origin.is_some())
         .min_by_key(|(_, s)| s.first)
         .map(|(host, s)| {
-            let e = &evidence[s.first_detection.expect("filtered")];
+            let reasoning = match (s.first_detection, &s.origin) {
+                (Some(i), _) => format!(
+                    "earliest attacker activity of the incident: \"{}\" at {}; no lateral-movement hop into {host} precedes it",
+                    evidence[i].detection.rule_title,
+                    evidence[i].time.format("%Y-%m-%d %H:%M:%S UTC")
+                ),
+                (None, Some(origin)) => format!(
+                    "the attacker came from it: {origin}, the earliest evidence of the incident"
+                ),
+                (None, None) => unreachable!("filtered"),
+            };
             PatientZero {
                 host: host.clone(),
-                reasoning: format!(
-                    "earliest attacker activity of the incident: \"{}\" at {}; no lateral-movement hop into {host} precedes it",
-                    e.detection.rule_title,
-                    e.time.format("%Y-%m-%d %H:%M:%S UTC")
-                ),
+                reasoning,
             }
         });
     let mut attacker: BTreeSet<String> = BTreeSet::new();
@@ -352,6 +428,7 @@ fn scope(
                     last_evidence: span.last,
                     detections: rules.into_iter().map(|r| r.1).collect(),
                     reached_by: span.reached_by.clone(),
+                    origin: span.origin.clone(),
                 }
             })
             .collect();

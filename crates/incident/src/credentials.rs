@@ -219,7 +219,11 @@ pub(crate) fn exposure(
     }
     accounts.sort_by_key(|a| (a.urgency, a.first_seen));
     let domain = inventory.and_then(|i| i.domain.clone());
-    for host in hosts {
+    // Hosts known only by an address have no computer account to name.
+    for host in hosts
+        .iter()
+        .filter(|h| h.host.parse::<std::net::IpAddr>().is_err())
+    {
         let name = match &domain {
             Some(d) => format!("{d}\\{}$", host.host),
             None => format!("{}$", host.host),

@@ -41,6 +41,9 @@ pub struct AffectedHost {
     pub detections: Vec<String>,
     /// The lateral-movement hops into the host, in words.
     pub reached_by: Vec<String>,
+    /// For a host in scope only as where the attacker came from: the hop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// One detection of the incident, enough to find it in the timeline.

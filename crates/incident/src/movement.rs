@@ -110,13 +110,12 @@ type NetworkLogon = (DateTime<Utc>, String, String);
 /// All hops the events show, oldest first. Sorting aside, one pass over the facts.
 pub fn edges(facts: &Facts, resolver: &Resolver) -> Vec<Edge> {
     let mut sightings = Vec::new();
+    // The source host by address, then by the name it gave, then the bare
+    // address: an unknown machine is still a node of the graph.
     let source = |ip: Option<&String>, ws: Option<&String>| -> Option<String> {
-        ip.and_then(|ip| {
-            resolver
-                .host_of(ip)
-                .or_else(|| (!names::is_internal(ip)).then(|| ip.clone()))
-        })
-        .or_else(|| ws.cloned())
+        ip.and_then(|ip| resolver.host_of(ip))
+            .or_else(|| ws.cloned())
+            .or_else(|| ip.cloned())
     };
     // Network logons per destination host, by time, to pair with service installs.
     let mut network: BTreeMap<&str, Vec<NetworkLogon>> = BTreeMap::new();

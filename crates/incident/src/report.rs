@@ -56,6 +56,7 @@ pub fn markdown(report: &Report) -> String {
                     .take(3)
                     .map(|r| format!("reached by {r}")),
             );
+            why.extend(h.origin.clone());
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} | {} |",
