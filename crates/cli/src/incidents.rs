@@ -56,8 +56,28 @@ pub fn investigate(
         );
     }
     let started = Instant::now();
+    let (sweep, facts) = sweep_gathering(&files, loaded, threads, progress, summary)?;
+    let sweep_time = started.elapsed();
+    let started = Instant::now();
+    let report = report(facts, sweep.detections.len(), inventory, options);
+    Ok(Investigation {
+        report,
+        summary: sweep.summary,
+        sweep: sweep_time,
+        building: started.elapsed(),
+    })
+}
+
+/// [`hunt::sweep`] that also gathers the facts incidents are built from.
+pub fn sweep_gathering(
+    files: &[vigil_sources::InputFile],
+    loaded: &Loaded,
+    threads: Option<usize>,
+    progress: bool,
+    summary: HuntSummary,
+) -> anyhow::Result<(hunt::Sweep, Facts)> {
     let (sweep, gathered) = hunt::sweep_observed(
-        &files,
+        files,
         loaded,
         Limits::default(),
         threads,
@@ -65,28 +85,29 @@ pub fn investigate(
         summary,
         &|| Gatherer(Facts::new()),
     )?;
-    let sweep_time = started.elapsed();
-    let started = Instant::now();
     let mut facts = Facts::new();
     for g in gathered {
         facts.merge(g.0);
     }
+    Ok((sweep, facts))
+}
+
+/// Builds the incidents from the gathered facts.
+pub fn report(
+    facts: Facts,
+    detections: usize,
+    inventory: Option<&Inventory>,
+    options: &Options,
+) -> Report {
     let events = facts.events;
-    let detections = sweep.detections.len();
     let incidents = vigil_incident::build(facts, inventory, options);
     let attached: usize = incidents.iter().map(|i| i.detections.len()).sum();
-    let report = Report {
+    Report {
         events,
         detections,
         unattached_detections: detections.saturating_sub(attached),
         incidents,
-    };
-    Ok(Investigation {
-        report,
-        summary: sweep.summary,
-        sweep: sweep_time,
-        building: started.elapsed(),
-    })
+    }
 }
 
 pub fn run(args: &IncidentsArgs) -> anyhow::Result<ExitCode> {

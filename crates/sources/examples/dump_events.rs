@@ -1,3 +1,6 @@
+//! Prints every event of the given files as `field=value` pairs, the way
+//! Vigil flattened them: for reading evidence while writing a test.
+
 fn main() {
     let paths: Vec<std::path::PathBuf> = std::env::args().skip(1).map(Into::into).collect();
     let (files, _) = vigil_sources::discover(&paths);
