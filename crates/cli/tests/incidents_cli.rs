@@ -180,8 +180,16 @@ fn simulated_intrusions_are_scoped_as_the_truth_says() {
 }
 
 fn real_incident(file: &str, extra: &[&str]) -> Option<Value> {
-    let lateral =
-        shared_data::shared_dir("corpus/evtx/EVTX-to-MITRE-Attack/TA0008-Lateral Movement")?;
+    real_incident_in(
+        "corpus/evtx/EVTX-to-MITRE-Attack/TA0008-Lateral Movement",
+        file,
+        extra,
+    )
+}
+
+/// Runs `vigil incidents` with the SigmaHQ rules on one recording under `folder`.
+fn real_incident_in(folder: &str, file: &str, extra: &[&str]) -> Option<Value> {
+    let lateral = shared_data::shared_dir(folder)?;
     let rules = shared_data::shared_dir("sigma/rules")?;
     let out = tempfile::tempdir().unwrap();
     let path = lateral.join(file);
@@ -259,4 +267,35 @@ fn net_use_recording_gives_the_explicit_credential_hop() {
     );
     let accounts = strings(incident, "/attacker_accounts", None);
     assert!(accounts.contains("offsec\\hack1") && accounts.contains("offsec\\admmig"));
+}
+
+/// DCSync with Mimikatz against ROOTDC1. Read in the events: 4624 type 3
+/// (Kerberos) of OFFSEC.LAN\admmig from 10.23.23.9 at 12:02:34–37, the last
+/// one opening session 0x11b8c741; then three 4662 (records 24485745–47) by
+/// admmig in that session with the replication rights
+/// {1131f6aa-…} and {1131f6ad-…} in Properties. The detections are medium.
+/// So: admmig came from 10.23.23.9, replicated the directory, and every
+/// domain secret (krbtgt included) must be considered stolen.
+#[test]
+fn dcsync_recording_calls_for_a_domain_wide_reset() {
+    let Some(report) = real_incident_in(
+        "corpus/evtx/EVTX-to-MITRE-Attack/TA0006-Credential Access",
+        "T1003-Credential dumping/ID4662-DCsync attack using Mimikatz.evtx",
+        &["--seed-level", "medium"],
+    ) else {
+        return;
+    };
+    let incident = &report["incidents"][0];
+    let hop = &incident["lateral_movement"][0];
+    assert_eq!(hop["from"], "10.23.23.9");
+    assert_eq!(hop["to"], "ROOTDC1");
+    assert_eq!(hop["account"], "OFFSEC\\admmig");
+    let domain_wide = incident["credentials"]["domain_wide"].as_array().unwrap();
+    assert_eq!(domain_wide.len(), 1, "one DCSync by one account on one DC");
+    assert!(domain_wide[0].as_str().unwrap().contains("krbtgt"));
+    assert_eq!(
+        incident["credentials"]["accounts"][0]["account"],
+        "OFFSEC\\admmig"
+    );
+    assert_eq!(incident["credentials"]["accounts"][0]["urgency"], 1);
 }

@@ -166,10 +166,10 @@ pub(crate) fn exposure(
     let mut domain_wide = Vec::new();
     let dumped_on_dc = list.iter().map(|&i| &evidence[i]).find(|e| {
         inventory.is_some_and(|inv| inv.is_domain_controller(&e.host))
-            && e.detection
-                .tags
-                .iter()
-                .any(|t| t == "attack.credential_access" || t.starts_with("attack.t1003"))
+            && e.detection.tags.iter().any(|t| {
+                crate::build::tactic(t) == Some("credential_access")
+                    || t.starts_with("attack.t1003")
+            })
     });
     if let Some(e) = dumped_on_dc {
         domain_wide.push(format!(
@@ -183,7 +183,11 @@ pub(crate) fn exposure(
         hosts.iter().map(|h| h.first_evidence).min(),
         hosts.iter().map(|h| h.last_evidence).max(),
     );
+    let mut replicated: BTreeSet<(&str, &str)> = BTreeSet::new();
     for (time, host, account) in &facts.dcsync {
+        if replicated.contains(&(host.as_str(), account.as_str())) {
+            continue;
+        }
         let within = first
             .zip(last)
             .is_some_and(|(f, l)| *time >= f && *time <= l);
@@ -199,6 +203,7 @@ pub(crate) fn exposure(
                 host,
                 *time,
             );
+            replicated.insert((host, account));
         }
     }
     let mut accounts = Vec::new();

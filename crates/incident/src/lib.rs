@@ -26,6 +26,8 @@ mod inventory;
 mod movement;
 pub mod names;
 mod report;
+#[cfg(test)]
+mod tests;
 
 pub use build::{build, tactic, Options};
 pub use facts::{AdminConnection, Evidence, ExplicitLogon, Facts, Logon, ServiceInstall};
