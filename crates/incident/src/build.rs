@@ -8,7 +8,8 @@
 //! shared process or session, so that background noise stays out. Work is
 //! linear in detections plus events, apart from sorting by time.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use vigil_event::Level;
@@ -88,6 +89,7 @@ pub fn build(mut facts: Facts, inventory: Option<&Inventory>, options: &Options)
     facts.evidence.sort_by_key(|e| e.time);
     let resolver = Resolver::new(&facts, inventory);
     let all_edges = movement::edges(&facts, &resolver);
+    let graph = Graph::new(&all_edges);
     let evidence = &facts.evidence;
     let seeds: Vec<usize> = (0..evidence.len())
         .filter(|&i| evidence[i].detection.level >= options.seed_level)
@@ -175,7 +177,7 @@ pub fn build(mut facts: Facts, inventory: Option<&Inventory>, options: &Options)
         .into_values()
         .map(|mut list| {
             list.sort_by_key(|&i| evidence[i].time);
-            scope(&list, evidence, &all_edges, &facts, inventory, options)
+            scope(&list, evidence, &graph, &facts, inventory, options)
         })
         .collect();
     incidents.sort_by(|a, b| {
@@ -241,6 +243,34 @@ fn hop(edge: &Edge) -> String {
     )
 }
 
+/// The hops, oldest first (an edge's index orders it in time), indexed by
+/// source and by target host.
+struct Graph<'a> {
+    edges: &'a [Edge],
+    from: HashMap<&'a str, Vec<usize>>,
+    to: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(edges: &'a [Edge]) -> Graph<'a> {
+        let mut from: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut to: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, e) in edges.iter().enumerate() {
+            from.entry(e.from.as_str()).or_default().push(i);
+            to.entry(e.to.as_str()).or_default().push(i);
+        }
+        Graph { edges, from, to }
+    }
+
+    fn out_of(&self, host: &str) -> impl Iterator<Item = usize> + '_ {
+        self.from.get(host).into_iter().flatten().copied()
+    }
+
+    fn into(&self, host: &str) -> impl Iterator<Item = usize> + '_ {
+        self.to.get(host).into_iter().flatten().copied()
+    }
+}
+
 /// Per host in scope: first and last evidence, and whether the first came from a detection.
 struct Span {
     first: DateTime<Utc>,
@@ -254,7 +284,7 @@ struct Span {
 fn scope(
     list: &[usize],
     evidence: &[Evidence],
-    all_edges: &[Edge],
+    graph: &Graph,
     facts: &Facts,
     inventory: Option<&Inventory>,
     options: &Options,
@@ -294,10 +324,28 @@ fn scope(
         + options.host_gap;
     // Hops out of hosts already in scope, in time order; a hop's target joins
     // the scope, and hops out of it count from then on.
+    // Only hops out of hosts in scope are looked at, so the work per
+    // incident follows its own hosts, not the whole graph.
     let mut edges = Vec::new();
-    for edge in all_edges {
+    let mut queue: BinaryHeap<Reverse<usize>> = spans
+        .keys()
+        .flat_map(|h| graph.out_of(h))
+        .map(Reverse)
+        .collect();
+    let mut queued: HashSet<String> = spans.keys().cloned().collect();
+    while let Some(Reverse(index)) = queue.pop() {
+        let edge = &graph.edges[index];
         if edge.time > end {
             break;
+        }
+        if !queued.contains(&edge.to) {
+            queued.insert(edge.to.clone());
+            queue.extend(
+                graph
+                    .out_of(&edge.to)
+                    .filter(|&i| graph.edges[i].time >= edge.time)
+                    .map(Reverse),
+            );
         }
         let Some(src) = spans.get(&edge.from) else {
             continue;
@@ -340,9 +388,10 @@ fn scope(
         .map(|(h, _)| h.clone())
         .collect();
     for host in entries {
-        let arriving = all_edges
-            .iter()
-            .filter(|e| e.to == host && !spans.contains_key(&e.from))
+        let arriving = graph
+            .into(&host)
+            .map(|i| &graph.edges[i])
+            .filter(|e| !spans.contains_key(&e.from))
             .filter(|e| arrives(e, &spans[&host], &sessions))
             .max_by_key(|e| e.time);
         if let Some(edge) = arriving {
