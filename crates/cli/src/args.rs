@@ -25,6 +25,9 @@ pub enum Command {
     Hunt(HuntArgs),
     /// Detect live: follow growing log files and/or standard input, store detections in SQLite.
     Watch(WatchArgs),
+    /// Group detections and the events around them into incidents: hosts in scope,
+    /// lateral movement, patient zero and the credentials to rotate.
+    Incidents(IncidentsArgs),
     /// Simulate a telemedicine provider's logs, with an intrusion and its ground truth.
     Simulate(SimulateArgs),
     /// Simulate a small estate with an intrusion, hunt it with the built-in rules, and show where to look.
@@ -90,6 +93,38 @@ pub struct HuntArgs {
     /// past it the oldest are dropped, and the summary says so.
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub correlation_groups: usize,
+
+    /// Print no summary and no progress.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentsArgs {
+    /// Log files or folders (searched recursively), as for `vigil hunt`.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Asset inventory (YAML: `hosts:` with `name`, `role`, `ips`; the format
+    /// `vigil simulate` writes): host roles and addresses.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+
+    /// Write incidents.json and incidents.md to this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Detections at or above this level start incidents; lower ones only join
+    /// through a shared process or logon session.
+    #[arg(long, value_name = "LEVEL", default_value = "high", value_parser = parse_level)]
+    pub seed_level: Level,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
 
     /// Print no summary and no progress.
     #[arg(long, short = 'q')]

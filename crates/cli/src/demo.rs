@@ -9,14 +9,14 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use vigil_correlate::Limits;
 use vigil_event::{Detection, Level};
 use vigil_simulate::{Config, DNS_SUFFIX};
 use vigil_timeline::{write_timeline, TimelineFormat};
 
 use crate::args::{DemoArgs, RuleArgs, SimulateArgs, SimulationArgs};
-use crate::hunt::sweep;
 use crate::summary::HuntSummary;
+use vigil_incident::{Incident, Inventory, Options};
+use vigil_simulate::Truth;
 
 pub fn simulate(args: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let config = config(&args.simulation);
@@ -67,7 +67,8 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let (files, issues) = vigil_sources::discover(&[out.join("windows"), out.join("network")]);
     let mut summary = HuntSummary::new(&loaded);
     summary.issues.extend(issues);
-    let mut sweep = sweep(&files, &loaded, Limits::default(), None, false, summary)?;
+    let (mut sweep, facts) =
+        crate::incidents::sweep_gathering(&files, &loaded, None, false, summary)?;
     let timeline = out.join("timeline.csv");
     let mut writer = BufWriter::new(
         File::create(&timeline).with_context(|| format!("cannot write {}", timeline.display()))?,
@@ -114,7 +115,28 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     if let Some(zero) = &truth.patient_zero {
         println!("   Patient zero in the truth: {zero}.");
     }
-    println!("\nNext: vigil hunt {} --format jsonl", out.display());
+
+    let inventory = Inventory::load(&out.join("inventory.yaml"))?;
+    let report = crate::incidents::report(
+        facts,
+        sweep.detections.len(),
+        Some(&inventory),
+        &Options::default(),
+    );
+    crate::incidents::write_report(&out, &report, &vigil_incident::markdown(&report))?;
+    println!(
+        "\n5. Incidents: {} (report in {} and incidents.md)",
+        report.incidents.len(),
+        out.join("incidents.json").display()
+    );
+    if let Some(incident) = report.incidents.first() {
+        print_incident(incident, truth);
+    }
+    println!(
+        "\nNext: vigil incidents {}/windows --inventory {}/inventory.yaml --out DIR",
+        out.display(),
+        out.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -200,4 +222,80 @@ fn print_hosts(detections: &[Detection]) {
 
 fn day(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
+}
+
+/// The first incident in a few lines, each checked against the truth.
+fn print_incident(incident: &Incident, truth: &Truth) {
+    println!("   {}", incident.summary);
+    if let Some(pz) = &incident.patient_zero {
+        let agrees = truth.patient_zero.as_deref() == Some(pz.host.as_str());
+        println!(
+            "   Patient zero: {} ({}; the truth {})",
+            pz.host,
+            pz.reasoning,
+            if agrees { "agrees" } else { "disagrees" }
+        );
+    }
+    let scoped: Vec<&str> = incident.hosts.iter().map(|h| h.host.as_str()).collect();
+    let compromised: Vec<&str> = truth
+        .compromised_hosts
+        .iter()
+        .map(|h| h.host.as_str())
+        .collect();
+    println!(
+        "   Hosts in scope: {} — {} of the {} compromised hosts, {} not compromised",
+        scoped.join(", "),
+        compromised.iter().filter(|h| scoped.contains(h)).count(),
+        compromised.len(),
+        scoped.iter().filter(|h| !compromised.contains(h)).count()
+    );
+    println!("   Lateral movement:");
+    for e in &incident.lateral_movement {
+        let true_hop = truth.lateral_movement.iter().any(|t| {
+            t.from == e.from && t.to == e.to && (t.time - e.time).num_seconds().abs() <= 60
+        });
+        println!(
+            "     {}  {} -> {}  {}  as {}{}",
+            e.time.format("%Y-%m-%d %H:%M"),
+            e.from,
+            e.to,
+            e.method.as_str(),
+            e.account.as_deref().unwrap_or("?"),
+            if true_hop { "" } else { "  (not in the truth)" }
+        );
+    }
+    let found = truth
+        .lateral_movement
+        .iter()
+        .filter(|t| {
+            incident.lateral_movement.iter().any(|e| {
+                t.from == e.from && t.to == e.to && (t.time - e.time).num_seconds().abs() <= 60
+            })
+        })
+        .count();
+    println!(
+        "     ({found} of the {} hops in the truth)",
+        truth.lateral_movement.len()
+    );
+    println!("   Accounts to rotate, most urgent first:");
+    for a in incident.credentials.accounts.iter().take(8) {
+        let attacker = truth
+            .attacker_accounts
+            .iter()
+            .any(|t| t.account.eq_ignore_ascii_case(&a.account));
+        println!(
+            "     [{}] {}{} — {}",
+            a.urgency,
+            a.account,
+            if attacker {
+                " (attacker-used in the truth)"
+            } else {
+                ""
+            },
+            a.reasons.first().map(String::as_str).unwrap_or("")
+        );
+    }
+    for d in &incident.credentials.domain_wide {
+        println!("     domain-wide: {d}");
+    }
 }

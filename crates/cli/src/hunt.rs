@@ -11,12 +11,12 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use vigil_correlate::Limits;
-use vigil_event::Detection;
+use vigil_event::{Detection, Event};
 use vigil_sources::{InputFile, IssueKind, SourceIssue};
 use vigil_timeline::{write_timeline, TimelineFormat};
 
 use crate::args::{Format, HuntArgs};
-use crate::correlation::{self, Held};
+use crate::correlation;
 use crate::ruleset::Loaded;
 use crate::summary::HuntSummary;
 
@@ -84,6 +84,20 @@ pub fn run(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Sees every event of one file as it is matched, with the detections it
+/// raised; one observer per file, merged by the caller afterwards.
+pub trait EventObserver: Send {
+    fn event(&mut self, event: &Event, detections: &[Detection]);
+}
+
+/// The plain hunt observes nothing; monomorphised away.
+struct Unobserved;
+
+impl EventObserver for Unobserved {
+    #[inline(always)]
+    fn event(&mut self, _: &Event, _: &[Detection]) {}
+}
+
 /// Reads and matches every file, in parallel across files, then runs the
 /// correlations over the detections of all files in time order.
 pub fn sweep(
@@ -92,8 +106,25 @@ pub fn sweep(
     limits: Limits,
     threads: Option<usize>,
     progress: bool,
-    mut summary: HuntSummary,
+    summary: HuntSummary,
 ) -> anyhow::Result<Sweep> {
+    let (sweep, _) = sweep_observed(files, loaded, limits, threads, progress, summary, &|| {
+        Unobserved
+    })?;
+    Ok(sweep)
+}
+
+/// [`sweep`], with an observer per file made by `observer`; returns the
+/// observers of all files with the sweep.
+pub fn sweep_observed<O: EventObserver>(
+    files: &[InputFile],
+    loaded: &Loaded,
+    limits: Limits,
+    threads: Option<usize>,
+    progress: bool,
+    mut summary: HuntSummary,
+    observer: &(dyn Fn() -> O + Sync),
+) -> anyhow::Result<(Sweep, Vec<O>)> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
@@ -114,10 +145,11 @@ pub fn sweep(
     let issues = Mutex::new(Vec::new());
     let (rules, set) = (&loaded.rules, &loaded.correlations);
     let correlating = !set.is_empty();
-    let results: Vec<(Vec<Detection>, Vec<Held>, u64, bool)> = pool.install(|| {
+    let results: Vec<_> = pool.install(|| {
         files
             .par_iter()
             .map(|file| {
+                let mut seen = observer();
                 let mut detections = Vec::new();
                 let mut held = Vec::new();
                 let mut local_issues: Vec<SourceIssue> = Vec::new();
@@ -126,6 +158,7 @@ pub fn sweep(
                     &mut |event| {
                         let before = detections.len();
                         rules.detect(&event, &mut detections);
+                        seen.event(&event, &detections[before..]);
                         if correlating && detections.len() > before {
                             correlation::hold(set, &event, &detections[before..], &mut held);
                         }
@@ -152,14 +185,16 @@ pub fn sweep(
                 }
                 bar.inc(file.size);
                 bar.set_message(format!("{} detections", detections.len()));
-                (detections, held, events, ok)
+                (detections, held, events, ok, seen)
             })
             .collect()
     });
     bar.finish_and_clear();
     let mut detections = Vec::new();
     let mut held = Vec::new();
-    for (found, kept, events, ok) in results {
+    let mut observers = Vec::with_capacity(results.len());
+    for (found, kept, events, ok, seen) in results {
+        observers.push(seen);
         summary.files += 1;
         if !ok {
             summary.unreadable_files += 1;
@@ -183,8 +218,11 @@ pub fn sweep(
     summary
         .issues
         .extend(issues.into_inner().unwrap_or_else(|e| e.into_inner()));
-    Ok(Sweep {
-        detections,
-        summary,
-    })
+    Ok((
+        Sweep {
+            detections,
+            summary,
+        },
+        observers,
+    ))
 }

@@ -6,6 +6,7 @@ mod bench_watch;
 mod correlation;
 mod demo;
 mod hunt;
+mod incidents;
 mod ruleset;
 mod summary;
 mod watch;
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
         args::Command::Hunt(hunt) => hunt::run(&hunt),
         args::Command::Bench(bench) => bench::run(&bench),
         args::Command::BenchWatch(bench) => bench_watch::run(&bench),
+        args::Command::Incidents(incidents) => incidents::run(&incidents),
         args::Command::Simulate(simulate) => demo::simulate(&simulate),
         args::Command::Demo(demo) => demo::demo(&demo),
         args::Command::Watch(watch) => watch::run(&watch),

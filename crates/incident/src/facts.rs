@@ -1,0 +1,343 @@
+//! What incident building needs from the events: each detection with the
+//! entities of the event that raised it, and from every event the logons,
+//! remote service installs, explicit-credential uses and admin-port
+//! connections that show how accounts moved between hosts.
+//!
+//! A [`Facts`] is filled per input file (one pass, constant work per event)
+//! and merged; nothing here looks at more than one event at a time.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use vigil_event::{Detection, Event, FieldValue};
+
+use crate::names;
+
+/// A detection and the entities of its event.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub detection: Detection,
+    pub host: String,
+    pub time: DateTime<Utc>,
+    /// People and service accounts the event names (not SYSTEM and the like).
+    pub accounts: Vec<String>,
+    pub logon_id: Option<String>,
+    pub process_guid: Option<String>,
+    pub parent_guid: Option<String>,
+    pub hashes: Vec<String>,
+    /// Addresses outside the estate the event names (C2, drop sites).
+    pub external_ips: Vec<String>,
+}
+
+/// A successful logon (4624).
+#[derive(Debug, Clone, Serialize)]
+pub struct Logon {
+    pub time: DateTime<Utc>,
+    pub host: String,
+    pub account: String,
+    pub logon_type: i64,
+    pub logon_id: Option<String>,
+    pub source_ip: Option<String>,
+    pub source_workstation: Option<String>,
+}
+
+/// A service installed (7045, 4697).
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceInstall {
+    pub time: DateTime<Utc>,
+    pub host: String,
+    pub service: String,
+    pub image: String,
+    /// The account the service runs as, when it is not a built-in identity.
+    pub run_as: Option<String>,
+}
+
+/// Credentials given explicitly for another server (4648).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExplicitLogon {
+    pub time: DateTime<Utc>,
+    pub host: String,
+    pub subject: Option<String>,
+    pub account: String,
+    pub server: Option<String>,
+}
+
+/// An outgoing connection to a remote-administration port (Sysmon 3).
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminConnection {
+    pub time: DateTime<Utc>,
+    pub host: String,
+    pub process_guid: Option<String>,
+    pub image: Option<String>,
+    pub user: Option<String>,
+    pub destination_ip: Option<String>,
+    pub destination_host: Option<String>,
+    pub port: i64,
+}
+
+/// Ports that carry remote administration: SMB, RDP, WinRM.
+pub const ADMIN_PORTS: &[i64] = &[445, 3389, 5985, 5986];
+
+/// Directory replication rights: a 4662 naming them from a non-DC account is DCSync.
+const REPLICATION_GUIDS: &[&str] = &[
+    "1131f6aa-9c07-11d1-f79f-00c04fc2dcd2",
+    "1131f6ad-9c07-11d1-f79f-00c04fc2dcd2",
+    "89e95b76-444d-4c62-991a-0facbeda640c",
+];
+
+/// Everything gathered from a set of events.
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub evidence: Vec<Evidence>,
+    pub logons: Vec<Logon>,
+    pub services: Vec<ServiceInstall>,
+    pub explicit: Vec<ExplicitLogon>,
+    pub connections: Vec<AdminConnection>,
+    /// `(host, logon id)` of sessions that got special privileges (4672).
+    pub privileged_sessions: Vec<(String, String)>,
+    /// DCSync seen: (time, host, account).
+    pub dcsync: Vec<(DateTime<Utc>, String, String)>,
+    /// Address → host names that used it, from the hosts' own events.
+    pub addresses: BTreeMap<String, Vec<String>>,
+    pub events: u64,
+}
+
+fn text<'a>(event: &'a Event, name: &str) -> Option<&'a str> {
+    event.get(name).and_then(FieldValue::as_str).map(str::trim)
+}
+
+fn int(event: &Event, name: &str) -> Option<i64> {
+    event.get(name).and_then(FieldValue::as_i64)
+}
+
+impl Facts {
+    pub fn new() -> Facts {
+        Facts::default()
+    }
+
+    /// Takes what matters from one event and the detections it raised.
+    pub fn observe(&mut self, event: &Event, detections: &[Detection]) {
+        self.events += 1;
+        let host = event.computer().and_then(names::host_name);
+        let time = event.timestamp;
+        if !detections.is_empty() {
+            if let (Some(host), Some(time)) = (&host, time) {
+                let evidence = evidence_of(event, host, time);
+                for detection in detections {
+                    let mut e = evidence.clone();
+                    e.detection = detection.clone();
+                    self.evidence.push(e);
+                }
+            }
+        }
+        let (Some(host), Some(time), Some(id)) = (host, time, event.event_id()) else {
+            return;
+        };
+        match id {
+            4624 => self.logon(event, host, time),
+            4672 => {
+                if let Some(session) = text(event, "SubjectLogonId") {
+                    self.privileged_sessions
+                        .push((host, session.to_ascii_lowercase()));
+                }
+            }
+            4648 => {
+                let account = text(event, "TargetUserName")
+                    .and_then(|n| names::account(text(event, "TargetDomainName"), n));
+                if let Some(account) = account {
+                    let subject = text(event, "SubjectUserName")
+                        .and_then(|n| names::account(text(event, "SubjectDomainName"), n));
+                    let server = text(event, "TargetServerName")
+                        .filter(|s| !s.eq_ignore_ascii_case("localhost"))
+                        .and_then(names::host_name);
+                    self.explicit.push(ExplicitLogon {
+                        time,
+                        host,
+                        subject,
+                        account,
+                        server,
+                    });
+                }
+            }
+            7045 | 4697 => {
+                let service = text(event, "ServiceName").unwrap_or("").to_string();
+                let image = text(event, "ImagePath")
+                    .or_else(|| text(event, "ServiceFileName"))
+                    .unwrap_or("")
+                    .to_string();
+                let run_as = text(event, "AccountName")
+                    .or_else(|| text(event, "ServiceAccount"))
+                    .or_else(|| text(event, "ServiceStartName"))
+                    .and_then(|a| names::account(None, a))
+                    .filter(|a| !names::is_builtin(a) && !a.eq_ignore_ascii_case("LocalSystem"));
+                self.services.push(ServiceInstall {
+                    time,
+                    host,
+                    service,
+                    image,
+                    run_as,
+                });
+            }
+            3 if event.channel().is_some_and(|c| c.contains("Sysmon")) => {
+                self.connection(event, host, time)
+            }
+            4662 => {
+                let properties = text(event, "Properties").unwrap_or("").to_ascii_lowercase();
+                if REPLICATION_GUIDS.iter().any(|g| properties.contains(g)) {
+                    let account = text(event, "SubjectUserName")
+                        .and_then(|n| names::account(text(event, "SubjectDomainName"), n));
+                    if let Some(account) = account.filter(|a| !names::is_machine(a)) {
+                        self.dcsync.push((time, host, account));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn logon(&mut self, event: &Event, host: String, time: DateTime<Utc>) {
+        let Some(account) = text(event, "TargetUserName")
+            .and_then(|n| names::account(text(event, "TargetDomainName"), n))
+        else {
+            return;
+        };
+        let source_ip = text(event, "IpAddress").and_then(names::address);
+        let source_workstation = text(event, "WorkstationName").and_then(names::host_name);
+        if let (Some(ip), Some(ws)) = (&source_ip, &source_workstation) {
+            if names::is_internal(ip) && ws.parse::<std::net::IpAddr>().is_err() {
+                self.learn(ip, ws);
+            }
+        }
+        self.logons.push(Logon {
+            time,
+            host,
+            account,
+            logon_type: int(event, "LogonType").unwrap_or(0),
+            logon_id: text(event, "TargetLogonId").map(str::to_ascii_lowercase),
+            source_ip,
+            source_workstation,
+        });
+    }
+
+    fn connection(&mut self, event: &Event, host: String, time: DateTime<Utc>) {
+        if let Some(own) = text(event, "SourceIp").and_then(names::address) {
+            if names::is_internal(&own) && text(event, "Initiated") != Some("false") {
+                self.learn(&own, &host);
+            }
+        }
+        let Some(port) = int(event, "DestinationPort") else {
+            return;
+        };
+        if !ADMIN_PORTS.contains(&port) || text(event, "Initiated") == Some("false") {
+            return;
+        }
+        self.connections.push(AdminConnection {
+            time,
+            host,
+            process_guid: text(event, "ProcessGuid").map(str::to_ascii_lowercase),
+            image: text(event, "Image").map(str::to_string),
+            user: text(event, "User").and_then(|u| names::account(None, u)),
+            destination_ip: text(event, "DestinationIp").and_then(names::address),
+            destination_host: text(event, "DestinationHostname").and_then(names::host_name),
+            port,
+        });
+    }
+
+    fn learn(&mut self, ip: &str, host: &str) {
+        let hosts = self.addresses.entry(ip.to_string()).or_default();
+        if !hosts.iter().any(|h| h == host) {
+            hosts.push(host.to_string());
+        }
+    }
+
+    /// Adds another file's facts.
+    pub fn merge(&mut self, other: Facts) {
+        self.evidence.extend(other.evidence);
+        self.logons.extend(other.logons);
+        self.services.extend(other.services);
+        self.explicit.extend(other.explicit);
+        self.connections.extend(other.connections);
+        self.privileged_sessions.extend(other.privileged_sessions);
+        self.dcsync.extend(other.dcsync);
+        for (ip, hosts) in other.addresses {
+            for host in hosts {
+                self.learn(&ip, &host);
+            }
+        }
+        self.events += other.events;
+    }
+}
+
+/// The entities of the event behind a detection.
+fn evidence_of(event: &Event, host: &str, time: DateTime<Utc>) -> Evidence {
+    let mut accounts = Vec::new();
+    let mut push = |a: Option<String>| {
+        if let Some(a) = a.filter(|a| !names::is_builtin(a) && !names::is_machine(a)) {
+            if !accounts.contains(&a) {
+                accounts.push(a);
+            }
+        }
+    };
+    push(text(event, "User").and_then(|u| names::account(None, u)));
+    push(
+        text(event, "TargetUserName")
+            .and_then(|n| names::account(text(event, "TargetDomainName"), n)),
+    );
+    push(
+        text(event, "SubjectUserName")
+            .and_then(|n| names::account(text(event, "SubjectDomainName"), n)),
+    );
+    let logon_id = text(event, "LogonId")
+        .or_else(|| text(event, "TargetLogonId"))
+        .or_else(|| text(event, "SubjectLogonId"))
+        .map(str::to_ascii_lowercase)
+        .filter(|l| !names::is_shared_session(l));
+    let mut hashes = Vec::new();
+    if let Some(h) = text(event, "Hashes") {
+        for part in h.split(',') {
+            if let Some((kind, value)) = part.split_once('=') {
+                if matches!(kind.trim(), "SHA256" | "MD5" | "IMPHASH" | "SHA1")
+                    && !value.trim().is_empty()
+                {
+                    hashes.push(value.trim().to_ascii_lowercase());
+                }
+            }
+        }
+    }
+    let mut external_ips = Vec::new();
+    for field in ["DestinationIp", "SourceIp", "IpAddress"] {
+        if let Some(ip) = text(event, field).and_then(names::address) {
+            if !names::is_internal(&ip) && !external_ips.contains(&ip) {
+                external_ips.push(ip);
+            }
+        }
+    }
+    Evidence {
+        detection: placeholder(),
+        host: host.to_string(),
+        time,
+        accounts,
+        logon_id,
+        process_guid: text(event, "ProcessGuid").map(str::to_ascii_lowercase),
+        parent_guid: text(event, "ParentProcessGuid").map(str::to_ascii_lowercase),
+        hashes,
+        external_ips,
+    }
+}
+
+fn placeholder() -> Detection {
+    Detection {
+        timestamp: None,
+        computer: None,
+        channel: None,
+        event_id: None,
+        record_id: None,
+        rule_id: "".into(),
+        rule_title: "".into(),
+        level: vigil_event::Level::Informational,
+        tags: Vec::new().into(),
+        source: "".into(),
+        details: Vec::new(),
+    }
+}

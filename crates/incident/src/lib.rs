@@ -1,0 +1,39 @@
+//! Incidents: detections and the events around them turned into attack
+//! campaigns, with the hosts in scope, how the attacker moved and which
+//! credentials to rotate.
+//!
+//! Feed every event (with the detections it raised) to a [`Facts`], one per
+//! input file, merge them, and [`build`] the incidents:
+//!
+//! ```
+//! use vigil_event::{Event, FieldValue};
+//! use vigil_incident::{build, Facts, Options};
+//!
+//! let mut facts = Facts::new();
+//! let mut event = Event::new("Security.evtx");
+//! event.insert("EventID", FieldValue::Int(4624));
+//! event.insert("Computer", FieldValue::from("fs-01.clinic.example"));
+//! facts.observe(&event, &[]);
+//! let incidents = build(facts, None, &Options::default());
+//! assert!(incidents.is_empty()); // no detection, no incident
+//! ```
+
+mod build;
+mod credentials;
+mod facts;
+mod incident;
+mod inventory;
+mod movement;
+pub mod names;
+mod report;
+#[cfg(test)]
+mod tests;
+
+pub use build::{build, tactic, Options};
+pub use facts::{AdminConnection, Evidence, ExplicitLogon, Facts, Logon, ServiceInstall};
+pub use incident::{
+    AccountToRotate, AffectedHost, CredentialExposure, DetectionRef, Incident, PatientZero,
+};
+pub use inventory::{Asset, Inventory, InventoryError};
+pub use movement::{Edge, Method};
+pub use report::{markdown, Report};

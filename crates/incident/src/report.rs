@@ -1,0 +1,112 @@
+//! The incidents as a document: JSON for tools, Markdown for people.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::incident::Incident;
+
+/// What `incidents.json` holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub events: u64,
+    pub detections: usize,
+    /// Detections that joined no incident (background noise, lone low-level hits).
+    pub unattached_detections: usize,
+    pub incidents: Vec<Incident>,
+}
+
+/// The report as Markdown: a summary per incident, then scope, movement and credentials.
+pub fn markdown(report: &Report) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# Incidents\n");
+    let _ = writeln!(
+        md,
+        "{} events, {} detections, {} incident{}; {} detections joined no incident.\n",
+        report.events,
+        report.detections,
+        report.incidents.len(),
+        if report.incidents.len() == 1 { "" } else { "s" },
+        report.unattached_detections
+    );
+    for incident in &report.incidents {
+        let _ = writeln!(
+            md,
+            "## Incident {} — {} — {} to {}\n",
+            incident.id,
+            incident.severity,
+            incident.first_evidence.format("%Y-%m-%d %H:%M UTC"),
+            incident.last_evidence.format("%Y-%m-%d %H:%M UTC")
+        );
+        let _ = writeln!(md, "{}\n", incident.summary);
+        if let Some(pz) = &incident.patient_zero {
+            let _ = writeln!(md, "**Patient zero:** {} — {}\n", pz.host, pz.reasoning);
+        }
+        let _ = writeln!(md, "### Hosts in scope\n");
+        let _ = writeln!(md, "| host | role | first evidence | last evidence | why |");
+        let _ = writeln!(md, "|---|---|---|---|---|");
+        for h in &incident.hosts {
+            let mut why: Vec<String> = h.detections.iter().take(4).cloned().collect();
+            if h.detections.len() > 4 {
+                why.push(format!("… {} more rules", h.detections.len() - 4));
+            }
+            why.extend(
+                h.reached_by
+                    .iter()
+                    .take(3)
+                    .map(|r| format!("reached by {r}")),
+            );
+            why.extend(h.origin.clone());
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} |",
+                h.host,
+                h.role.as_deref().unwrap_or("-"),
+                h.first_evidence.format("%Y-%m-%d %H:%M:%S"),
+                h.last_evidence.format("%Y-%m-%d %H:%M:%S"),
+                why.join("; ").replace('|', "\\|")
+            );
+        }
+        if !incident.lateral_movement.is_empty() {
+            let _ = writeln!(md, "\n### Lateral movement\n");
+            let _ = writeln!(md, "| time (UTC) | from | to | method | account |");
+            let _ = writeln!(md, "|---|---|---|---|---|");
+            for e in &incident.lateral_movement {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} |",
+                    e.time.format("%Y-%m-%d %H:%M:%S"),
+                    e.from,
+                    e.to,
+                    e.method.as_str(),
+                    e.account.as_deref().unwrap_or("?")
+                );
+            }
+        }
+        let c = &incident.credentials;
+        let _ = writeln!(md, "\n### Credentials to rotate\n");
+        for d in &c.domain_wide {
+            let _ = writeln!(md, "- **Domain-wide:** {d}");
+        }
+        for a in &c.accounts {
+            let _ = writeln!(
+                md,
+                "- [{}] **{}** ({}) — {}",
+                a.urgency,
+                a.account,
+                a.hosts.join(", "),
+                a.reasons.join("; ")
+            );
+        }
+        if !c.machine_accounts.is_empty() {
+            let machines: Vec<&str> = c
+                .machine_accounts
+                .iter()
+                .map(|m| m.account.as_str())
+                .collect();
+            let _ = writeln!(md, "- Computer accounts: {}", machines.join(", "));
+        }
+        let _ = writeln!(md, "\nNot covered: {}\n", c.not_covered.join("; "));
+    }
+    md
+}
