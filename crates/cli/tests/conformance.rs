@@ -3,8 +3,6 @@
 //! `match_count` says where it says: exactly, except for the cases in
 //! `MORE_THAN_COUNTED`, whose files hold more genuine matches).
 
-mod shared_data;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -119,8 +117,8 @@ fn detections_by_rule(rules: &RuleSet, file: &Path) -> HashMap<String, usize> {
 #[test]
 fn sigmahq_regression_cases_fire() {
     let (Some(root), Some(sigma)) = (
-        shared_data::shared_dir("conformance/sigma-regression"),
-        shared_data::shared_dir("sigma"),
+        vigil_testdata::shared_dir("conformance/sigma-regression"),
+        vigil_testdata::shared_dir("sigma"),
     ) else {
         return;
     };

@@ -2,8 +2,6 @@
 //! order, the built-in correlation pack, `generate`, the state limit, and
 //! results that do not depend on file order or thread count.
 
-mod shared_data;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -220,7 +218,7 @@ level: medium
 
 /// Hunts one file of the shared EVTX corpus with the built-in pack.
 fn hunt_sample(relative: &str) -> Option<Vec<serde_json::Value>> {
-    let file = shared_data::shared_dir(&format!("corpus/evtx/{relative}"))?;
+    let file = vigil_testdata::shared_dir(&format!("corpus/evtx/{relative}"))?;
     Some(timeline(&vigil(&[
         "hunt",
         file.to_str().unwrap(),
@@ -242,7 +240,7 @@ fn count_events(relative: &str, selection: &str) -> usize {
         ),
     )
     .unwrap();
-    let file = shared_data::shared_dir(&format!("corpus/evtx/{relative}")).unwrap();
+    let file = vigil_testdata::shared_dir(&format!("corpus/evtx/{relative}")).unwrap();
     let output = vigil(&[
         "hunt",
         file.to_str().unwrap(),
@@ -313,7 +311,7 @@ fn syslog_seconds(line: &str) -> Option<i64> {
 
 #[test]
 fn ssh_password_guessing_in_the_openssh_sample_is_found_per_address() {
-    let Some(file) = shared_data::shared_dir("corpus/linux/OpenSSH/OpenSSH_2k.log") else {
+    let Some(file) = vigil_testdata::shared_dir("corpus/linux/OpenSSH/OpenSSH_2k.log") else {
         return;
     };
     // Independently of the syslog reader: the failures sshd logged, by

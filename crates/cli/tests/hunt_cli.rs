@@ -1,8 +1,6 @@
 //! `vigil hunt` end to end, through the binary: inputs, rules, timeline,
 //! summary and exit codes.
 
-mod shared_data;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -210,8 +208,8 @@ fn nothing_to_read_or_no_rules_is_an_error() {
 
 /// Hunts a shared corpus with shared rules; `None` when the data is missing.
 fn hunt_shared(corpus: &str, rules: &str) -> Option<(Output, String)> {
-    let corpus = shared_data::shared_dir(corpus)?;
-    let rules = shared_data::shared_dir(rules)?;
+    let corpus = vigil_testdata::shared_dir(corpus)?;
+    let rules = vigil_testdata::shared_dir(rules)?;
     let output = vigil(&[
         "hunt",
         corpus.to_str().unwrap(),

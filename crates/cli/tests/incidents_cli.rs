@@ -2,8 +2,6 @@
 //! against their ground truth, and on real attack recordings whose events
 //! were read by hand.
 
-mod shared_data;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
@@ -189,8 +187,8 @@ fn real_incident(file: &str, extra: &[&str]) -> Option<Value> {
 
 /// Runs `vigil incidents` with the SigmaHQ rules on one recording under `folder`.
 fn real_incident_in(folder: &str, file: &str, extra: &[&str]) -> Option<Value> {
-    let lateral = shared_data::shared_dir(folder)?;
-    let rules = shared_data::shared_dir("sigma/rules")?;
+    let lateral = vigil_testdata::shared_dir(folder)?;
+    let rules = vigil_testdata::shared_dir("sigma/rules")?;
     let out = tempfile::tempdir().unwrap();
     let path = lateral.join(file);
     let mut args = vec![

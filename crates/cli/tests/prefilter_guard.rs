@@ -3,8 +3,6 @@
 //! whole SigmaHQ ruleset, every event gets exactly the detections it gets when
 //! every rule in scope is evaluated.
 
-mod shared_data;
-
 use std::path::Path;
 
 use vigil_sigma::{RuleSet, RuleSetBuilder, RuleSetOptions};
@@ -26,9 +24,9 @@ fn all_sigmahq_rules(sigma: &Path) -> RuleSet {
 #[test]
 fn indexed_matching_gives_the_same_detections_as_evaluating_every_rule() {
     let (Some(sigma), Some(corpus), Some(cases)) = (
-        shared_data::shared_dir("sigma"),
-        shared_data::shared_dir("corpus/evtx"),
-        shared_data::shared_dir("conformance/sigma-regression"),
+        vigil_testdata::shared_dir("sigma"),
+        vigil_testdata::shared_dir("corpus/evtx"),
+        vigil_testdata::shared_dir("conformance/sigma-regression"),
     ) else {
         return;
     };

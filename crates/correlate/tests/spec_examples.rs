@@ -3,8 +3,6 @@
 //! descriptions say.
 
 mod harness;
-mod shared_data;
-
 use std::path::Path;
 
 use harness::{detail, event, load, run};
@@ -14,7 +12,7 @@ use vigil_sigma::RuleMeta;
 
 #[test]
 fn every_spec_example_loads() {
-    let Some(dir) = shared_data::shared_dir("sigma-spec/tests/schema/correlation") else {
+    let Some(dir) = vigil_testdata::shared_dir("sigma-spec/tests/schema/correlation") else {
         return;
     };
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -68,7 +66,7 @@ fn every_spec_example_loads() {
 
 #[test]
 fn the_event_count_example_fires_at_one_hundred_failed_logins_an_hour() {
-    let Some(dir) = shared_data::shared_dir("sigma-spec/tests/schema/correlation") else {
+    let Some(dir) = vigil_testdata::shared_dir("sigma-spec/tests/schema/correlation") else {
         return;
     };
     let correlation = std::fs::read_to_string(dir.join("event_count.yml")).unwrap();

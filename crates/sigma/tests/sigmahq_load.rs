@@ -1,13 +1,11 @@
 //! Loading the whole SigmaHQ ruleset: every rule loads or is refused with a
 //! reason we accept.
 
-mod shared_data;
-
 use vigil_sigma::{RuleSetBuilder, RuleSetOptions};
 
 #[test]
 fn every_sigmahq_rule_loads_or_is_explained() {
-    let Some(sigma) = shared_data::shared_dir("sigma") else {
+    let Some(sigma) = vigil_testdata::shared_dir("sigma") else {
         return;
     };
     let mut builder = RuleSetBuilder::new(RuleSetOptions::default());
@@ -52,7 +50,7 @@ fn every_sigmahq_rule_loads_or_is_explained() {
 
 #[test]
 fn placeholder_rules_are_refused_without_values_and_load_with_them() {
-    let Some(dir) = shared_data::shared_dir("sigma/rules-placeholder") else {
+    let Some(dir) = vigil_testdata::shared_dir("sigma/rules-placeholder") else {
         return;
     };
     let mut builder = RuleSetBuilder::new(RuleSetOptions::default());

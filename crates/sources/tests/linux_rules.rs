@@ -11,27 +11,9 @@ use vigil_event::Event;
 use vigil_sigma::{RuleSet, RuleSetBuilder, RuleSetOptions};
 use vigil_sources::{discover, read_file};
 
-/// A folder of the shared data, or `None` (after saying so) when it is absent
-/// outside CI.
+/// The shared data folder's `{part}`, or `None` when it is absent outside CI.
 fn shared(part: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("VIGIL_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = root.join(part);
-    if path.exists() {
-        return Some(path);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "shared data {} is missing; set VIGIL_SHARED to the shared data folder",
-            path.display()
-        );
-    }
-    eprintln!(
-        "skipped: shared data {} is missing (set VIGIL_SHARED to run this test)",
-        path.display()
-    );
-    None
+    vigil_testdata::shared_dir(part)
 }
 
 /// SigmaHQ's `rules/linux` (210 rules: builtin syslog keyword rules, auditd,

@@ -10,32 +10,15 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 use vigil_event::{Event, FieldValue, Position};
 use vigil_sources::{discover, read_file, Format, InputFile};
 
-/// The corpus folder, or `None` (after saying so) when it is absent outside CI.
+/// The shared data folder's `corpus/{part}`, or `None` when it is absent outside CI.
 fn corpus(part: &str) -> Option<PathBuf> {
-    let shared = std::env::var_os("VIGIL_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let path = shared.join("corpus").join(part);
-    if path.is_dir() {
-        return Some(path);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "corpus folder {} is missing; set VIGIL_SHARED to the shared data folder",
-            path.display()
-        );
-    }
-    eprintln!(
-        "skipped: corpus folder {} is missing (set VIGIL_SHARED to run this test)",
-        path.display()
-    );
-    None
+    vigil_testdata::shared_dir(&format!("corpus/{part}"))
 }
 
 /// A corpus file read whole: its events by line, and its raw lines.
