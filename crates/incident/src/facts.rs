@@ -301,6 +301,25 @@ impl Facts {
         }
     }
 
+    /// Adds a detection that has no single event behind it (a correlation
+    /// over many): evidence of its host and time only.
+    pub fn add_detection(&mut self, detection: &Detection) {
+        let host = detection.computer.as_deref().and_then(names::host_name);
+        if let (Some(host), Some(time)) = (host, detection.timestamp) {
+            self.evidence.push(Evidence {
+                detection: detection.clone(),
+                host,
+                time,
+                accounts: Vec::new(),
+                logon_id: None,
+                process_guid: None,
+                parent_guid: None,
+                hashes: Vec::new(),
+                external_ips: Vec::new(),
+            });
+        }
+    }
+
     /// Adds another file's facts.
     pub fn merge(&mut self, other: Facts) {
         self.evidence.extend(other.evidence);
