@@ -112,6 +112,11 @@ pub fn sweep_gathering(
     for g in gathered {
         facts.merge(g.facts);
     }
+    // Correlation detections come last in the sweep and have no event of their own.
+    let correlated = sweep.summary.correlation_detections;
+    for d in &sweep.detections[sweep.detections.len().saturating_sub(correlated)..] {
+        facts.add_detection(d);
+    }
     Ok((sweep, facts))
 }
 

@@ -177,6 +177,32 @@ fn simulated_intrusions_are_scoped_as_the_truth_says() {
     }
 }
 
+/// The same estate without the intrusion: background work only, including
+/// administrators' RDP sessions and service-account logons, gives no incident.
+#[test]
+fn a_quiet_estate_has_no_incident() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("quiet");
+    let sim_s = sim.to_str().unwrap();
+    vigil(&["simulate", "--out", sim_s, "--seed", "7", "--no-attack"]);
+    let out = sim.join("report");
+    vigil(&[
+        "incidents",
+        &format!("{sim_s}/windows"),
+        "--inventory",
+        &format!("{sim_s}/inventory.yaml"),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let report = read_json(&out.join("incidents.json"));
+    assert!(
+        report["detections"].as_u64().unwrap() > 0,
+        "there is background noise"
+    );
+    assert_eq!(report["incidents"].as_array().unwrap().len(), 0);
+}
+
 fn real_incident(file: &str, extra: &[&str]) -> Option<Value> {
     real_incident_in(
         "corpus/evtx/EVTX-to-MITRE-Attack/TA0008-Lateral Movement",

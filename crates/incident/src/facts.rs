@@ -53,6 +53,29 @@ pub struct ServiceInstall {
     pub run_as: Option<String>,
 }
 
+/// A scheduled task created (4698).
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskCreated {
+    pub time: DateTime<Utc>,
+    pub host: String,
+    pub task: String,
+    pub account: Option<String>,
+    pub logon_id: Option<String>,
+}
+
+/// A network share or named pipe opened from another machine (5140, 5145).
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareAccess {
+    pub time: DateTime<Utc>,
+    pub host: String,
+    pub account: Option<String>,
+    pub logon_id: Option<String>,
+    pub source_ip: String,
+    pub share: String,
+    /// The file or pipe under the share (`atsvc`, `svcctl`, `Temp\x.tmp`).
+    pub target: String,
+}
+
 /// Credentials given explicitly for another server (4648).
 #[derive(Debug, Clone, Serialize)]
 pub struct ExplicitLogon {
@@ -94,6 +117,8 @@ pub struct Facts {
     pub services: Vec<ServiceInstall>,
     pub explicit: Vec<ExplicitLogon>,
     pub connections: Vec<AdminConnection>,
+    pub tasks: Vec<TaskCreated>,
+    pub shares: Vec<ShareAccess>,
     /// `(host, logon id)` of sessions that got special privileges (4672).
     pub privileged_sessions: Vec<(String, String)>,
     /// DCSync seen: (time, host, account).
@@ -105,6 +130,11 @@ pub struct Facts {
 
 fn text<'a>(event: &'a Event, name: &str) -> Option<&'a str> {
     event.get(name).and_then(FieldValue::as_str).map(str::trim)
+}
+
+/// The acting account of a Security event (`SubjectDomainName\SubjectUserName`).
+fn subject(event: &Event) -> Option<String> {
+    text(event, "SubjectUserName").and_then(|n| names::account(text(event, "SubjectDomainName"), n))
 }
 
 fn int(event: &Event, name: &str) -> Option<i64> {
@@ -179,6 +209,26 @@ impl Facts {
                     run_as,
                 });
             }
+            4698 => self.tasks.push(TaskCreated {
+                time,
+                host,
+                task: text(event, "TaskName").unwrap_or("").to_string(),
+                account: subject(event),
+                logon_id: text(event, "SubjectLogonId").map(str::to_ascii_lowercase),
+            }),
+            5140 | 5145 => {
+                if let Some(ip) = text(event, "IpAddress").and_then(names::address) {
+                    self.shares.push(ShareAccess {
+                        time,
+                        host,
+                        account: subject(event),
+                        logon_id: text(event, "SubjectLogonId").map(str::to_ascii_lowercase),
+                        source_ip: ip,
+                        share: text(event, "ShareName").unwrap_or("").to_string(),
+                        target: text(event, "RelativeTargetName").unwrap_or("").to_string(),
+                    });
+                }
+            }
             3 if event.channel().is_some_and(|c| c.contains("Sysmon")) => {
                 self.connection(event, host, time)
             }
@@ -251,6 +301,25 @@ impl Facts {
         }
     }
 
+    /// Adds a detection that has no single event behind it (a correlation
+    /// over many): evidence of its host and time only.
+    pub fn add_detection(&mut self, detection: &Detection) {
+        let host = detection.computer.as_deref().and_then(names::host_name);
+        if let (Some(host), Some(time)) = (host, detection.timestamp) {
+            self.evidence.push(Evidence {
+                detection: detection.clone(),
+                host,
+                time,
+                accounts: Vec::new(),
+                logon_id: None,
+                process_guid: None,
+                parent_guid: None,
+                hashes: Vec::new(),
+                external_ips: Vec::new(),
+            });
+        }
+    }
+
     /// Adds another file's facts.
     pub fn merge(&mut self, other: Facts) {
         self.evidence.extend(other.evidence);
@@ -258,6 +327,8 @@ impl Facts {
         self.services.extend(other.services);
         self.explicit.extend(other.explicit);
         self.connections.extend(other.connections);
+        self.tasks.extend(other.tasks);
+        self.shares.extend(other.shares);
         self.privileged_sessions.extend(other.privileged_sessions);
         self.dcsync.extend(other.dcsync);
         for (ip, hosts) in other.addresses {

@@ -18,6 +18,9 @@ use crate::names;
 pub enum Method {
     /// A service installed right after a network logon from the source (PsExec and kin).
     SmbPsexec,
+    /// A scheduled task created remotely (the task scheduler's pipe, or a
+    /// task right after a network logon from the source).
+    ScheduledTask,
     Winrm,
     Rdp,
     ExplicitCredentials,
@@ -29,6 +32,7 @@ impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
             Method::SmbPsexec => "smb_psexec",
+            Method::ScheduledTask => "scheduled_task",
             Method::Winrm => "winrm",
             Method::Rdp => "rdp",
             Method::ExplicitCredentials => "explicit_credentials",
@@ -185,6 +189,72 @@ pub fn edges(facts: &Facts, resolver: &Resolver) -> Vec<Edge> {
             });
         }
     }
+    for task in &facts.tasks {
+        let Some(list) = network.get(task.host.as_str()) else {
+            continue;
+        };
+        let end = list.partition_point(|l| l.0 <= task.time);
+        let found = list[..end]
+            .iter()
+            .rev()
+            .take_while(|l| task.time - l.0 <= Duration::seconds(MERGE))
+            .find(|l| !names::is_machine(&l.2));
+        if let Some((_, from, account)) = found {
+            sightings.push(Sighting {
+                time: task.time,
+                from: from.clone(),
+                to: task.host.clone(),
+                account: Some(account.clone()),
+                method: Method::ScheduledTask,
+                destination_side: true,
+                session: task.logon_id.clone(),
+                process: None,
+                note: format!(
+                    "scheduled task {} created on {} after a network logon of {account} from {from}",
+                    task.task, task.host
+                ),
+            });
+        }
+    }
+    for share in &facts.shares {
+        let Some(from) = source(Some(&share.source_ip), None) else {
+            continue;
+        };
+        if from == share.host {
+            continue;
+        }
+        // The pipes of remote task and service control, and writes to the
+        // admin shares, are remote administration; other shares are file access.
+        let target = share.target.to_ascii_lowercase();
+        let admin_share = share.share.to_ascii_uppercase();
+        let method = if target == "atsvc" {
+            Method::ScheduledTask
+        } else if target == "svcctl" {
+            Method::SmbPsexec
+        } else if admin_share.ends_with("\\ADMIN$") || admin_share.ends_with("\\C$") {
+            Method::Smb
+        } else {
+            Method::NetworkLogon
+        };
+        sightings.push(Sighting {
+            time: share.time,
+            from: from.clone(),
+            to: share.host.clone(),
+            account: share.account.clone(),
+            method,
+            destination_side: true,
+            session: share.logon_id.clone(),
+            process: None,
+            note: format!(
+                "share {} {} opened on {} from {} by {}",
+                share.share,
+                share.target,
+                share.host,
+                share.source_ip,
+                share.account.as_deref().unwrap_or("?")
+            ),
+        });
+    }
     for explicit in &facts.explicit {
         let Some(to) = explicit.server.clone() else {
             continue;
@@ -277,7 +347,11 @@ fn edge_of(group: Vec<Sighting>) -> Edge {
     let strong = group.iter().any(|s| {
         matches!(
             s.method,
-            Method::SmbPsexec | Method::Winrm | Method::Rdp | Method::ExplicitCredentials
+            Method::SmbPsexec
+                | Method::ScheduledTask
+                | Method::Winrm
+                | Method::Rdp
+                | Method::ExplicitCredentials
         )
     });
     Edge {

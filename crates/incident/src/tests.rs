@@ -201,3 +201,49 @@ fn credentials_are_ordered_by_urgency_with_machines_apart() {
     assert!(c.domain_wide.is_empty());
     assert!(!c.not_covered.is_empty());
 }
+
+#[test]
+fn remote_task_scheduler_pipe_is_a_hop() {
+    let mut facts = Facts::new();
+    let phish = event(
+        "WS-1",
+        1,
+        0,
+        &[("User", "CLINIC\\bob"), ("ProcessGuid", "{g1}")],
+    );
+    facts.observe(
+        &phish,
+        &[detection("Office starts a script host", Level::High, &[])],
+    );
+    let own = event(
+        "WS-1",
+        3,
+        1,
+        &[
+            ("SourceIp", "10.0.0.5"),
+            ("DestinationIp", "10.0.0.9"),
+            ("DestinationPort", "53"),
+        ],
+    );
+    facts.observe(&own, &[]);
+    let pipe = event(
+        "SRV-1",
+        5145,
+        20,
+        &[
+            ("SubjectUserName", "adm"),
+            ("SubjectDomainName", "CLINIC"),
+            ("SubjectLogonId", "0x77"),
+            ("IpAddress", "10.0.0.5"),
+            ("ShareName", "\\\\*\\IPC$"),
+            ("RelativeTargetName", "atsvc"),
+        ],
+    );
+    facts.observe(&pipe, &[]);
+    let incidents = build(facts, None, &Options::default());
+    let hop = &incidents[0].lateral_movement[0];
+    assert_eq!((hop.from.as_str(), hop.to.as_str()), ("WS-1", "SRV-1"));
+    assert_eq!(hop.method, crate::Method::ScheduledTask);
+    assert_eq!(hop.account.as_deref(), Some("CLINIC\\adm"));
+    assert!(incidents[0].hosts.iter().any(|h| h.host == "SRV-1"));
+}
