@@ -366,3 +366,37 @@ fn ssh_password_guessing_in_the_openssh_sample_is_found_per_address() {
         assert!(runs <= failures[address].len() / 10);
     }
 }
+
+#[test]
+fn password_spray_with_explicit_credentials_is_found_and_only_there() {
+    const SAMPLE: &str = "DeepBlueCLI/password-spray.evtx";
+    let Some(found) = hunt_sample(SAMPLE) else {
+        return;
+    };
+    // The sample: jwrig on DESKTOP-JR78RLP tries the credentials of 42
+    // accounts against 172.16.144.128 (294 events 4648 in five minutes).
+    let attempts = count_events(SAMPLE, "{ EventID: 4648 }");
+    assert_eq!(attempts, 294);
+    let fired = titled(&found, "Explicit credentials tried for many accounts");
+    assert!(!fired.is_empty());
+    assert!(fired.len() <= attempts / 5);
+    for d in &fired {
+        assert_eq!(d["computer"], "DESKTOP-JR78RLP");
+        assert_eq!(d["details"]["SubjectUserName"], "jwrig");
+        assert_eq!(d["details"]["value_count"], "5");
+    }
+    // No other sample of the corpus makes one account use five others'
+    // credentials within half an hour.
+    let corpus = vigil_testdata::shared_dir("corpus/evtx").unwrap();
+    let everything = timeline(&vigil(&[
+        "hunt",
+        corpus.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]));
+    let everywhere = titled(&everything, "Explicit credentials tried for many accounts");
+    assert_eq!(everywhere.len(), fired.len());
+    assert!(everywhere
+        .iter()
+        .all(|d| d["source"].as_str().unwrap().ends_with(SAMPLE)));
+}
