@@ -3,18 +3,11 @@
 //! results that do not depend on file order or thread count.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn vigil(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .output()
-        .expect("the vigil binary runs")
-}
+mod common;
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use common::{stderr, vigil};
 
 /// The timeline's JSON lines.
 fn timeline(output: &Output) -> Vec<serde_json::Value> {

@@ -2,18 +2,11 @@
 //! summary and exit codes.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn vigil(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .output()
-        .expect("the vigil binary runs")
-}
+mod common;
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use common::{stderr, vigil};
 
 /// One Security 4688 event in the evtx_dump JSON shape.
 fn process_event(record: u64, time: &str, command_line: &str) -> String {

@@ -5,40 +5,17 @@
 //! the correlation engine alone, not Sigma matching. Results and the machine
 //! they were taken on are in `benches/RESULTS.md`.
 
-use std::path::Path;
+mod workload;
 
-use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use vigil_correlate::{CorrelationSet, Engine, Limits};
-use vigil_event::{Detection, Event, FieldValue, Position};
-use vigil_sigma::{RuleSetBuilder, RuleSetOptions};
-
-const RULES: &str = r#"
-title: Failed logon
-id: 00000000-0000-4000-8000-0000000000f1
-name: failed_logon
-detection: { sel: { EventID: 4625 }, condition: sel }
----
-title: Password spraying
-id: 00000000-0000-4000-8000-0000000000f2
-correlation:
-    type: event_count
-    rules: [failed_logon]
-    group-by: [TargetUserName, IpAddress]
-    timespan: 1h
-    condition: { gte: 50 }
-"#;
+use vigil_correlate::{Engine, Limits};
+use vigil_event::{Detection, Event};
 
 /// Events passed through `observe` per measured iteration.
 const EVENTS: usize = 200_000;
 
 fn throughput(c: &mut Criterion) {
-    let mut builder = RuleSetBuilder::new(RuleSetOptions::default());
-    builder.add_text(Path::new("bench.yml"), RULES);
-    let (rules, report) = builder.build();
-    let metas: Vec<_> = rules.rules().iter().map(|r| (*r.meta).clone()).collect();
-    let (set, errors) = CorrelationSet::build(&report.correlations, &metas);
-    assert!(errors.is_empty(), "{errors:?}");
+    let (rules, set) = workload::rules();
 
     let mut group = c.benchmark_group("observe");
     group.sample_size(10);
@@ -79,21 +56,10 @@ fn throughput(c: &mut Criterion) {
 /// Failed logons spread round-robin over `keys` user/address pairs, ten per
 /// second, each with its matching base detection.
 fn workload(rules: &vigil_sigma::RuleSet, keys: usize) -> Vec<(Event, Detection)> {
-    let start = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap();
     let mut base = Vec::new();
     (0..keys + EVENTS)
         .map(|i| {
-            let k = i % keys;
-            let mut event = Event::new("Security.evtx");
-            event.timestamp = Some(start + chrono::Duration::milliseconds(i as i64 * 100));
-            event.position = Position::Record(i as u64);
-            event.insert("EventID", FieldValue::Int(4625));
-            event.insert("Computer", FieldValue::from("dc01.clinic.local"));
-            event.insert("TargetUserName", FieldValue::from(format!("user{k}")));
-            event.insert(
-                "IpAddress",
-                FieldValue::from(format!("10.{}.{}.{}", k >> 16 & 255, k >> 8 & 255, k & 255)),
-            );
+            let event = workload::failed_logon(i, i % keys, chrono::Duration::milliseconds(100));
             base.clear();
             rules.detect(&event, &mut base);
             let detection = base.pop().expect("the failed-logon rule matches");
