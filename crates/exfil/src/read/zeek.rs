@@ -1,0 +1,258 @@
+//! Zeek's conn, dns, ssl, http and files logs, tab-separated or JSON.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::{self, BufRead};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::fields::{parse_address, Fields, Row};
+use super::{lines, origin, InputSummary, Issue, NetworkLog, ZeekLog};
+use crate::record::{Action, DnsQuery, FileTransfer, Flow, HttpRequest, TlsSession};
+
+/// Which log a JSON record belongs to: its `_path`, else the file's name,
+/// else the fields only that log has.
+pub(super) fn json_kind(object: &Map<String, Value>, path: &Path) -> Option<ZeekLog> {
+    if let Some(p) = object.get("_path").and_then(Value::as_str) {
+        return ZeekLog::from_path(p);
+    }
+    let zeek_shaped = object.contains_key("id.orig_h")
+        || object.get("id").is_some_and(Value::is_object)
+        || object.contains_key("uid")
+        || object.contains_key("fuid");
+    if !zeek_shaped {
+        return None;
+    }
+    let stem = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.split(['.', '_', '-']).next())
+        .unwrap_or("");
+    if let Some(log) = ZeekLog::from_path(stem) {
+        return Some(log);
+    }
+    let has = |k: &str| object.contains_key(k);
+    if has("conn_state") || has("orig_bytes") || has("history") {
+        Some(ZeekLog::Conn)
+    } else if has("query") || has("qtype_name") {
+        Some(ZeekLog::Dns)
+    } else if has("server_name") || has("cipher") {
+        Some(ZeekLog::Ssl)
+    } else if has("method") || has("uri") {
+        Some(ZeekLog::Http)
+    } else if has("tx_hosts") || has("seen_bytes") {
+        Some(ZeekLog::Files)
+    } else {
+        None
+    }
+}
+
+pub(super) fn read_json(
+    reader: &mut dyn BufRead,
+    kind: ZeekLog,
+    file: &Arc<str>,
+    log: &mut NetworkLog,
+    summary: &mut InputSummary,
+) -> io::Result<()> {
+    lines(reader, |number, line| {
+        if line.trim().is_empty() {
+            return true;
+        }
+        let result = match serde_json::from_str::<Map<String, Value>>(line) {
+            Ok(object) => add(&object, kind, file, number, log, summary),
+            Err(e) => Err(format!("not a JSON object: {e}")),
+        };
+        if let Err(message) = result {
+            summary.skipped += 1;
+            log.issues.push(Issue {
+                file: file.clone(),
+                line: Some(number),
+                message,
+            });
+        }
+        true
+    })
+}
+
+/// Zeek's own format: `#`-lines describe the columns, then one record per line.
+pub(super) fn read_tsv(
+    reader: &mut dyn BufRead,
+    kind: ZeekLog,
+    file: &Arc<str>,
+    log: &mut NetworkLog,
+    summary: &mut InputSummary,
+) -> io::Result<()> {
+    let mut separator = "\t".to_string();
+    let mut set_separator = ',';
+    let mut columns: HashMap<String, usize> = HashMap::new();
+    lines(reader, |number, line| {
+        if let Some(directive) = line.strip_prefix('#') {
+            let (name, rest) = directive
+                .split_once(|c: char| c == ' ' || c == '\t')
+                .unwrap_or((directive, ""));
+            match name {
+                "separator" => separator = unescape(rest.trim()).into_owned(),
+                "set_separator" => {
+                    set_separator = rest
+                        .trim_start_matches(&*separator)
+                        .chars()
+                        .next()
+                        .unwrap_or(',')
+                }
+                "fields" => {
+                    columns = rest
+                        .split(&*separator)
+                        .enumerate()
+                        .map(|(i, f)| (f.to_string(), i))
+                        .collect();
+                }
+                _ => {}
+            }
+            return true;
+        }
+        if line.is_empty() {
+            return true;
+        }
+        let result = if columns.is_empty() {
+            Err("a record before the #fields line".to_string())
+        } else {
+            let values: Vec<Cow<str>> = line.split(&*separator).map(unescape).collect();
+            let row = Row {
+                columns: &columns,
+                values: &values,
+                set_separator,
+            };
+            add(&row, kind, file, number, log, summary)
+        };
+        if let Err(message) = result {
+            summary.skipped += 1;
+            log.issues.push(Issue {
+                file: file.clone(),
+                line: Some(number),
+                message,
+            });
+        }
+        true
+    })
+}
+
+/// Zeek escapes bytes as `\xHH`.
+fn unescape(text: &str) -> Cow<'_, str> {
+    if !text.contains("\\x") {
+        return Cow::Borrowed(text);
+    }
+    let mut bytes = Vec::with_capacity(text.len());
+    let raw = text.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'\\' && raw.get(i + 1) == Some(&b'x') && i + 4 <= raw.len() {
+            if let Some(b) = std::str::from_utf8(&raw[i + 2..i + 4])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                bytes.push(b);
+                i += 4;
+                continue;
+            }
+        }
+        bytes.push(raw[i]);
+        i += 1;
+    }
+    Cow::Owned(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn add(
+    fields: &dyn Fields,
+    kind: ZeekLog,
+    file: &Arc<str>,
+    line: u64,
+    log: &mut NetworkLog,
+    summary: &mut InputSummary,
+) -> Result<(), String> {
+    let time = fields
+        .text("ts")
+        .ok_or("no ts")
+        .and_then(|t| crate::time::parse(&t).ok_or("ts is not a time"))
+        .map_err(String::from)?;
+    let origin = origin(file, line);
+    match kind {
+        ZeekLog::Conn => log.flows.push(Flow {
+            time,
+            src: fields.address("id.orig_h")?,
+            src_port: fields.port("id.orig_p")?,
+            dst: fields.address("id.resp_h")?,
+            dst_port: fields.port("id.resp_p")?,
+            proto: fields.text("proto").map(|p| p.to_ascii_lowercase().into()),
+            service: fields.text("service").map(|s| s.into()),
+            bytes_out: fields.number("orig_bytes")?,
+            bytes_in: fields.number("resp_bytes")?,
+            packets_out: fields.number("orig_pkts")?,
+            packets_in: fields.number("resp_pkts")?,
+            duration: fields.seconds("duration")?,
+            action: Action::Unknown,
+            origin,
+        }),
+        ZeekLog::Dns => {
+            let Some(query) = fields.text("query") else {
+                // A response without its question (or a malformed packet): nothing to weigh.
+                summary.saw(time);
+                return Ok(());
+            };
+            log.dns.push(DnsQuery {
+                time,
+                client: fields.address("id.orig_h")?,
+                query: query.into(),
+                qtype: fields.text("qtype_name").map(|q| q.into()),
+                answers: fields
+                    .items("answers")
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+                origin,
+            })
+        }
+        ZeekLog::Ssl => {
+            if let Some(name) = fields.text("server_name") {
+                log.tls.push(TlsSession {
+                    time,
+                    client: fields.address("id.orig_h")?,
+                    server: fields.address("id.resp_h")?,
+                    server_name: name.into(),
+                    origin,
+                });
+            }
+        }
+        ZeekLog::Http => log.http.push(HttpRequest {
+            time,
+            client: fields.address("id.orig_h")?,
+            server: fields.address("id.resp_h")?,
+            method: fields.text("method").map(|m| m.into()),
+            host: fields.text("host").map(|h| h.into()),
+            uri: fields.text("uri").map(|u| u.into()),
+            request_body_len: fields.number("request_body_len")?,
+            origin,
+        }),
+        ZeekLog::Files => {
+            let hosts = |key: &str| -> Vec<_> {
+                fields
+                    .items(key)
+                    .iter()
+                    .filter_map(|h| parse_address(h))
+                    .collect()
+            };
+            log.files.push(FileTransfer {
+                time,
+                senders: hosts("tx_hosts"),
+                receivers: hosts("rx_hosts"),
+                bytes: fields.number("seen_bytes")?,
+                mime_type: fields.text("mime_type").map(|m| m.into()),
+                filename: fields.text("filename").map(|f| f.into()),
+                origin,
+            })
+        }
+    }
+    summary.saw(time);
+    Ok(())
+}
