@@ -28,6 +28,9 @@ pub enum Command {
     /// Group detections and the events around them into incidents: hosts in scope,
     /// lateral movement, patient zero and the credentials to rotate.
     Incidents(IncidentsArgs),
+    /// Assess exfiltration: was data taken, how much, from where to where — from
+    /// flow records, Zeek logs and the hosts' events, over the incidents' window.
+    Exfil(ExfilArgs),
     /// Simulate a telemedicine provider's logs, with an intrusion and its ground truth.
     Simulate(SimulateArgs),
     /// Simulate a small estate with an intrusion, hunt it with the built-in rules, and show where to look.
@@ -127,6 +130,62 @@ pub struct IncidentsArgs {
     pub threads: Option<usize>,
 
     /// Print no summary and no progress.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExfilArgs {
+    /// Log files or folders (searched recursively): network evidence (Zeek
+    /// conn/dns/ssl/http/files logs as TSV or JSON; firewall or flow exports as
+    /// CSV, JSON lines or FortiGate key=value) and the hosts' Windows events.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Asset inventory (as for `vigil incidents`): host addresses and roles.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+
+    /// Column mapping for flow exports: `vigil`, `fortigate`, `paloalto`, or a
+    /// YAML file (see the vigil-exfil mapping docs). Without it, the mapping is
+    /// chosen from each file's header.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub flow_mapping: Option<String>,
+
+    /// Start of the window to assess (RFC 3339). Without --since/--until the
+    /// window is the incidents' span, from an hour before the first evidence to
+    /// a day after the last.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// End of the window to assess (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// A host in scope (repeatable); adds to the incidents' hosts.
+    #[arg(long = "host", value_name = "NAME")]
+    pub hosts: Vec<String>,
+
+    /// Networks inside the estate (repeatable CIDR); default: private ranges.
+    #[arg(long = "internal", value_name = "CIDR")]
+    pub internal: Vec<String>,
+
+    /// Write exfiltration.json and exfiltration.md to this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Print the assessment as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print no progress and no timing.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }

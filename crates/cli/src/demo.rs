@@ -67,7 +67,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let (files, issues) = vigil_sources::discover(&[out.join("windows"), out.join("network")]);
     let mut summary = HuntSummary::new(&loaded);
     summary.issues.extend(issues);
-    let (mut sweep, facts) =
+    let (mut sweep, facts, host_evidence) =
         crate::incidents::sweep_gathering(&files, &loaded, None, false, summary)?;
     let timeline = out.join("timeline.csv");
     let mut writer = BufWriter::new(
@@ -132,8 +132,62 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     if let Some(incident) = report.incidents.first() {
         print_incident(incident, truth);
     }
+
+    let started = Instant::now();
+    let (network_files, _) = crate::exfil::network_files(&[out.join("network")], None);
+    let network = crate::exfil::read_network(&network_files);
+    let scope = crate::exfil::scope(&report, None, None, &[])?;
+    let assessment = vigil_exfil::assess(
+        &network,
+        &host_evidence,
+        Some(&inventory),
+        &scope,
+        &vigil_exfil::Settings::default(),
+    );
+    let text = vigil_exfil::text(&assessment);
+    crate::exfil::write(&out, &assessment, &text)?;
+    println!(
+        "\n6. Was patient data taken? {} flow records and {} DNS queries weighed in {:.2} s (full assessment in {}):\n",
+        network.flows.len(),
+        network.dns.len(),
+        started.elapsed().as_secs_f64(),
+        out.join("exfiltration.md").display()
+    );
+    println!("   Verdict: {}", assessment.verdict.as_str());
+    println!("   {}", assessment.summary);
+    for t in &truth.exfiltration {
+        let found = assessment
+            .hosts
+            .iter()
+            .filter(|h| h.host == t.source_host)
+            .flat_map(|h| &h.egress)
+            .find(|e| e.destination.to_string() == t.destination_ip);
+        match found {
+            Some(e) => println!(
+                "   The truth: {} sent {} bytes to {} ({}); found {} bytes ({:+.2}%).",
+                t.source_host,
+                t.bytes,
+                t.destination_ip,
+                t.destination_hostname,
+                e.bytes,
+                (e.bytes as f64 - t.bytes as f64) / t.bytes as f64 * 100.0
+            ),
+            None => println!(
+                "   The truth: {} sent {} bytes to {} ({}); not found.",
+                t.source_host, t.bytes, t.destination_ip, t.destination_hostname
+            ),
+        }
+    }
+    for gap in &assessment.gaps {
+        println!("   Cannot see: {gap}");
+    }
     println!(
         "\nNext: vigil incidents {}/windows --inventory {}/inventory.yaml --out DIR",
+        out.display(),
+        out.display()
+    );
+    println!(
+        "      vigil exfil {} --inventory {}/inventory.yaml",
         out.display(),
         out.display()
     );

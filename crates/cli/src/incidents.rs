@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use vigil_correlate::{CorrelationSet, Limits};
 use vigil_event::{Detection, Event};
+use vigil_exfil::HostEvidence;
 use vigil_incident::{Facts, Inventory, Options, Report};
 
 use crate::args::IncidentsArgs;
@@ -19,12 +20,15 @@ use crate::summary::HuntSummary;
 /// are not evidence on their own, as in the timeline.
 struct Gatherer<'a> {
     facts: Facts,
+    /// What the exfiltration assessment needs from the hosts' events.
+    host: HostEvidence,
     correlations: &'a CorrelationSet,
     kept: Vec<Detection>,
 }
 
 impl EventObserver for Gatherer<'_> {
     fn event(&mut self, event: &Event, detections: &[Detection]) {
+        self.host.observe(event);
         if detections.iter().any(|d| self.correlations.suppresses(d)) {
             self.kept.clear();
             self.kept.extend(
@@ -73,7 +77,7 @@ pub fn investigate(
         );
     }
     let started = Instant::now();
-    let (sweep, facts) = sweep_gathering(&files, loaded, threads, progress, summary)?;
+    let (sweep, facts, _) = sweep_gathering(&files, loaded, threads, progress, summary)?;
     let sweep_time = started.elapsed();
     let started = Instant::now();
     let report = report(facts, sweep.detections.len(), inventory, options);
@@ -87,14 +91,15 @@ pub fn investigate(
     })
 }
 
-/// [`hunt::sweep`] that also gathers the facts incidents are built from.
+/// [`hunt::sweep`] that also gathers the facts incidents are built from, and
+/// the host evidence the exfiltration assessment weighs.
 pub fn sweep_gathering(
     files: &[vigil_sources::InputFile],
     loaded: &Loaded,
     threads: Option<usize>,
     progress: bool,
     summary: HuntSummary,
-) -> anyhow::Result<(hunt::Sweep, Facts)> {
+) -> anyhow::Result<(hunt::Sweep, Facts, HostEvidence)> {
     let (sweep, gathered) = hunt::sweep_observed(
         files,
         loaded,
@@ -104,20 +109,23 @@ pub fn sweep_gathering(
         summary,
         &|| Gatherer {
             facts: Facts::new(),
+            host: HostEvidence::new(),
             correlations: &loaded.correlations,
             kept: Vec::new(),
         },
     )?;
     let mut facts = Facts::new();
+    let mut host = HostEvidence::new();
     for g in gathered {
         facts.merge(g.facts);
+        host.merge(g.host);
     }
     // Correlation detections come last in the sweep and have no event of their own.
     let correlated = sweep.summary.correlation_detections;
     for d in &sweep.detections[sweep.detections.len().saturating_sub(correlated)..] {
         facts.add_detection(d);
     }
-    Ok((sweep, facts))
+    Ok((sweep, facts, host))
 }
 
 /// Builds the incidents from the gathered facts.

@@ -5,6 +5,7 @@ mod bench;
 mod bench_watch;
 mod correlation;
 mod demo;
+mod exfil;
 mod hunt;
 mod incidents;
 mod ruleset;
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         args::Command::Bench(bench) => bench::run(&bench),
         args::Command::BenchWatch(bench) => bench_watch::run(&bench),
         args::Command::Incidents(incidents) => incidents::run(&incidents),
+        args::Command::Exfil(exfil) => exfil::run(&exfil),
         args::Command::Simulate(simulate) => demo::simulate(&simulate),
         args::Command::Demo(demo) => demo::demo(&demo),
         args::Command::Watch(watch) => watch::run(&watch),

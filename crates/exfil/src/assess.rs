@@ -702,7 +702,7 @@ pub fn assess(
                 reason,
             });
         }
-        egress.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+        egress.sort_by_key(|e| std::cmp::Reverse(e.bytes));
 
         let staging_span = window.map(|w| Window {
             start: w.start - settings.staging_lead,
@@ -715,7 +715,9 @@ pub fn assess(
             .filter(|s| staging_span.is_none_or(|w| w.contains(s.time)))
             .cloned()
             .collect();
-        staging.sort_by_key(|s| s.time);
+        staging.sort_by(|a, b| a.time.cmp(&b.time).then(a.detail.cmp(&b.detail)));
+        // Sysmon 1 and Security 4688 log the same process start.
+        staging.dedup_by(|a, b| a.time == b.time && a.kind == b.kind && a.detail == b.detail);
 
         let beacons = beacons(hf, settings);
         let long_connections: Vec<LongConnection> = hf
@@ -836,6 +838,15 @@ pub fn assess(
             || !long_connections.is_empty();
         if !listed {
             continue;
+        }
+        if verdict < Verdict::Suspected && !staging.is_empty() {
+            // Packing without anomalous egress: routine archiving, not listed one by one.
+            reasons.push(format!(
+                "{} archive event(s) on the host (e.g. {}), not followed by anomalous egress",
+                staging.len(),
+                staging[0].detail
+            ));
+            staging.clear();
         }
         let staging_more = staging.len().saturating_sub(10);
         staging.truncate(10);
@@ -993,7 +1004,7 @@ fn attribute(
             connections,
         })
         .collect();
-    processes.sort_by(|a, b| b.connections.cmp(&a.connections));
+    processes.sort_by_key(|p| std::cmp::Reverse(p.connections));
     processes
 }
 

@@ -74,7 +74,7 @@ pub enum FlowLayout {
 pub enum NetworkFormat {
     ZeekTsv(ZeekLog),
     ZeekJson(ZeekLog),
-    Flows(FlowLayout, FlowMapping),
+    Flows(FlowLayout, Box<FlowMapping>),
 }
 
 impl NetworkFormat {
@@ -215,7 +215,7 @@ fn classify_lines(
         }
         let keys: Vec<String> = object.keys().cloned().collect();
         return flows::mapping_for(&keys, mapping)
-            .map(|m| NetworkFormat::Flows(FlowLayout::JsonLines, m));
+            .map(|m| NetworkFormat::Flows(FlowLayout::JsonLines, Box::new(m)));
     }
     if first.contains("srcip=") && first.contains("dstip=") {
         let keys: Vec<String> = flows::key_values(first)
@@ -223,16 +223,22 @@ fn classify_lines(
             .map(|(k, _)| k)
             .collect();
         return flows::mapping_for(&keys, mapping)
-            .map(|m| NetworkFormat::Flows(FlowLayout::KeyValue, m));
+            .map(|m| NetworkFormat::Flows(FlowLayout::KeyValue, Box::new(m)));
     }
     let header = flows::csv_fields(first)?;
     if let Some(m) = flows::mapping_for(&header, mapping) {
-        return Some(NetworkFormat::Flows(FlowLayout::Csv { header: true }, m));
+        return Some(NetworkFormat::Flows(
+            FlowLayout::Csv { header: true },
+            Box::new(m),
+        ));
     }
     // PAN-OS syslog CSV: no header, the log type in the fourth column.
     if header.get(3).map(String::as_str) == Some("TRAFFIC") {
         let m = mapping.cloned().unwrap_or_else(FlowMapping::paloalto);
-        return Some(NetworkFormat::Flows(FlowLayout::Csv { header: false }, m));
+        return Some(NetworkFormat::Flows(
+            FlowLayout::Csv { header: false },
+            Box::new(m),
+        ));
     }
     None
 }

@@ -89,9 +89,7 @@ pub(super) fn read_tsv(
     let mut columns: HashMap<String, usize> = HashMap::new();
     lines(reader, |number, line| {
         if let Some(directive) = line.strip_prefix('#') {
-            let (name, rest) = directive
-                .split_once(|c: char| c == ' ' || c == '\t')
-                .unwrap_or((directive, ""));
+            let (name, rest) = directive.split_once([' ', '\t']).unwrap_or((directive, ""));
             match name {
                 "separator" => separator = unescape(rest.trim()).into_owned(),
                 "set_separator" => {
