@@ -33,7 +33,12 @@ fn analysis(c: &mut Criterion) {
     let csv = vec![network.join("flows.csv")];
     let zeek = vec![network.join("conn.jsonl"), network.join("dns.jsonl")];
     let all: Vec<PathBuf> = csv.iter().chain(zeek.iter()).cloned().collect();
-    let size = |paths: &[PathBuf]| paths.iter().map(|p| std::fs::metadata(p).unwrap().len()).sum::<u64>();
+    let size = |paths: &[PathBuf]| {
+        paths
+            .iter()
+            .map(|p| std::fs::metadata(p).unwrap().len())
+            .sum::<u64>()
+    };
 
     let mut group = c.benchmark_group("exfil");
     group.sample_size(10);

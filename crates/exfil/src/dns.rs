@@ -133,7 +133,8 @@ pub fn profile(queries: &[DnsQuery], t: &TunnelThresholds) -> Vec<DomainProfile>
         let sub = name
             .len()
             .checked_sub(domain.len())
-            .map(|end| name[..end].trim_end_matches('.'))
+            .and_then(|end| name.get(..end))
+            .map(|sub| sub.trim_end_matches('.'))
             .unwrap_or("");
         let g = by_domain.entry(domain).or_insert_with(|| Gathered {
             queries: 0,

@@ -54,12 +54,52 @@ pub(super) fn key_values(line: &str) -> Vec<(String, String)> {
 
 /// The fields of one CSV line (quotes honoured); `None` if it is not CSV.
 pub(super) fn csv_fields(line: &str) -> Option<Vec<String>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(line.as_bytes());
-    let record = reader.records().next()?.ok()?;
-    (record.len() >= 3).then(|| record.iter().map(String::from).collect())
+    let fields = split_csv(line);
+    (fields.len() >= 3).then(|| fields.into_iter().map(Cow::into_owned).collect())
+}
+
+/// Splits one line at commas outside double quotes; a quoted field loses its
+/// quotes and `""` inside it stands for `"`. A record never spans lines, so
+/// an unbalanced quote costs its own line only.
+pub(super) fn split_csv(line: &str) -> Vec<Cow<'_, str>> {
+    let mut fields = Vec::new();
+    let mut rest = line;
+    loop {
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let mut value = String::new();
+            let mut chars = quoted.char_indices().peekable();
+            let mut end = quoted.len();
+            while let Some((i, c)) = chars.next() {
+                if c == '"' {
+                    if chars.peek().is_some_and(|(_, n)| *n == '"') {
+                        value.push('"');
+                        chars.next();
+                        continue;
+                    }
+                    end = i + 1;
+                    break;
+                }
+                value.push(c);
+            }
+            fields.push(Cow::Owned(value));
+            rest = &quoted[end..];
+            match rest.find(',') {
+                Some(comma) => rest = &rest[comma + 1..],
+                None => return fields,
+            }
+        } else {
+            match rest.find(',') {
+                Some(comma) => {
+                    fields.push(Cow::Borrowed(&rest[..comma]));
+                    rest = &rest[comma + 1..];
+                }
+                None => {
+                    fields.push(Cow::Borrowed(rest));
+                    return fields;
+                }
+            }
+        }
+    }
 }
 
 /// The mapping's column lists with names normalised once.
@@ -317,33 +357,18 @@ fn json_pairs(line: &str) -> Result<Vec<(String, String)>, String> {
 }
 
 fn read_csv(reader: &mut dyn BufRead, header: bool, sink: &mut Sink) -> io::Result<()> {
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(reader);
     let mut columns: HashMap<String, usize> = HashMap::new();
-    let mut record = csv::ByteRecord::new();
     let mut first = true;
     let mut positional = 0usize;
-    loop {
-        let number = csv.position().line();
-        match csv.read_byte_record(&mut record) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {}
-            Err(e) if e.is_io_error() => return Err(io::Error::other(e)),
-            Err(e) => {
-                sink.issue(number, format!("not CSV: {e}"));
-                continue;
-            }
-        }
-        let values: Vec<Cow<str>> = record.iter().map(String::from_utf8_lossy).collect();
+    lines(reader, |number, line| {
+        let values = split_csv(line);
         if std::mem::take(&mut first) && header {
             columns = values
                 .iter()
                 .enumerate()
                 .map(|(i, name)| (normalise(name), i))
                 .collect();
-            continue;
+            return true;
         }
         // Positional names (`#7`) for exports without a header, or beyond it.
         while positional < values.len() {
@@ -353,7 +378,7 @@ fn read_csv(reader: &mut dyn BufRead, header: bool, sink: &mut Sink) -> io::Resu
             positional += 1;
         }
         if values.iter().all(|v| v.trim().is_empty()) {
-            continue;
+            return true;
         }
         let row = Row {
             columns: &columns,
@@ -361,5 +386,6 @@ fn read_csv(reader: &mut dyn BufRead, header: bool, sink: &mut Sink) -> io::Resu
             set_separator: ',',
         };
         sink.record(number, &row);
-    }
+        true
+    })
 }

@@ -157,3 +157,72 @@ fn other_files_are_not_network_evidence() {
         assert!(classify(&p, None).unwrap().is_none(), "{}", p.display());
     }
 }
+
+/// Lines cut short, bytes that are not UTF-8, odd quoting: each is an issue
+/// or a record, never a panic, and the good lines around them are read.
+#[test]
+fn damaged_lines_never_stop_a_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let damage: [&[u8]; 9] = [
+        b"\xff\xfe\x00garbage",
+        b"\"unterminated,quote",
+        b"srcip=\"10.0.0.1 dstip=",
+        b"{\"ts\":",
+        b"\\x4",
+        b",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,",
+        b"=====",
+        "é..b..com,\u{1F600}".as_bytes(),
+        b"",
+    ];
+    let good_csv = "2024-01-01T00:00:00Z,10.0.0.1,1,8.8.8.8,53,udp,10,20,1,1,0.1,allow";
+    let good_kv =
+        "date=2024-01-01 time=00:00:00 type=traffic srcip=10.0.0.1 dstip=8.8.8.8 sentbyte=10";
+    let good_conn = r#"{"ts":1.0,"uid":"C","id.orig_h":"10.0.0.1","id.resp_h":"8.8.8.8","orig_bytes":10,"conn_state":"SF"}"#;
+    let good_tsv = "1.0\t10.0.0.1\t8.8.8.8\t10";
+    for (name, head, good) in [
+        (
+            "flows.csv",
+            format!("{}\n", vigil_simulate::FLOWS_HEADER),
+            good_csv,
+        ),
+        ("fw.log", format!("{good_kv}\n"), good_kv),
+        ("conn.json", format!("{good_conn}\n"), good_conn),
+        (
+            "conn.log",
+            "#separator \\x09\n#path\tconn\n#fields\tts\tid.orig_h\tid.resp_h\torig_bytes\n"
+                .to_string(),
+            good_tsv,
+        ),
+    ] {
+        let mut bytes = head.into_bytes();
+        for d in damage {
+            bytes.extend_from_slice(d);
+            bytes.push(b'\n');
+            bytes.extend_from_slice(good.as_bytes());
+            bytes.push(b'\n');
+        }
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let log = read_one(&path, None);
+        assert!(
+            log.flows.len() >= damage.len(),
+            "{name}: {} flows of {} good lines; issues {:?}",
+            log.flows.len(),
+            damage.len(),
+            log.issues
+        );
+        assert!(!log.issues.is_empty(), "{name}: damage reported");
+        assert!(
+            log.issues.iter().all(|i| i.line.is_some()),
+            "{name}: {:?}",
+            log.issues
+        );
+    }
+}
+
+#[test]
+fn csv_quoting_within_a_line() {
+    let fields = flows::split_csv(r#"a,"b,""c""",,"unterminated"#);
+    assert_eq!(fields, ["a", "b,\"c\"", "", "unterminated"]);
+    assert_eq!(flows::split_csv(""), [""]);
+}
