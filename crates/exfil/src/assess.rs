@@ -1125,3 +1125,244 @@ fn summarise(
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::host::StagingKind;
+    use crate::record::DnsQuery;
+
+    fn at(day: u32, hour: u32, second: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
+            + Duration::seconds(i64::from(second))
+    }
+
+    fn flow(time: DateTime<Utc>, src: &str, dst: &str, bytes_out: u64, line: u64) -> Flow {
+        Flow {
+            time,
+            src: src.parse().unwrap(),
+            src_port: Some(40000 + (line % 20000) as u16),
+            dst: dst.parse().unwrap(),
+            dst_port: Some(443),
+            proto: Some("tcp".into()),
+            service: None,
+            bytes_out: Some(bytes_out),
+            bytes_in: Some(1000),
+            packets_out: None,
+            packets_in: None,
+            duration: Some(10.0),
+            action: Action::Unknown,
+            origin: Origin {
+                file: Arc::from("flows.csv"),
+                line,
+            },
+        }
+    }
+
+    /// Seven quiet days for a file server (10.0.0.5) and a backup server
+    /// (10.0.0.9, 20 GB offsite every night), then the window on day 8.
+    fn estate() -> NetworkLog {
+        let mut log = NetworkLog::default();
+        let mut line = 0;
+        for day in 1..=8 {
+            for hour in [9, 13, 17] {
+                line += 1;
+                log.flows.push(flow(
+                    at(day, hour, 0),
+                    "10.0.0.5",
+                    "13.107.4.50",
+                    2_000_000,
+                    line,
+                ));
+            }
+            for chunk in 0..10 {
+                line += 1;
+                log.flows.push(flow(
+                    at(day, 3, chunk * 300),
+                    "10.0.0.9",
+                    "185.48.80.20",
+                    2_000_000_000,
+                    line,
+                ));
+            }
+        }
+        log
+    }
+
+    fn window() -> Scope {
+        Scope {
+            window: Some(Window {
+                start: at(8, 0, 0),
+                end: at(8, 23, 0),
+            }),
+            hosts: vec!["10.0.0.5".into(), "10.0.0.9".into()],
+            basis: "test".into(),
+        }
+    }
+
+    fn host<'a>(a: &'a Assessment, name: &str) -> &'a HostAssessment {
+        a.hosts.iter().find(|h| h.host == name).unwrap()
+    }
+
+    #[test]
+    fn a_quiet_window_is_no_evidence_and_the_nightly_backup_is_normal() {
+        let a = assess(
+            &estate(),
+            &HostEvidence::new(),
+            None,
+            &window(),
+            &Settings::default(),
+        );
+        assert_eq!(a.verdict, Verdict::NoEvidence, "{}", a.summary);
+        assert_eq!(host(&a, "10.0.0.9").verdict, Verdict::NoEvidence);
+        assert_eq!(host(&a, "10.0.0.9").baseline.as_ref().unwrap().days, 7);
+    }
+
+    #[test]
+    fn a_burst_to_a_new_destination_is_suspected_and_with_staging_likely() {
+        let mut net = estate();
+        for i in 0..12 {
+            net.flows.push(flow(
+                at(8, 14, i * 600),
+                "10.0.0.5",
+                "198.51.100.7",
+                400_000_000,
+                1000 + u64::from(i),
+            ));
+        }
+        let a = assess(
+            &net,
+            &HostEvidence::new(),
+            None,
+            &window(),
+            &Settings::default(),
+        );
+        assert_eq!(a.verdict, Verdict::Suspected, "{}", a.summary);
+        let fs = host(&a, "10.0.0.5");
+        assert_eq!(fs.egress.len(), 1);
+        assert_eq!(fs.egress[0].bytes, 4_800_000_000);
+        assert!(fs.egress[0].first_seen_for_host && fs.egress[0].first_seen_for_estate);
+        assert_eq!(host(&a, "10.0.0.9").verdict, Verdict::NoEvidence);
+
+        let mut hosts = HostEvidence::new();
+        hosts.staging.push(Staging {
+            time: at(8, 13, 0),
+            host: "10.0.0.5".into(),
+            kind: StagingKind::ArchiveWritten,
+            image: "C:\\x\\7za.exe".into(),
+            detail: "C:\\x\\p.7z.001".into(),
+            user: None,
+            source: "FS.evtx record 9".into(),
+        });
+        let a = assess(&net, &hosts, None, &window(), &Settings::default());
+        assert_eq!(a.verdict, Verdict::Likely, "{}", a.summary);
+        assert_eq!(a.estimated_volume.unwrap().estimate, 4_800_000_000);
+
+        // Staging after the transfer does not explain it.
+        hosts.staging[0].time = at(8, 22, 0);
+        let a = assess(&net, &hosts, None, &window(), &Settings::default());
+        assert_eq!(a.verdict, Verdict::Suspected);
+    }
+
+    #[test]
+    fn the_same_connection_from_two_sensors_counts_once() {
+        let mut net = estate();
+        let original = net.flows.len();
+        let copies: Vec<Flow> = net
+            .flows
+            .iter()
+            .map(|f| Flow {
+                time: f.time + Duration::milliseconds(400),
+                ..f.clone()
+            })
+            .collect();
+        net.flows.extend(copies);
+        let (kept, dropped) = deduplicate(&net.flows);
+        assert_eq!((kept.len(), dropped), (original, original));
+    }
+
+    #[test]
+    fn a_regular_small_connection_is_a_beacon() {
+        let mut net = estate();
+        for i in 0..40 {
+            net.flows.push(flow(
+                at(8, 1, i * 60 + (i % 3)),
+                "10.0.0.5",
+                "203.0.113.20",
+                1500,
+                2000 + u64::from(i),
+            ));
+        }
+        let a = assess(
+            &net,
+            &HostEvidence::new(),
+            None,
+            &window(),
+            &Settings::default(),
+        );
+        let fs = host(&a, "10.0.0.5");
+        assert_eq!(fs.beacons.len(), 1);
+        assert!((fs.beacons[0].period_seconds - 60.0).abs() <= 2.0);
+        assert_eq!(
+            fs.verdict,
+            Verdict::NoEvidence,
+            "a beacon alone is not exfiltration"
+        );
+    }
+
+    #[test]
+    fn a_host_in_scope_without_flow_records_cannot_be_assessed() {
+        let mut scope = window();
+        scope.hosts.push("10.0.0.77".into());
+        let a = assess(
+            &estate(),
+            &HostEvidence::new(),
+            None,
+            &scope,
+            &Settings::default(),
+        );
+        assert_eq!(a.verdict, Verdict::CannotBeAssessed);
+        assert_eq!(host(&a, "10.0.0.77").verdict, Verdict::CannotBeAssessed);
+        assert!(
+            a.gaps.iter().any(|g| g.contains("10.0.0.77")),
+            "{:?}",
+            a.gaps
+        );
+    }
+
+    #[test]
+    fn a_dns_tunnel_makes_its_client_suspected() {
+        let mut net = estate();
+        for i in 0..60u32 {
+            net.dns.push(DnsQuery {
+                time: at(8, 2, i),
+                client: "10.0.0.5".parse().unwrap(),
+                query: format!(
+                    "{:032x}{:x}.t.tunnel-example.net",
+                    u128::from(i).wrapping_mul(0x9e3779b97f4a7c15f39cc0605cedc835),
+                    i
+                )
+                .into(),
+                qtype: Some("TXT".into()),
+                answers: vec![],
+                origin: Origin {
+                    file: Arc::from("dns.log"),
+                    line: u64::from(i),
+                },
+            });
+        }
+        let a = assess(
+            &net,
+            &HostEvidence::new(),
+            None,
+            &window(),
+            &Settings::default(),
+        );
+        assert_eq!(a.verdict, Verdict::Suspected, "{}", a.summary);
+        assert_eq!(host(&a, "10.0.0.5").dns_tunnels, ["tunnel-example.net"]);
+    }
+}
