@@ -148,6 +148,9 @@ pub struct Egress {
     /// The most the host sent there on one day of the baseline.
     pub baseline_daily_max: u64,
     pub processes: Vec<Process>,
+    /// What the sensors saw of the content: HTTP request bodies and files
+    /// carried to the destination (Zeek http and files logs).
+    pub content: Vec<String>,
     pub evidence: Vec<Origin>,
     pub reason: String,
 }
@@ -667,7 +670,9 @@ pub fn assess(
             let mut ports: Vec<u16> = outs.iter().filter_map(Outbound::remote_port).collect();
             ports.sort_unstable();
             ports.dedup();
-            let processes = attribute(hosts, host, &cx.addresses_of(host), *remote, first, last);
+            let local: Vec<IpAddr> = cx.addresses_of(host);
+            let processes = attribute(hosts, host, &local, *remote, first, last);
+            let content = content(net, &local, *remote, first, last);
             let reason = format!(
                 "{} to {} in {} connection(s), {}; the host's daily bar is {} ({})",
                 human(bytes),
@@ -698,6 +703,7 @@ pub fn assess(
                 first_seen_for_estate,
                 baseline_daily_max,
                 processes,
+                content,
                 evidence: outs.iter().take(5).map(|o| o.flow.origin.clone()).collect(),
                 reason,
             });
@@ -1006,6 +1012,55 @@ fn attribute(
         .collect();
     processes.sort_by_key(|p| std::cmp::Reverse(p.connections));
     processes
+}
+
+/// HTTP uploads and files seen going from the host's addresses to `remote`
+/// between `first` and `last` (with a few minutes' slack).
+fn content(
+    net: &NetworkLog,
+    local: &[IpAddr],
+    remote: IpAddr,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+) -> Vec<String> {
+    let slack = Duration::minutes(5);
+    let during = |t: DateTime<Utc>| t >= first - slack && t <= last + slack;
+    let mut found = Vec::new();
+    let uploads: Vec<_> = net
+        .http
+        .iter()
+        .filter(|h| h.server == remote && local.contains(&h.client) && during(h.time))
+        .filter(|h| h.request_body_len.unwrap_or(0) > 0)
+        .collect();
+    if !uploads.is_empty() {
+        let bytes: u64 = uploads.iter().filter_map(|h| h.request_body_len).sum();
+        let first = uploads[0];
+        found.push(format!(
+            "{} HTTP request(s) with bodies, {} in all, e.g. {} {}{} ({})",
+            uploads.len(),
+            human(bytes),
+            first.method.as_deref().unwrap_or("?"),
+            first.host.as_deref().unwrap_or(""),
+            first.uri.as_deref().unwrap_or(""),
+            first.origin
+        ));
+    }
+    for f in net
+        .files
+        .iter()
+        .filter(|f| f.receivers.contains(&remote) && f.senders.iter().any(|s| local.contains(s)))
+        .filter(|f| during(f.time))
+        .take(10)
+    {
+        found.push(format!(
+            "file {} ({}, {}) ({})",
+            f.filename.as_deref().unwrap_or("(unnamed)"),
+            f.mime_type.as_deref().unwrap_or("type unknown"),
+            f.bytes.map(human).unwrap_or_else(|| "size unknown".into()),
+            f.origin
+        ));
+    }
+    found
 }
 
 /// Regular connections with uniform sizes to destinations new to the host.
@@ -1364,5 +1419,50 @@ mod tests {
         );
         assert_eq!(a.verdict, Verdict::Suspected, "{}", a.summary);
         assert_eq!(host(&a, "10.0.0.5").dns_tunnels, ["tunnel-example.net"]);
+    }
+}
+
+#[cfg(test)]
+mod content_tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::record::{FileTransfer, HttpRequest};
+
+    #[test]
+    fn uploads_and_files_to_the_destination_are_listed() {
+        let t = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let origin = Origin {
+            file: Arc::from("http.log"),
+            line: 3,
+        };
+        let (me, them) = ("10.0.0.5".parse().unwrap(), "198.51.100.7".parse().unwrap());
+        let mut net = NetworkLog::default();
+        net.http.push(HttpRequest {
+            time: t,
+            client: me,
+            server: them,
+            method: Some("PUT".into()),
+            host: Some("drop.example".into()),
+            uri: Some("/u/p.7z.001".into()),
+            request_body_len: Some(1_000_000_000),
+            origin: origin.clone(),
+        });
+        net.files.push(FileTransfer {
+            time: t,
+            senders: vec![me],
+            receivers: vec![them],
+            bytes: Some(1_000_000_000),
+            mime_type: Some("application/x-7z-compressed".into()),
+            filename: Some("p.7z.001".into()),
+            origin,
+        });
+        let found = content(&net, &[me], them, t, t);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with(
+            "1 HTTP request(s) with bodies, 1.00 GB in all, e.g. PUT drop.example/u/p.7z.001"
+        ));
+        assert!(found[1].contains("p.7z.001 (application/x-7z-compressed, 1.00 GB)"));
+        assert!(content(&net, &[me], "203.0.113.1".parse().unwrap(), t, t).is_empty());
     }
 }

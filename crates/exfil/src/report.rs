@@ -74,6 +74,9 @@ pub fn text(a: &Assessment) -> String {
                     p.connections
                 );
             }
+            for c in &e.content {
+                let _ = writeln!(out, "    content seen: {c}");
+            }
             if let Some(first) = e.evidence.first() {
                 let _ = writeln!(out, "    first record: {first}");
             }
