@@ -81,10 +81,21 @@ fn vigil() -> Command {
 }
 
 fn start_watch(log: &Path, store: &Path, output: &Path, exit_at_end: bool) -> Child {
+    start_watch_with(log, store, output, exit_at_end, &[])
+}
+
+fn start_watch_with(
+    log: &Path,
+    store: &Path,
+    output: &Path,
+    exit_at_end: bool,
+    extra: &[&str],
+) -> Child {
     let mut command = vigil();
     command
         .arg("watch")
         .arg(log)
+        .args(extra)
         .arg("--store")
         .arg(store)
         .arg("--output")
@@ -215,6 +226,110 @@ fn killed_repeatedly_it_stores_every_detection_exactly_once() {
     assert!(expected.keys().all(|d| streamed.contains_key(d)));
 }
 
+/// The crash test again, with the webhook as the output that matters: the
+/// receiver refuses about one delivery in three, the watcher is killed at
+/// random moments, and every alert arrives — each under its `id`, the same
+/// in every delivery, so the receiver keeps it once. Redeliveries (the batch
+/// in flight at a kill) are counted and bounded.
+#[test]
+fn killed_repeatedly_with_a_flaky_webhook_every_alert_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("security.jsonl");
+    let store = dir.path().join("watch.db");
+    let output = dir.path().join("alerts.jsonl");
+    let lines = stream(6_000, 11);
+    let flaky = std::sync::Mutex::new(Lcg(99));
+    let (port, delivered) = webhook_receiver_refusing(move |_| flaky.lock().unwrap().below(3) == 0);
+    let url = format!("http://127.0.0.1:{port}/alerts");
+    let extra = ["--webhook", url.as_str()];
+    let mut rng = Lcg(5);
+    let mut file = std::fs::File::create(&log).unwrap();
+    let (mut written, mut kills) = (0, 0);
+    let mut watcher = start_watch_with(&log, &store, &output, false, &extra);
+    let started = Instant::now();
+    while written < lines.len() {
+        let end = (written + (rng.below(700) + 100) as usize).min(lines.len());
+        for line in &lines[written..end] {
+            writeln!(file, "{line}").unwrap();
+        }
+        file.flush().unwrap();
+        written = end;
+        std::thread::sleep(Duration::from_millis(rng.below(150) + 20));
+        if rng.below(2) == 0 {
+            watcher.kill().unwrap();
+            watcher.wait().unwrap();
+            kills += 1;
+            watcher = start_watch_with(&log, &store, &output, false, &extra);
+        }
+        assert!(started.elapsed() < Duration::from_secs(240), "too slow");
+    }
+    watcher.kill().unwrap();
+    watcher.wait().unwrap();
+    assert!(kills >= 3, "only {kills} kills");
+    let mut last = start_watch_with(&log, &store, &output, true, &extra);
+    loop {
+        if let Some(status) = last.try_wait().unwrap() {
+            assert!(status.success());
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "watch never ended"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let expected = hunted(&log);
+    assert!(
+        expected.len() > 50,
+        "a meaningful stream: {}",
+        expected.len()
+    );
+    // What arrived, by id: the detection without its id must be the one stored.
+    let mut by_id: BTreeMap<String, String> = BTreeMap::new();
+    let mut lines_received = 0;
+    for body in delivered.lock().unwrap().iter() {
+        for line in body.lines().filter(|l| !l.is_empty()) {
+            lines_received += 1;
+            // `{"id":"<key>",` then the detection as the store and hunt write it.
+            let rest = line
+                .strip_prefix("{\"id\":\"")
+                .expect("every alert starts with its id");
+            let (id, rest) = rest.split_once("\",").unwrap();
+            let detection = format!("{{{rest}");
+            if let Some(previous) = by_id.insert(id.to_string(), detection.clone()) {
+                assert_eq!(previous, detection, "id {id} names one detection");
+            }
+        }
+    }
+    let arrived = count(&by_id.values().cloned().collect::<Vec<_>>().join("\n"));
+    let missing = expected
+        .keys()
+        .filter(|d| !arrived.contains_key(*d))
+        .count();
+    let extra_alerts = arrived
+        .keys()
+        .filter(|d| !expected.contains_key(*d))
+        .count();
+    assert_eq!(
+        (missing, extra_alerts),
+        (0, 0),
+        "alerts lost / unexpected, e.g. {:?} / {:?}",
+        expected.keys().find(|d| !arrived.contains_key(*d)),
+        arrived.keys().find(|d| !expected.contains_key(*d))
+    );
+    assert_eq!(arrived, expected, "each alert once by id");
+    let redelivered = lines_received - by_id.len();
+    println!(
+        "{} alerts, {lines_received} lines delivered, {redelivered} redelivered after {kills} kills",
+        by_id.len()
+    );
+    assert!(
+        redelivered <= kills * 1_000,
+        "{redelivered} redeliveries for {kills} kills"
+    );
+}
+
 #[test]
 fn a_one_shot_run_equals_hunt_and_malformed_lines_are_counted() {
     let dir = tempfile::tempdir().unwrap();
@@ -284,6 +399,14 @@ fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)
 /// A webhook receiver that refuses the first `refuse` deliveries with 500,
 /// then keeps what it is sent.
 fn webhook_receiver(refuse: usize) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    webhook_receiver_refusing(move |n| n <= refuse)
+}
+
+/// A webhook receiver that refuses the `n`-th delivery (from 1) with 500 when
+/// `refuse(n)`, and keeps the bodies of the others.
+fn webhook_receiver_refusing(
+    refuse: impl Fn(usize) -> bool + Send + 'static,
+) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     use std::io::{BufRead, BufReader, Read};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -309,7 +432,7 @@ fn webhook_receiver(refuse: usize) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<
             let _ = reader.read_exact(&mut body);
             seen += 1;
             let mut stream = stream;
-            if seen <= refuse {
+            if refuse(seen) {
                 let _ = stream.write_all(
                     b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
                 );

@@ -167,6 +167,23 @@ impl Store {
         Ok(new)
     }
 
+    /// Up to `limit` stored detections after `seq`, with their sequence
+    /// numbers and keys (the same detection always has the same key).
+    pub fn keyed_detections_after(
+        &self,
+        seq: i64,
+        limit: usize,
+    ) -> anyhow::Result<Vec<(i64, String, String)>> {
+        let mut query = self.db.prepare_cached(
+            "SELECT seq, key, json FROM detections WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = query.query_map([seq, limit], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Up to `limit` stored detections after `seq`, with their sequence numbers.
     pub fn detections_after(&self, seq: i64, limit: usize) -> anyhow::Result<Vec<(i64, String)>> {
         let mut query = self.db.prepare_cached(

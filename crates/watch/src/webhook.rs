@@ -3,8 +3,10 @@
 //! until the receiver takes it. While it retries, the watcher reads nothing
 //! new, so a slow or failing receiver slows intake instead of growing
 //! memory. What was delivered is recorded in the store, so after a restart
-//! delivery resumes where it stopped (the batch in flight at a crash may be
-//! delivered twice).
+//! delivery resumes where it stopped. The batch in flight at a crash may be
+//! delivered twice; each detection carries its `id` (the store's key, the
+//! same for the same detection in every delivery) so that a receiver keeps
+//! each alert once.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -42,13 +44,16 @@ impl Webhook {
     ) -> anyhow::Result<()> {
         loop {
             let from = store.meta("webhook_seq")?.unwrap_or(0);
-            let pending = store.detections_after(from, PER_REQUEST)?;
+            let pending = store.keyed_detections_after(from, PER_REQUEST)?;
             if pending.is_empty() {
                 return Ok(());
             }
             {
                 let chunk = &pending[..];
-                let body: String = chunk.iter().map(|(_, json)| format!("{json}\n")).collect();
+                let body: String = chunk
+                    .iter()
+                    .map(|(_, key, json)| with_id(key, json))
+                    .collect();
                 let mut pause = FIRST_PAUSE;
                 loop {
                     match self
@@ -77,10 +82,31 @@ impl Webhook {
                         }
                     }
                 }
-                if let Some(&(last, _)) = chunk.last() {
-                    store.set_meta("webhook_seq", last)?;
+                if let Some((last, _, _)) = chunk.last() {
+                    store.set_meta("webhook_seq", *last)?;
                 }
             }
         }
+    }
+}
+
+/// A detection's JSON object as one line with its key first, as `id`.
+fn with_id(key: &str, json: &str) -> String {
+    match json.strip_prefix('{') {
+        Some(rest) if rest.trim_start().starts_with('}') => format!("{{\"id\":\"{key}\"}}\n"),
+        Some(rest) => format!("{{\"id\":\"{key}\",{rest}\n"),
+        None => format!("{json}\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_id_goes_first() {
+        assert_eq!(
+            super::with_id("ab", r#"{"rule":"x"}"#),
+            "{\"id\":\"ab\",\"rule\":\"x\"}\n"
+        );
+        assert_eq!(super::with_id("ab", "{}"), "{\"id\":\"ab\"}\n");
     }
 }
