@@ -240,6 +240,8 @@ pub struct Assessment {
     pub flows: usize,
     pub duplicate_flows: usize,
     pub dns_queries: usize,
+    /// Registered domains the DNS-tunnelling check profiled.
+    pub dns_domains: usize,
     pub unreadable_records: usize,
 }
 
@@ -562,6 +564,7 @@ pub fn assess(
         .cloned()
         .collect();
     let profiles = dns::profile(&dns_in_window, &settings.tunnel);
+    let dns_domains = profiles.len();
     let tunnels: Vec<DomainProfile> = profiles.into_iter().filter(|p| p.tunnel).collect();
 
     let mut all_hosts: BTreeSet<String> = per_host.keys().cloned().collect();
@@ -980,6 +983,7 @@ pub fn assess(
         flows: net.flows.len(),
         duplicate_flows,
         dns_queries: net.dns.len(),
+        dns_domains,
         unreadable_records: net.issues.len(),
     }
 }

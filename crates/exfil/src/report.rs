@@ -31,6 +31,14 @@ pub fn text(a: &Assessment) -> String {
         "Read: {} flow record(s) ({} duplicate(s) merged), {} DNS queries, {} unreadable record(s)",
         a.flows, a.duplicate_flows, a.dns_queries, a.unreadable_records
     );
+    if a.dns_queries > 0 {
+        let _ = writeln!(
+            out,
+            "DNS tunnelling: {} registered domain(s) profiled, {} look like tunnels",
+            a.dns_domains,
+            a.dns_tunnels.len()
+        );
+    }
     for h in &a.hosts {
         let _ = writeln!(
             out,
