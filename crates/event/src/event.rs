@@ -65,6 +65,12 @@ impl Event {
         self.fields.push((name.into(), value));
     }
 
+    /// Makes room for `additional` more fields, for a source that can tell
+    /// about how many a record has.
+    pub fn reserve(&mut self, additional: usize) {
+        self.fields.reserve(additional);
+    }
+
     /// The value of a field by name: exact match first, then ignoring ASCII case.
     pub fn get(&self, name: &str) -> Option<&FieldValue> {
         self.fields

@@ -13,8 +13,9 @@ use std::any::Any;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
-use evtx::err::EvtxError;
+use evtx::err::{EvtxError, SerializationError};
 use evtx::{EvtxParser, ParserSettings, SerializedEvtxRecord};
 use flate2::read::MultiGzDecoder;
 use serde_json::Value;
@@ -40,6 +41,14 @@ pub(crate) fn read(file: &InputFile, out: &mut Emitter) -> Result<(), SourceErro
         let parser = guarded(out, "", || EvtxParser::from_read_seek(handle));
         read_parser(file, parser, out)
     }
+}
+
+fn settings() -> ParserSettings {
+    ParserSettings::new()
+        .num_threads(1)
+        .validate_checksums(false)
+        .separate_json_attributes(false)
+        .indent(false)
 }
 
 /// Runs parser code, turning a panic into a skipped issue (`None`).
@@ -74,13 +83,7 @@ fn read_parser<T: Read + Seek>(
             })
         }
     }
-    .with_configuration(
-        ParserSettings::new()
-            .num_threads(1)
-            .validate_checksums(false)
-            .separate_json_attributes(false)
-            .indent(false),
-    );
+    .with_configuration(settings());
     if !parser.header().validate_checksum() {
         out.suspect(
             "file header",
@@ -90,7 +93,7 @@ fn read_parser<T: Read + Seek>(
     if !check_chunk_checksums(&mut parser, out) {
         return Ok(());
     }
-    let mut records = parser.records_json_value();
+    let mut records = parser.records_json();
     let mut last_record = None;
     loop {
         let location = match last_record {
@@ -103,8 +106,17 @@ fn read_parser<T: Read + Seek>(
         match next {
             None => return Ok(()),
             Some(Ok(record)) => {
-                last_record = Some(record.event_record_id);
-                out.event(record_event(record, out));
+                let header_id = record.event_record_id;
+                match record_event(record, out) {
+                    Ok(event) => {
+                        last_record = Some(header_id);
+                        out.event(event);
+                    }
+                    Err(error) => {
+                        let (location, reason) = locate(&error);
+                        out.skipped(location, reason);
+                    }
+                }
             }
             Some(Err(error)) => {
                 let (location, reason) = locate(&error);
@@ -173,13 +185,8 @@ fn check_chunk_checksums<T: Read + Seek>(parser: &mut EvtxParser<T>, out: &mut E
     }
 }
 
-fn record_event(record: SerializedEvtxRecord<Value>, out: &Emitter) -> Event {
-    let mut event = Event::new(out.source.clone());
-    match record.data {
-        Value::Object(map) => flatten::event_xml(map, &mut event),
-        // The parser renders every record as an object; keep anything else searchable.
-        other => event.insert("Event", FieldValue::from_json(&other)),
-    }
+fn record_event(record: SerializedEvtxRecord<String>, out: &Emitter) -> Result<Event, EvtxError> {
+    let mut event = flatten_record(&record.data, out.source.clone())?;
     // The record's own EventRecordID is what Event Viewer and other tools show.
     // The record header's number differs in logs saved from a filtered view,
     // which renumbers the headers only.
@@ -194,6 +201,29 @@ fn record_event(record: SerializedEvtxRecord<Value>, out: &Emitter) -> Event {
             written.as_second(),
             written.subsec_nanosecond() as u32,
         );
+    }
+    Ok(event)
+}
+
+/// The fields of one record rendered to JSON text. The record is flattened
+/// while its text is parsed; the few it cannot be (see
+/// [`flatten::event_xml_stream`]) are parsed into a `Value` and flattened from
+/// that. An error is the text not being JSON, reported as the parser reports it.
+fn flatten_record(json: &str, source: Arc<str>) -> Result<Event, EvtxError> {
+    let mut event = Event::new(source.clone());
+    if flatten::event_xml_stream(json, &mut event).is_ok() {
+        return Ok(event);
+    }
+    let value = serde_json::from_str(json).map_err(SerializationError::from)?;
+    Ok(flatten_value(value, source))
+}
+
+fn flatten_value(value: Value, source: Arc<str>) -> Event {
+    let mut event = Event::new(source);
+    match value {
+        Value::Object(map) => flatten::event_xml(map, &mut event),
+        // The parser renders every record as an object; keep anything else searchable.
+        other => event.insert("Event", FieldValue::from_json(&other)),
     }
     event
 }
@@ -459,6 +489,54 @@ mod tests {
             matches!(result, Err(SourceError::Gzip { .. })),
             "{result:?}"
         );
+    }
+
+    /// The one-pass flattening gives every record of the EVTX corpora exactly
+    /// the fields the tree walk gives it, and leaves few records to the tree.
+    #[test]
+    fn one_pass_flattening_matches_the_tree_walk_over_the_corpus() {
+        let Some(corpus) = vigil_testdata::shared_dir("corpus/evtx") else {
+            return;
+        };
+        let damaged = vigil_testdata::shared_dir("corpus/evtx-robustness");
+        let files = [Some(corpus), damaged]
+            .into_iter()
+            .flatten()
+            .flat_map(|folder| walkdir::WalkDir::new(folder).sort_by_file_name());
+        let (mut records, mut tree_only) = (0, 0);
+        for entry in files {
+            let path = entry.unwrap().into_path();
+            if path.extension().is_none_or(|extension| extension != "evtx") {
+                continue;
+            }
+            let Ok(parser) = EvtxParser::from_path(&path) else {
+                continue;
+            };
+            let mut parser = parser.with_configuration(settings());
+            for record in parser.records_json().flatten() {
+                records += 1;
+                let source: Arc<str> = Arc::from(path.to_string_lossy());
+                let value = serde_json::from_str(&record.data).unwrap();
+                let tree = flatten_value(value, source.clone());
+                let mut streamed = Event::new(source);
+                if flatten::event_xml_stream(&record.data, &mut streamed).is_err() {
+                    tree_only += 1;
+                    continue;
+                }
+                let id = record.event_record_id;
+                assert_eq!(
+                    streamed.fields().collect::<Vec<_>>(),
+                    tree.fields().collect::<Vec<_>>(),
+                    "{}: record {id}",
+                    path.display()
+                );
+                assert_eq!(streamed.timestamp, tree.timestamp, "record {id}");
+                assert_eq!(streamed.product, tree.product, "record {id}");
+            }
+        }
+        eprintln!("{records} records, {tree_only} flattened from a Value");
+        assert!(records > 10_000, "{records} records");
+        assert!(tree_only * 100 < records, "{tree_only} of {records}");
     }
 
     #[test]

@@ -47,6 +47,11 @@ pub(crate) fn flatten(mut root: Map<String, Value>, event: &mut Event) {
         }
         element(&name, value, event);
     }
+    finish(event);
+}
+
+/// Marks a flattened event a Windows event and takes its time from `System`.
+pub(super) fn finish(event: &mut Event) {
     event.product = Some("windows");
     event.timestamp = event
         .get("TimeCreated_SystemTime")
@@ -114,7 +119,7 @@ fn data_name(map: &Map<String, Value>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn is_namespace(attribute: &str) -> bool {
+pub(super) fn is_namespace(attribute: &str) -> bool {
     attribute == "xmlns" || attribute.starts_with("xmlns:")
 }
 

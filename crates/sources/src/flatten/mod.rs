@@ -10,6 +10,7 @@
 
 mod dotted;
 mod event_xml;
+mod event_xml_stream;
 mod winlogbeat;
 
 use serde_json::{Map, Value};
@@ -18,6 +19,7 @@ use vigil_event::{Event, FieldValue};
 use crate::timestamp;
 
 pub(crate) use event_xml::flatten as event_xml;
+pub(crate) use event_xml_stream::flatten as event_xml_stream;
 
 /// Keys that hold an event's own time in generic JSON logs, most specific first.
 const TIME_KEYS: [&str; 6] = [
@@ -56,7 +58,11 @@ fn field_value(value: Value) -> FieldValue {
 /// (`"EventID":"4624"`) are made numbers, so every source gives the engine the
 /// same type; other fields keep what the record said.
 fn windows_field(name: &str, value: Value) -> FieldValue {
-    let value = field_value(value);
+    windows_id(name, field_value(value))
+}
+
+/// [`windows_field`] for a value already converted.
+fn windows_id(name: &str, value: FieldValue) -> FieldValue {
     if !matches!(name, "EventID" | "EventRecordID" | "EventID_Qualifiers") {
         return value;
     }
