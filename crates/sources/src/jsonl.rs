@@ -34,6 +34,15 @@ fn read_line(bytes: &[u8], number: u64, out: &mut Emitter) {
 /// One JSON line (evtx_dump shape, Winlogbeat/ECS or a flat object) as an
 /// event read from `source` at `position`; the reason when it is not one.
 pub fn parse_line(text: &str, source: Arc<str>, position: Position) -> Result<Event, String> {
+    // evtx_dump's shape is flattened while it is parsed, without a `Value`;
+    // a line that pass cannot take is parsed into a `Value` below.
+    if is_event_xml(text) {
+        let mut event = Event::new(source.clone());
+        if flatten::event_xml_stream(text, &mut event).is_ok() {
+            event.position = position;
+            return Ok(event);
+        }
+    }
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => {
             let mut event = Event::new(source);
@@ -47,6 +56,13 @@ pub fn parse_line(text: &str, source: Arc<str>, position: Position) -> Result<Ev
         )),
         Err(error) => Err(json_error(&error)),
     }
+}
+
+/// Whether a line starts as `{"Event":` does.
+fn is_event_xml(text: &str) -> bool {
+    text.trim_start()
+        .strip_prefix('{')
+        .is_some_and(|rest| rest.trim_start().starts_with("\"Event\""))
 }
 
 /// serde_json's message without its "line 1", which would contradict the
@@ -110,6 +126,39 @@ mod tests {
             events,
             issues,
         }
+    }
+
+    /// The one-pass reading of evtx_dump lines gives what the `Value` walk
+    /// gives, and the lines it cannot take still read.
+    #[test]
+    fn evtx_dump_lines_read_in_one_pass_as_through_a_value() {
+        let lines = [
+            r##"{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":4625,"TimeCreated":{"#attributes":{"SystemTime":"2026-03-02T08:00:00.000000Z"}},"EventRecordID":7,"Channel":"Security","Computer":"fs-01.clinic.example"},"EventData":{"TargetUserName":"erin","LogonType":3,"IpAddress":"10.0.0.9"}}}"##,
+            r##" { "Event" : {"System":{"EventID":"4688","Channel":"Security"},"EventData":{"NewProcessName":"C:\\x.exe","Data":[1,2]}}}"##,
+            // A repeated key: the one pass gives way to the Value walk.
+            r##"{"Event":{"System":{"EventID":1,"EventID":2,"Channel":"Sysmon"}}}"##,
+            r##"{"Event":{"System":{"EventID":1}},"extra":true}"##,
+        ];
+        for line in lines {
+            let source: Arc<str> = Arc::from("x.jsonl");
+            let fast = parse_line(line, source.clone(), Position::Line(3)).unwrap();
+            let Value::Object(map) = serde_json::from_str::<Value>(line).unwrap() else {
+                panic!("an object");
+            };
+            let mut slow = Event::new(source);
+            slow.position = Position::Line(3);
+            flatten::object(map, &mut slow);
+            assert_eq!(
+                fast.fields().collect::<Vec<_>>(),
+                slow.fields().collect::<Vec<_>>(),
+                "{line}"
+            );
+            assert_eq!(
+                (fast.timestamp, fast.product, fast.position),
+                (slow.timestamp, slow.product, slow.position)
+            );
+        }
+        assert!(parse_line(r#"{"Event":{"System":"#, Arc::from("x"), Position::Line(1)).is_err());
     }
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {
