@@ -53,6 +53,9 @@ pub(crate) struct Prefilter {
     keywords: Option<FieldAutomaton>,
     /// Per rule: whether it is gated (evaluated only when marked).
     gated: Vec<bool>,
+    /// Per rule: whether a keyword literal can let it through, so that the
+    /// keyword automaton must scan the event.
+    keyword: Vec<bool>,
 }
 
 /// The literals and numbers rules need in fields of one name.
@@ -75,6 +78,7 @@ impl Prefilter {
         let mut literals: HashMap<Box<str>, HashMap<Need, Vec<u32>>> = HashMap::new();
         let mut keywords: HashMap<Need, Vec<u32>> = HashMap::new();
         let mut gated = Vec::with_capacity(rules.len());
+        let mut keyword = vec![false; rules.len()];
         for (index, rule) in rules.iter().enumerate() {
             let requirement = requirement(&rule.condition, &rule.searches);
             gated.push(requirement.is_some());
@@ -92,7 +96,10 @@ impl Prefilter {
                             need(by_need.or_default(), &literal);
                         }
                     }
-                    Place::AnyField => need(&mut keywords, &literal),
+                    Place::AnyField => {
+                        keyword[index] = true;
+                        need(&mut keywords, &literal);
+                    }
                 }
             }
         }
@@ -109,6 +116,7 @@ impl Prefilter {
             automata,
             keywords: (!keywords.is_empty()).then(|| FieldAutomaton::build(keywords)),
             gated,
+            keyword,
         }
     }
 
@@ -117,13 +125,29 @@ impl Prefilter {
         (self.gated.iter().filter(|&&g| g).count(), self.gated.len())
     }
 
+    /// Whether scanning an event for `scoped` rules can rule any out: some
+    /// are gated, and there are enough of them that scanning every field
+    /// costs less than evaluating them (a handful of rules each look at a
+    /// field or two).
+    pub(crate) fn worth_scanning(&self, scoped: &[usize]) -> bool {
+        const FEW: usize = 6;
+        scoped.len() > FEW && scoped.iter().any(|&r| self.gated[r])
+    }
+
     /// Scans the event's fields and calls `each` with a test telling whether a
-    /// rule (by index) is let through.
+    /// rule (by index) is let through. `scoped` are the rules that may apply
+    /// to the event: the keyword literals are looked for only if one of them
+    /// has some.
     pub(crate) fn with_candidates<R>(
         &self,
         view: &EventView,
+        scoped: &[usize],
         each: impl FnOnce(&dyn Fn(usize) -> bool) -> R,
     ) -> R {
+        let keywords = self
+            .keywords
+            .as_ref()
+            .filter(|_| scoped.iter().any(|&r| self.keyword[r]));
         MARKS.with(|marks| {
             let mut marks = marks.borrow_mut();
             let (generation, marks) = &mut *marks;
@@ -138,7 +162,7 @@ impl Prefilter {
             let current = *generation;
             let mut name = String::new();
             for (index, (field, _)) in view.event.fields().enumerate() {
-                if let Some(keywords) = &self.keywords {
+                if let Some(keywords) = keywords {
                     keywords.mark(view, index, marks, current);
                 }
                 name.clear();

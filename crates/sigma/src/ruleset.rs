@@ -454,12 +454,19 @@ impl RuleSet {
     /// Matches one event, appending a detection per matching rule.
     pub fn detect(&self, event: &Event, out: &mut Vec<Detection>) {
         let view = EventView::new(event);
-        self.prefilter.with_candidates(&view, |admitted| {
-            self.each_scoped(&view, &mut |i| {
+        let scoped = self.routes.for_event(&view);
+        if !self.prefilter.worth_scanning(scoped) {
+            for &i in scoped {
+                self.try_rule(i, &view, out);
+            }
+            return;
+        }
+        self.prefilter.with_candidates(&view, scoped, |admitted| {
+            for &i in scoped {
                 if admitted(i) {
                     self.try_rule(i, &view, out);
                 }
-            });
+            }
         });
     }
 
