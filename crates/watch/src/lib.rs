@@ -96,6 +96,10 @@ pub struct Config {
     pub webhook: Option<String>,
     /// Lines per transaction at most.
     pub batch: usize,
+    /// A batch is committed once it has been filling for this long, however
+    /// few lines it has: under load, this bounds how long the first line of a
+    /// batch waits for the last.
+    pub batch_age: Duration,
     /// How long to wait when no input has anything new.
     pub idle: Duration,
     /// How long a quiet stream waits before its correlation clock moves on
@@ -119,6 +123,7 @@ impl Config {
             output: Output::Stdout,
             webhook: None,
             batch: 5_000,
+            batch_age: Duration::from_millis(5),
             idle: Duration::from_millis(20),
             lateness: Duration::from_secs(5),
             limits: Limits::default(),
@@ -341,6 +346,16 @@ struct Pending {
     lines: usize,
     arrivals: Vec<Instant>,
     requests: Vec<(Sender<usize>, usize)>,
+    /// When the batch started filling.
+    started: Option<Instant>,
+}
+
+impl Pending {
+    /// Whether the batch should take more lines: it is neither full nor old.
+    fn open(&mut self, config: &Config) -> bool {
+        let started = *self.started.get_or_insert_with(Instant::now);
+        self.lines < config.batch && started.elapsed() < config.batch_age
+    }
 }
 
 /// The rules and correlation state of one ruleset generation.
@@ -463,7 +478,7 @@ impl<'d> Session<'d> {
         counts: &mut Counts,
     ) {
         for f in followers.iter_mut() {
-            while pending.lines < config.batch {
+            while pending.open(config) {
                 match f.poll() {
                     Ok(Poll::Line(text, number)) => {
                         pending.lines += 1;
@@ -501,7 +516,7 @@ impl<'d> Session<'d> {
         pending: &mut Pending,
         counts: &mut Counts,
     ) {
-        while pending.lines < config.batch {
+        while pending.open(config) {
             let next = match inputs.carry.take() {
                 Some(item) => Ok(item),
                 None => inputs.queue.try_recv(),
