@@ -185,6 +185,23 @@ pub fn run(args: &ExfilArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .filter(|f| !network_paths.contains(f.path.as_path()))
         .collect();
+    if network_files.is_empty() && host_files.is_empty() {
+        let mut reasons = problems.clone();
+        reasons.extend(issues.iter().map(|i| i.to_string()));
+        anyhow::bail!(
+            "no network evidence or host events under {}{}",
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", reasons.join("; "))
+            }
+        );
+    }
     let (report, host_evidence, host_events) = if host_files.is_empty() {
         (
             crate::incidents::report(

@@ -200,3 +200,14 @@ fn without_flow_records_the_verdict_is_cannot_be_assessed() {
         .unwrap()
         .contains("cannot be assessed"));
 }
+
+#[test]
+fn nothing_readable_is_an_error_naming_the_path() {
+    let output = common::vigil(&["exfil", "/nonexistent-evidence", "-q"]);
+    assert!(!output.status.success());
+    let message = common::stderr(&output);
+    assert!(
+        message.contains("no network evidence or host events under /nonexistent-evidence"),
+        "{message}"
+    );
+}

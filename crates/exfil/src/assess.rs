@@ -802,7 +802,7 @@ pub fn assess(
             Verdict::Suspected
         } else if is_scoped && coverage == 0 {
             reasons.push(if addresses.is_empty() {
-                "no address known for the host: flow records cannot be tied to it".to_string()
+                "no address known for the host: flow records cannot be tied to it (an inventory with its addresses, or its own connection events, would)".to_string()
             } else {
                 format!(
                     "no flow records for its address(es) {} in the window",
