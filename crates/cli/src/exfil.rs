@@ -89,13 +89,7 @@ pub fn read_network(files: &[(PathBuf, NetworkFormat)]) -> NetworkLog {
         .collect();
     let mut all = NetworkLog::default();
     for log in logs {
-        all.flows.extend(log.flows);
-        all.dns.extend(log.dns);
-        all.tls.extend(log.tls);
-        all.http.extend(log.http);
-        all.files.extend(log.files);
-        all.inputs.extend(log.inputs);
-        all.issues.extend(log.issues);
+        all.merge(log);
     }
     all
 }

@@ -533,7 +533,7 @@ pub fn assess(
         }
     }
 
-    let names_of = |ip: IpAddr, outs: &[Outbound]| -> Vec<String> {
+    let names_of = |ip: IpAddr| -> Vec<String> {
         let mut names: BTreeSet<String> = hosts.resolved.get(&ip).cloned().unwrap_or_default();
         for t in net.tls.iter().filter(|t| t.server == ip) {
             names.insert(t.server_name.to_ascii_lowercase());
@@ -549,7 +549,6 @@ pub fn assess(
                 break;
             }
         }
-        let _ = outs;
         names.into_iter().take(5).collect()
     };
 
@@ -647,7 +646,7 @@ pub fn assess(
                     rare.push(RareDestination {
                         host: host.clone(),
                         destination: *remote,
-                        names: names_of(*remote, outs),
+                        names: names_of(*remote),
                         bytes,
                         first,
                     });
@@ -694,7 +693,7 @@ pub fn assess(
             );
             egress.push(Egress {
                 destination: *remote,
-                names: names_of(*remote, outs),
+                names: names_of(*remote),
                 bytes,
                 volume,
                 flows: outs.len(),

@@ -260,12 +260,9 @@ impl HostEvidence {
     }
 }
 
+/// An address a host logged, without the placeholders for none.
 fn address(raw: &str) -> Option<IpAddr> {
-    let raw = raw.trim();
-    let raw = raw.strip_prefix("::ffff:").unwrap_or(raw);
-    raw.parse::<IpAddr>()
-        .ok()
-        .filter(|ip| !ip.is_unspecified() && !ip.is_loopback())
+    crate::read::parse_address(raw).filter(|ip| !ip.is_unspecified() && !ip.is_loopback())
 }
 
 fn port(event: &Event, name: &str) -> Option<u16> {

@@ -21,6 +21,8 @@ use chrono::{DateTime, Utc};
 use flate2::read::MultiGzDecoder;
 use serde::Serialize;
 
+pub(crate) use fields::parse_address;
+
 use crate::mapping::FlowMapping;
 use crate::record::{DnsQuery, FileTransfer, Flow, HttpRequest, Origin, TlsSession};
 
@@ -134,6 +136,19 @@ pub struct NetworkLog {
     pub files: Vec<FileTransfer>,
     pub inputs: Vec<InputSummary>,
     pub issues: Vec<Issue>,
+}
+
+impl NetworkLog {
+    /// Adds what another log read (another file's, read in parallel).
+    pub fn merge(&mut self, other: NetworkLog) {
+        self.flows.extend(other.flows);
+        self.dns.extend(other.dns);
+        self.tls.extend(other.tls);
+        self.http.extend(other.http);
+        self.files.extend(other.files);
+        self.inputs.extend(other.inputs);
+        self.issues.extend(other.issues);
+    }
 }
 
 /// Opens a file, decompressing gzip whatever its name.
