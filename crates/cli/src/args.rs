@@ -97,6 +97,16 @@ pub struct HuntArgs {
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub correlation_groups: usize,
 
+    /// Memory for sorting the timeline, in MB; beyond it sorted runs go to
+    /// temporary files and are merged at the end.
+    #[arg(long, value_name = "MB", default_value_t = 32)]
+    pub sort_memory: usize,
+
+    /// Folder for the sort's temporary files (default: the output file's
+    /// folder, or the system's temporary folder when writing to standard output).
+    #[arg(long, value_name = "DIR")]
+    pub temp_dir: Option<PathBuf>,
+
     /// Print no summary and no progress.
     #[arg(long, short = 'q')]
     pub quiet: bool,

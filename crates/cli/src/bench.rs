@@ -22,13 +22,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rayon::prelude::*;
+use vigil_event::Level;
 use vigil_sources::{Format, InputFile};
-use vigil_timeline::{write_timeline, TimelineFormat};
+use vigil_timeline::TimelineFormat;
 
 use crate::args::BenchArgs;
-use crate::hunt::sweep;
+use crate::hunt::{hunt_into, Inputs, Timeline};
 use crate::summary::HuntSummary;
 use vigil_correlate::Limits;
+
+/// The sort memory of `vigil hunt`'s default.
+const SORT_MEMORY: usize = 32 << 20;
 
 struct Stage {
     name: &'static str,
@@ -129,20 +133,25 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let scratch = tempfile_path()?;
     let (hunt, hunted) = median(runs, || {
         let summary = HuntSummary::new(&loaded);
-        let mut sweep = sweep(
-            &files,
-            &loaded,
-            Limits::default(),
-            args.threads,
-            false,
-            summary,
-        )?;
         let out = std::fs::File::create(&scratch)
             .with_context(|| format!("cannot write {}", scratch.display()))?;
         let mut out = BufWriter::new(out);
-        write_timeline(&mut sweep.detections, TimelineFormat::Jsonl, &mut out)?;
+        let timeline = Timeline {
+            format: TimelineFormat::Jsonl,
+            min_level: Level::Informational,
+            sort_memory: SORT_MEMORY,
+            temp_dir: std::env::temp_dir(),
+        };
+        let inputs = Inputs {
+            files: &files,
+            loaded: &loaded,
+            limits: Limits::default(),
+            threads: args.threads,
+            progress: false,
+        };
+        let summary = hunt_into(&inputs, summary, &timeline, &mut out)?;
         out.flush()?;
-        Ok(sweep.summary.events)
+        Ok(summary.events)
     })?;
     let _ = std::fs::remove_file(&scratch);
     stages.push(Stage {

@@ -3,7 +3,9 @@
 
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -11,9 +13,9 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use vigil_correlate::Limits;
-use vigil_event::{Detection, Event};
+use vigil_event::{Detection, Event, Level};
 use vigil_sources::{InputFile, IssueKind, SourceIssue};
-use vigil_timeline::{write_timeline, TimelineFormat};
+use vigil_timeline::{Entry, TimelineFormat, TimelineSorter};
 
 use crate::args::{Format, HuntArgs};
 use crate::correlation;
@@ -52,36 +54,161 @@ pub fn run(args: &HuntArgs) -> anyhow::Result<ExitCode> {
         max_groups_per_rule: args.correlation_groups,
         ..Limits::default()
     };
-    let sweep = sweep(&files, &loaded, limits, args.threads, progress, summary)?;
-    let Sweep {
-        mut detections,
-        mut summary,
-    } = sweep;
-    detections.retain(|d| d.level >= args.min_level);
-    summary.detections = detections.len();
     let format = match args.format {
         Format::Csv => TimelineFormat::Csv,
         Format::Jsonl => TimelineFormat::Jsonl,
     };
-    match &args.output {
+    // Sorting spills to the output's folder unless told otherwise: the
+    // system's temporary folder is often in memory.
+    let temp_dir = match (&args.temp_dir, &args.output) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(output)) => output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+        (None, None) => std::env::temp_dir(),
+    };
+    let timeline = Timeline {
+        format,
+        min_level: args.min_level,
+        sort_memory: args.sort_memory.saturating_mul(1 << 20),
+        temp_dir,
+    };
+    let run = |out: &mut dyn Write| {
+        let inputs = Inputs {
+            files: &files,
+            loaded: &loaded,
+            limits,
+            threads: args.threads,
+            progress,
+        };
+        hunt_into(&inputs, summary, &timeline, out)
+    };
+    let summary = match &args.output {
         Some(path) => {
             let file = File::create(path)
                 .with_context(|| format!("cannot create the timeline file {}", path.display()))?;
             let mut out = BufWriter::new(file);
-            write_timeline(&mut detections, format, &mut out)?;
-            out.flush()?;
+            let summary = run(&mut out)?;
+            out.flush()
+                .with_context(|| format!("cannot write the timeline file {}", path.display()))?;
+            summary
         }
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            write_timeline(&mut detections, format, &mut out)?;
+            let summary = run(&mut out)?;
             out.flush()?;
+            summary
         }
-    }
+    };
     if !args.quiet {
         summary.print(started.elapsed());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a sweep reads and matches, and how.
+pub struct Inputs<'a> {
+    pub files: &'a [InputFile],
+    pub loaded: &'a Loaded,
+    pub limits: Limits,
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+/// How the timeline is written.
+pub struct Timeline {
+    pub format: TimelineFormat,
+    /// Detections below it are left out.
+    pub min_level: Level,
+    /// Bytes of detections sorted in memory before runs go to disk.
+    pub sort_memory: usize,
+    /// Where the sort's runs go.
+    pub temp_dir: PathBuf,
+}
+
+/// Sweeps `files` and writes the timeline of their detections, sorted, to
+/// `out`, holding at most `timeline.sort_memory` of it in memory.
+pub fn hunt_into(
+    inputs: &Inputs,
+    summary: HuntSummary,
+    timeline: &Timeline,
+    out: &mut dyn Write,
+) -> anyhow::Result<HuntSummary> {
+    let sink = TimelineSink {
+        sorter: TimelineSorter::new(
+            timeline.format,
+            timeline.sort_memory,
+            timeline.temp_dir.clone(),
+        ),
+        min_level: timeline.min_level,
+    };
+    let (mut summary, _) = sweep_into(inputs, summary, &|| Unobserved, &sink)?;
+    let written = sink.sorter.finish(out)?;
+    summary.detections = written.detections as usize;
+    summary.sort_runs = written.runs;
+    Ok(summary)
+}
+
+/// Receives the detections of a sweep as they are found, from the worker
+/// threads, in batches.
+pub trait DetectionSink: Sync {
+    /// `detections` were found in input file `file` (its index; the
+    /// correlations' come last, as file `files.len()`), numbered from
+    /// `first` among that file's detections.
+    fn accept(&self, file: u32, first: u64, detections: Vec<Detection>) -> anyhow::Result<()>;
+}
+
+/// The hunt's sink: renders detections at or above a level into the sorted
+/// timeline.
+struct TimelineSink {
+    sorter: TimelineSorter,
+    min_level: Level,
+}
+
+impl DetectionSink for TimelineSink {
+    fn accept(&self, file: u32, first: u64, detections: Vec<Detection>) -> anyhow::Result<()> {
+        let format = self.sorter.format();
+        let entries = detections
+            .iter()
+            .zip(first..)
+            .filter(|(d, _)| d.level >= self.min_level)
+            .map(|(d, n)| Entry::render(d, format, (file, n)))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.sorter.add(entries)?;
+        Ok(())
+    }
+}
+
+/// Keeps every detection, in the order of the files and within each file.
+#[derive(Default)]
+struct Collect {
+    batches: Mutex<Vec<(u32, u64, Vec<Detection>)>>,
+}
+
+impl DetectionSink for Collect {
+    fn accept(&self, file: u32, first: u64, detections: Vec<Detection>) -> anyhow::Result<()> {
+        self.batches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((file, first, detections));
+        Ok(())
+    }
+}
+
+impl Collect {
+    fn into_detections(self) -> Vec<Detection> {
+        let mut batches = self.batches.into_inner().unwrap_or_else(|e| e.into_inner());
+        batches.sort_unstable_by_key(|&(file, first, _)| (file, first));
+        batches
+            .into_iter()
+            .flat_map(|(_, _, found)| found)
+            .collect()
+    }
 }
 
 /// Sees every event of one file as it is matched, with the detections it
@@ -98,33 +225,47 @@ impl EventObserver for Unobserved {
     fn event(&mut self, _: &Event, _: &[Detection]) {}
 }
 
-/// Reads and matches every file, in parallel across files, then runs the
-/// correlations over the detections of all files in time order.
-pub fn sweep(
-    files: &[InputFile],
-    loaded: &Loaded,
-    limits: Limits,
-    threads: Option<usize>,
-    progress: bool,
-    summary: HuntSummary,
-) -> anyhow::Result<Sweep> {
-    let (sweep, _) = sweep_observed(files, loaded, limits, threads, progress, summary, &|| {
-        Unobserved
-    })?;
-    Ok(sweep)
-}
-
-/// [`sweep`], with an observer per file made by `observer`; returns the
-/// observers of all files with the sweep.
+/// [`sweep_into`] keeping every detection in memory, in the order of the
+/// files and within each file, with an observer per file made by
+/// `observer`; returns the observers of all files with the sweep.
 pub fn sweep_observed<O: EventObserver>(
-    files: &[InputFile],
-    loaded: &Loaded,
-    limits: Limits,
-    threads: Option<usize>,
-    progress: bool,
-    mut summary: HuntSummary,
+    inputs: &Inputs,
+    summary: HuntSummary,
     observer: &(dyn Fn() -> O + Sync),
 ) -> anyhow::Result<(Sweep, Vec<O>)> {
+    let collect = Collect::default();
+    let (mut summary, observers) = sweep_into(inputs, summary, observer, &collect)?;
+    let detections = collect.into_detections();
+    summary.detections = detections.len();
+    Ok((
+        Sweep {
+            detections,
+            summary,
+        },
+        observers,
+    ))
+}
+
+/// Detections a worker hands to the sink at once.
+const BATCH: usize = 1024;
+
+/// Reads and matches every file, in parallel across files, handing the
+/// detections to `sink` as they are found (base detections that only feed
+/// correlations excepted), then runs the correlations over the detections
+/// of all files in time order and hands over theirs.
+pub fn sweep_into<O: EventObserver>(
+    inputs: &Inputs,
+    mut summary: HuntSummary,
+    observer: &(dyn Fn() -> O + Sync),
+    sink: &dyn DetectionSink,
+) -> anyhow::Result<(HuntSummary, Vec<O>)> {
+    let Inputs {
+        files,
+        loaded,
+        limits,
+        threads,
+        progress,
+    } = *inputs;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
         .build()
@@ -143,28 +284,66 @@ pub fn sweep_observed<O: EventObserver>(
         ProgressBar::hidden()
     };
     let issues = Mutex::new(Vec::new());
+    let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    let found = AtomicUsize::new(0);
     let (rules, set) = (&loaded.rules, &loaded.correlations);
     let correlating = !set.is_empty();
     let results: Vec<_> = pool.install(|| {
         files
             .par_iter()
-            .map(|file| {
+            .enumerate()
+            .map(|(index, file)| {
+                let index = u32::try_from(index).unwrap_or(u32::MAX);
                 let mut seen = observer();
-                let mut detections = Vec::new();
+                let mut pending = Vec::new();
+                let mut handed = 0u64;
                 let mut held = Vec::new();
+                let mut held_back = 0usize;
                 let mut local_issues: Vec<SourceIssue> = Vec::new();
+                let hand_over = |pending: &mut Vec<Detection>, handed: &mut u64| {
+                    let batch = std::mem::take(pending);
+                    let count = batch.len();
+                    found.fetch_add(count, AtomicOrdering::Relaxed);
+                    if let Err(error) = sink.accept(index, *handed, batch) {
+                        failure
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .get_or_insert(error);
+                    }
+                    *handed += count as u64;
+                };
                 let read = vigil_sources::read_file(
                     file,
                     &mut |event| {
-                        let before = detections.len();
-                        rules.detect(&event, &mut detections);
-                        seen.event(&event, &detections[before..]);
-                        if correlating && detections.len() > before {
-                            correlation::hold(set, &event, &detections[before..], &mut held);
+                        let before = pending.len();
+                        rules.detect(&event, &mut pending);
+                        seen.event(&event, &pending[before..]);
+                        if pending.len() == before {
+                            return;
+                        }
+                        if correlating {
+                            correlation::hold(set, &event, &pending[before..], &mut held);
+                            // Rules that only feed correlations (`generate`
+                            // not set) are not reported on their own.
+                            let mut position = before;
+                            while position < pending.len() {
+                                if set.suppresses(&pending[position]) {
+                                    pending.remove(position);
+                                    held_back += 1;
+                                } else {
+                                    position += 1;
+                                }
+                            }
+                        }
+                        if pending.len() >= BATCH {
+                            hand_over(&mut pending, &mut handed);
                         }
                     },
                     &mut |issue| local_issues.push(issue),
                 );
+                if !pending.is_empty() {
+                    hand_over(&mut pending, &mut handed);
+                }
                 let (events, ok) = match read {
                     Ok(report) => (report.events, true),
                     Err(error) => {
@@ -184,45 +363,40 @@ pub fn sweep_observed<O: EventObserver>(
                         .extend(local_issues);
                 }
                 bar.inc(file.size);
-                bar.set_message(format!("{} detections", detections.len()));
-                (detections, held, events, ok, seen)
+                bar.set_message(format!(
+                    "{} detections",
+                    found.load(AtomicOrdering::Relaxed)
+                ));
+                (held, held_back, events, ok, seen)
             })
             .collect()
     });
     bar.finish_and_clear();
-    let mut detections = Vec::new();
+    if let Some(error) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(error);
+    }
     let mut held = Vec::new();
     let mut observers = Vec::with_capacity(results.len());
-    for (found, kept, events, ok, seen) in results {
+    for (kept, held_back, events, ok, seen) in results {
         observers.push(seen);
         summary.files += 1;
         if !ok {
             summary.unreadable_files += 1;
         }
         summary.events += events;
-        detections.extend(found);
+        summary.held_back += held_back;
         held.extend(kept);
     }
     if correlating {
         let (fired, stats) = correlation::evaluate(set, held, limits);
-        // Rules that only feed correlations (`generate` not set) are not
-        // reported on their own.
-        let before = detections.len();
-        detections.retain(|d| !set.suppresses(d));
-        summary.held_back = before - detections.len();
         summary.correlation_detections = fired.len();
         summary.correlation_stats = Some(stats);
-        detections.extend(fired);
+        let last = u32::try_from(files.len()).unwrap_or(u32::MAX);
+        sink.accept(last, 0, fired)?;
     }
     summary.bytes = total_bytes;
     summary
         .issues
         .extend(issues.into_inner().unwrap_or_else(|e| e.into_inner()));
-    Ok((
-        Sweep {
-            detections,
-            summary,
-        },
-        observers,
-    ))
+    Ok((summary, observers))
 }

@@ -91,7 +91,7 @@ pub fn investigate(
     })
 }
 
-/// [`hunt::sweep`] that also gathers the facts incidents are built from, and
+/// [`hunt::sweep_observed`] that also gathers the facts incidents are built from, and
 /// the host evidence the exfiltration assessment weighs.
 pub fn sweep_gathering(
     files: &[vigil_sources::InputFile],
@@ -100,20 +100,19 @@ pub fn sweep_gathering(
     progress: bool,
     summary: HuntSummary,
 ) -> anyhow::Result<(hunt::Sweep, Facts, HostEvidence)> {
-    let (sweep, gathered) = hunt::sweep_observed(
+    let inputs = hunt::Inputs {
         files,
         loaded,
-        Limits::default(),
+        limits: Limits::default(),
         threads,
         progress,
-        summary,
-        &|| Gatherer {
-            facts: Facts::new(),
-            host: HostEvidence::new(),
-            correlations: &loaded.correlations,
-            kept: Vec::new(),
-        },
-    )?;
+    };
+    let (sweep, gathered) = hunt::sweep_observed(&inputs, summary, &|| Gatherer {
+        facts: Facts::new(),
+        host: HostEvidence::new(),
+        correlations: &loaded.correlations,
+        kept: Vec::new(),
+    })?;
     let mut facts = Facts::new();
     let mut host = HostEvidence::new();
     for g in gathered {

@@ -28,6 +28,8 @@ pub struct HuntSummary {
     pub bytes: u64,
     pub events: u64,
     pub detections: usize,
+    /// Sorted runs the timeline went through on disk (0: sorted in memory).
+    pub sort_runs: usize,
     pub issues: Vec<SourceIssue>,
 }
 
@@ -53,6 +55,7 @@ impl HuntSummary {
             bytes: 0,
             events: 0,
             detections: 0,
+            sort_runs: 0,
             issues: Vec::new(),
         }
     }
@@ -110,7 +113,16 @@ impl HuntSummary {
         if self.issues.len() > LISTED_ISSUES {
             eprintln!("  … and {} more", self.issues.len() - LISTED_ISSUES);
         }
-        eprintln!("detections: {}", self.detections);
+        if self.sort_runs > 0 {
+            eprintln!(
+                "detections: {} (sorted through {} run{} on disk)",
+                self.detections,
+                self.sort_runs,
+                if self.sort_runs == 1 { "" } else { "s" }
+            );
+        } else {
+            eprintln!("detections: {}", self.detections);
+        }
         if let Some(stats) = &self.correlation_stats {
             self.print_correlation(stats);
         }

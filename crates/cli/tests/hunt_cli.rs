@@ -245,3 +245,69 @@ fn the_whole_evtx_corpus_is_hunted() {
     let detections = String::from_utf8(output.stdout).unwrap().lines().count();
     assert!(detections > 1_000, "{detections} detections: {summary}");
 }
+
+#[test]
+fn a_timeline_sorted_through_disk_is_the_one_sorted_in_memory() {
+    let (Some(corpus), Some(rules)) = (
+        vigil_testdata::shared_dir("corpus/evtx"),
+        vigil_testdata::shared_dir("sigma/rules"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let hunt = |name: &str, sort_memory: &str| {
+        let out = dir.path().join(name);
+        let output = vigil(&[
+            "hunt",
+            corpus.to_str().unwrap(),
+            "-r",
+            rules.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--sort-memory",
+            sort_memory,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        let summary = stderr(&output);
+        assert!(output.status.success(), "{summary}");
+        (std::fs::read(out).unwrap(), summary)
+    };
+    let (in_memory, summary) = hunt("memory.csv", "100000");
+    assert!(!summary.contains("on disk"), "{summary}");
+    // No memory at all: every batch of detections becomes a run, and there
+    // are enough of them to be merged on the way.
+    let (on_disk, summary) = hunt("disk.csv", "0");
+    let runs: usize = summary
+        .split("sorted through ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the summary counts the runs: {summary}"));
+    assert!(runs > 64, "{runs} runs: {summary}");
+    assert!(in_memory.len() > 100_000);
+    assert!(
+        in_memory == on_disk,
+        "the timeline sorted through disk differs"
+    );
+}
+
+#[test]
+fn an_unusable_temporary_folder_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    write_case(dir.path());
+    let missing = dir.path().join("no-such-folder");
+    let output = vigil(&[
+        "hunt",
+        dir.path().join("logs").to_str().unwrap(),
+        "-r",
+        dir.path().join("rule.yml").to_str().unwrap(),
+        "--sort-memory",
+        "0",
+        "--temp-dir",
+        missing.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(message.contains("no-such-folder"), "{message}");
+}

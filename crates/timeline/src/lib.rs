@@ -29,6 +29,10 @@ use std::io::Write;
 use chrono::SecondsFormat;
 use vigil_event::Detection;
 
+mod sorter;
+
+pub use sorter::{Entry, SortKey, TimelineSorter, Written};
+
 /// The columns of the timeline, in order; CSV headers and JSON keys.
 pub const COLUMNS: [&str; 11] = [
     "timestamp",
@@ -72,30 +76,55 @@ pub fn sort_detections(detections: &mut [Detection]) {
     });
 }
 
-/// Sorts and writes a timeline.
+/// Sorts and writes a timeline held in memory; [`TimelineSorter`] writes one
+/// of any size.
 pub fn write_timeline(
     detections: &mut [Detection],
     format: TimelineFormat,
     out: &mut dyn Write,
 ) -> Result<(), TimelineError> {
     sort_detections(detections);
+    if format == TimelineFormat::Csv {
+        write_csv_header(out)?;
+    }
+    let mut line = Vec::with_capacity(1024);
+    for d in detections.iter() {
+        line.clear();
+        render(d, format, &mut line)?;
+        out.write_all(&line)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes the CSV header line.
+pub fn write_csv_header(out: &mut dyn Write) -> Result<(), TimelineError> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(COLUMNS)?;
+    writer.flush()?;
+    Ok(())
+}
+
+/// Appends one detection as a timeline line (with its line end) to `line`.
+pub fn render(
+    d: &Detection,
+    format: TimelineFormat,
+    line: &mut Vec<u8>,
+) -> Result<(), TimelineError> {
     match format {
         TimelineFormat::Jsonl => {
-            for d in detections.iter() {
-                serde_json::to_writer(&mut *out, &to_json(d)).map_err(std::io::Error::from)?;
-                out.write_all(b"\n")?;
-            }
+            serde_json::to_writer(&mut *line, &to_json(d)).map_err(std::io::Error::from)?;
+            line.push(b'\n');
         }
         TimelineFormat::Csv => {
-            let mut writer = csv::Writer::from_writer(&mut *out);
-            writer.write_record(COLUMNS)?;
-            for d in detections.iter() {
-                writer.write_record(csv_row(d))?;
-            }
+            let mut writer = csv::WriterBuilder::new()
+                .has_headers(false)
+                .buffer_capacity(512)
+                .from_writer(&mut *line);
+            writer.write_record(csv_row(d))?;
             writer.flush()?;
         }
     }
-    out.flush()?;
     Ok(())
 }
 
