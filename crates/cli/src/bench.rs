@@ -29,10 +29,6 @@ use vigil_timeline::TimelineFormat;
 use crate::args::BenchArgs;
 use crate::hunt::{hunt_into, Inputs, Timeline};
 use crate::summary::HuntSummary;
-use vigil_correlate::Limits;
-
-/// The sort memory of `vigil hunt`'s default.
-const SORT_MEMORY: usize = 32 << 20;
 
 struct Stage {
     name: &'static str,
@@ -139,15 +135,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         let timeline = Timeline {
             format: TimelineFormat::Jsonl,
             min_level: Level::Informational,
-            sort_memory: SORT_MEMORY,
-            temp_dir: std::env::temp_dir(),
         };
         let inputs = Inputs {
-            files: &files,
-            loaded: &loaded,
-            limits: Limits::default(),
             threads: args.threads,
-            progress: false,
+            ..Inputs::new(&files, &loaded)
         };
         let summary = hunt_into(&inputs, summary, &timeline, &mut out)?;
         out.flush()?;

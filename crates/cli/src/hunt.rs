@@ -15,10 +15,11 @@ use rayon::prelude::*;
 use vigil_correlate::Limits;
 use vigil_event::{Detection, Event, Level};
 use vigil_sources::{InputFile, IssueKind, SourceIssue};
+use vigil_timeline::spill::ExternalSort;
 use vigil_timeline::{Entry, TimelineFormat, TimelineSorter};
 
 use crate::args::{Format, HuntArgs};
-use crate::correlation;
+use crate::correlation::{self, Held};
 use crate::ruleset::Loaded;
 use crate::summary::HuntSummary;
 
@@ -72,16 +73,15 @@ pub fn run(args: &HuntArgs) -> anyhow::Result<ExitCode> {
     let timeline = Timeline {
         format,
         min_level: args.min_level,
-        sort_memory: args.sort_memory.saturating_mul(1 << 20),
-        temp_dir,
     };
     let run = |out: &mut dyn Write| {
         let inputs = Inputs {
-            files: &files,
-            loaded: &loaded,
             limits,
             threads: args.threads,
             progress,
+            sort_memory: args.sort_memory.saturating_mul(1 << 20),
+            temp_dir,
+            ..Inputs::new(&files, &loaded)
         };
         hunt_into(&inputs, summary, &timeline, out)
     };
@@ -118,6 +118,31 @@ pub struct Inputs<'a> {
     pub threads: Option<usize>,
     /// Show a progress bar.
     pub progress: bool,
+    /// Bytes each sort (the timeline's, the correlation pass's) holds in
+    /// memory before runs go to disk.
+    pub sort_memory: usize,
+    /// Where the sorts' runs go.
+    pub temp_dir: PathBuf,
+}
+
+/// `vigil hunt`'s default `--sort-memory`, in bytes.
+pub const SORT_MEMORY: usize = 32 << 20;
+
+impl<'a> Inputs<'a> {
+    /// All files with the defaults: one thread per core, no progress bar,
+    /// the default correlation limits and sort memory, the system's
+    /// temporary folder.
+    pub fn new(files: &'a [InputFile], loaded: &'a Loaded) -> Inputs<'a> {
+        Inputs {
+            files,
+            loaded,
+            limits: Limits::default(),
+            threads: None,
+            progress: false,
+            sort_memory: SORT_MEMORY,
+            temp_dir: std::env::temp_dir(),
+        }
+    }
 }
 
 /// How the timeline is written.
@@ -125,10 +150,6 @@ pub struct Timeline {
     pub format: TimelineFormat,
     /// Detections below it are left out.
     pub min_level: Level,
-    /// Bytes of detections sorted in memory before runs go to disk.
-    pub sort_memory: usize,
-    /// Where the sort's runs go.
-    pub temp_dir: PathBuf,
 }
 
 /// Sweeps `files` and writes the timeline of their detections, sorted, to
@@ -140,11 +161,7 @@ pub fn hunt_into(
     out: &mut dyn Write,
 ) -> anyhow::Result<HuntSummary> {
     let sink = TimelineSink {
-        sorter: TimelineSorter::new(
-            timeline.format,
-            timeline.sort_memory,
-            timeline.temp_dir.clone(),
-        ),
+        sorter: TimelineSorter::new(timeline.format, inputs.sort_memory, inputs.temp_dir.clone()),
         min_level: timeline.min_level,
     };
     let (mut summary, _) = sweep_into(inputs, summary, &|| Unobserved, &sink)?;
@@ -265,6 +282,7 @@ pub fn sweep_into<O: EventObserver>(
         limits,
         threads,
         progress,
+        ..
     } = *inputs;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
@@ -288,6 +306,7 @@ pub fn sweep_into<O: EventObserver>(
     let found = AtomicUsize::new(0);
     let (rules, set) = (&loaded.rules, &loaded.correlations);
     let correlating = !set.is_empty();
+    let held_sort = ExternalSort::<Held>::new(inputs.sort_memory, inputs.temp_dir.clone());
     let results: Vec<_> = pool.install(|| {
         files
             .par_iter()
@@ -298,19 +317,28 @@ pub fn sweep_into<O: EventObserver>(
                 let mut pending = Vec::new();
                 let mut handed = 0u64;
                 let mut held = Vec::new();
+                let mut held_count = 0u64;
                 let mut held_back = 0usize;
                 let mut local_issues: Vec<SourceIssue> = Vec::new();
+                let failed = |error: anyhow::Error| {
+                    failure
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get_or_insert(error);
+                };
                 let hand_over = |pending: &mut Vec<Detection>, handed: &mut u64| {
                     let batch = std::mem::take(pending);
                     let count = batch.len();
                     found.fetch_add(count, AtomicOrdering::Relaxed);
                     if let Err(error) = sink.accept(index, *handed, batch) {
-                        failure
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .get_or_insert(error);
+                        failed(error);
                     }
                     *handed += count as u64;
+                };
+                let keep = |held: &mut Vec<Held>| {
+                    if let Err(error) = held_sort.add(std::mem::take(held)) {
+                        failed(error.into());
+                    }
                 };
                 let read = vigil_sources::read_file(
                     file,
@@ -322,7 +350,16 @@ pub fn sweep_into<O: EventObserver>(
                             return;
                         }
                         if correlating {
-                            correlation::hold(set, &event, &pending[before..], &mut held);
+                            correlation::hold(
+                                set,
+                                &event,
+                                &pending[before..],
+                                (index, &mut held_count),
+                                &mut held,
+                            );
+                            if held.len() >= BATCH {
+                                keep(&mut held);
+                            }
                             // Rules that only feed correlations (`generate`
                             // not set) are not reported on their own.
                             let mut position = before;
@@ -343,6 +380,9 @@ pub fn sweep_into<O: EventObserver>(
                 );
                 if !pending.is_empty() {
                     hand_over(&mut pending, &mut handed);
+                }
+                if !held.is_empty() {
+                    keep(&mut held);
                 }
                 let (events, ok) = match read {
                     Ok(report) => (report.events, true),
@@ -367,7 +407,7 @@ pub fn sweep_into<O: EventObserver>(
                     "{} detections",
                     found.load(AtomicOrdering::Relaxed)
                 ));
-                (held, held_back, events, ok, seen)
+                (held_back, events, ok, seen)
             })
             .collect()
     });
@@ -375,9 +415,8 @@ pub fn sweep_into<O: EventObserver>(
     if let Some(error) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(error);
     }
-    let mut held = Vec::new();
     let mut observers = Vec::with_capacity(results.len());
-    for (kept, held_back, events, ok, seen) in results {
+    for (held_back, events, ok, seen) in results {
         observers.push(seen);
         summary.files += 1;
         if !ok {
@@ -385,10 +424,14 @@ pub fn sweep_into<O: EventObserver>(
         }
         summary.events += events;
         summary.held_back += held_back;
-        held.extend(kept);
     }
     if correlating {
-        let (fired, stats) = correlation::evaluate(set, held, limits);
+        let held = held_sort
+            .finish()
+            .context("cannot sort the detections held for correlation")?;
+        summary.held_runs = held.runs;
+        let (fired, stats) = correlation::evaluate(set, held, limits)
+            .context("cannot read back the detections held for correlation")?;
         summary.correlation_detections = fired.len();
         summary.correlation_stats = Some(stats);
         let last = u32::try_from(files.len()).unwrap_or(u32::MAX);

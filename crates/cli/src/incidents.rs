@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use vigil_correlate::{CorrelationSet, Limits};
+use vigil_correlate::CorrelationSet;
 use vigil_event::{Detection, Event};
 use vigil_exfil::HostEvidence;
 use vigil_incident::{Facts, Inventory, Options, Report};
@@ -101,11 +101,9 @@ pub fn sweep_gathering(
     summary: HuntSummary,
 ) -> anyhow::Result<(hunt::Sweep, Facts, HostEvidence)> {
     let inputs = hunt::Inputs {
-        files,
-        loaded,
-        limits: Limits::default(),
         threads,
         progress,
+        ..hunt::Inputs::new(files, loaded)
     };
     let (sweep, gathered) = hunt::sweep_observed(&inputs, summary, &|| Gatherer {
         facts: Facts::new(),

@@ -30,6 +30,8 @@ pub struct HuntSummary {
     pub detections: usize,
     /// Sorted runs the timeline went through on disk (0: sorted in memory).
     pub sort_runs: usize,
+    /// Sorted runs the detections held for correlation went through on disk.
+    pub held_runs: usize,
     pub issues: Vec<SourceIssue>,
 }
 
@@ -56,6 +58,7 @@ impl HuntSummary {
             events: 0,
             detections: 0,
             sort_runs: 0,
+            held_runs: 0,
             issues: Vec::new(),
         }
     }
@@ -145,6 +148,13 @@ impl HuntSummary {
             "correlation: {} detections from {} rules; {} base detections held back (they only feed correlations)",
             self.correlation_detections, self.correlations, self.held_back
         );
+        if self.held_runs > 0 {
+            eprintln!(
+                "  the detections feeding correlations were sorted through {} run{} on disk",
+                self.held_runs,
+                if self.held_runs == 1 { "" } else { "s" }
+            );
+        }
         if stats.untimed > 0 || stats.missing_fields > 0 {
             eprintln!(
                 "  not counted: {} detections without a time, {} lacking a group-by or aggregated field",

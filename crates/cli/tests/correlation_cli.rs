@@ -142,6 +142,15 @@ fn the_result_does_not_depend_on_file_order_or_threads() {
     ]);
     assert!(forward.status.success() && backward.status.success());
     assert_eq!(forward.stdout, backward.stdout);
+    // Nor on whether the held detections are sorted in memory or on disk.
+    let on_disk = hunt(dir.path(), &["--sort-memory", "0"]);
+    assert!(on_disk.status.success(), "{}", stderr(&on_disk));
+    let summary = stderr(&on_disk);
+    assert!(
+        summary.contains("feeding correlations were sorted through 2 runs on disk"),
+        "{summary}"
+    );
+    assert_eq!(forward.stdout, on_disk.stdout);
     // 25 failures at gte 10, counting afresh after each: two detections.
     let found = timeline(&forward);
     assert_eq!(

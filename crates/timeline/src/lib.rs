@@ -30,6 +30,7 @@ use chrono::SecondsFormat;
 use vigil_event::Detection;
 
 mod sorter;
+pub mod spill;
 
 pub use sorter::{Entry, SortKey, TimelineSorter, Written};
 

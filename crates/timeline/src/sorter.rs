@@ -40,23 +40,14 @@
 //! assert_eq!(records, [1, 2, 3]);
 //! ```
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
-use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use vigil_event::Detection;
 
+use crate::spill::{self, ExternalSort, Spill};
 use crate::{render, TimelineError, TimelineFormat};
-
-/// Runs merged into one when there are this many, so a sort never holds
-/// more open files than this.
-const MAX_RUNS: usize = 64;
-
-/// Read buffer per run while merging.
-const RUN_BUFFER: usize = 64 * 1024;
 
 /// Bytes an entry costs beyond its strings and line (the key, the vector
 /// slot, allocator headers).
@@ -113,9 +104,92 @@ impl Entry {
             line: line.into_boxed_slice(),
         })
     }
+}
+
+// An entry on disk: flags (dated, computer, record), the time (i64 seconds,
+// u32 nanoseconds), the key's strings and numbers, the line.
+const DATED: u8 = 1;
+const COMPUTER: u8 = 2;
+const RECORD: u8 = 4;
+
+impl Spill for Entry {
+    type Key = SortKey;
+
+    fn key(&self) -> &SortKey {
+        &self.key
+    }
 
     fn cost(&self) -> usize {
         ENTRY_OVERHEAD + self.line.len() + self.key.computer.as_ref().map_or(0, |c| c.len())
+    }
+
+    fn encode(&self, out: &mut dyn Write) -> io::Result<()> {
+        let key = &self.key;
+        let flags = if key.time.is_some() { DATED } else { 0 }
+            | if key.computer.is_some() { COMPUTER } else { 0 }
+            | if key.record_id.is_some() { RECORD } else { 0 };
+        out.write_all(&[flags])?;
+        if let Some((seconds, nanos)) = key.time {
+            out.write_all(&seconds.to_le_bytes())?;
+            out.write_all(&nanos.to_le_bytes())?;
+        }
+        if let Some(computer) = &key.computer {
+            spill::write_bytes(out, computer.as_bytes())?;
+        }
+        spill::write_bytes(out, key.source.as_bytes())?;
+        if let Some(record) = key.record_id {
+            out.write_all(&record.to_le_bytes())?;
+        }
+        spill::write_bytes(out, key.rule_title.as_bytes())?;
+        spill::write_bytes(out, key.rule_id.as_bytes())?;
+        out.write_all(&key.found.0.to_le_bytes())?;
+        out.write_all(&key.found.1.to_le_bytes())?;
+        spill::write_bytes(out, &self.line)
+    }
+
+    fn decode(input: &mut dyn Read) -> io::Result<Option<Entry>> {
+        let Some(flags) = spill::read_tag(input)? else {
+            return Ok(None);
+        };
+        let time = if flags & DATED != 0 {
+            Some((
+                i64::from_le_bytes(spill::read_array(input)?),
+                u32::from_le_bytes(spill::read_array(input)?),
+            ))
+        } else {
+            None
+        };
+        let computer = if flags & COMPUTER != 0 {
+            Some(spill::read_str(input)?)
+        } else {
+            None
+        };
+        let source = spill::read_str(input)?;
+        let record_id = if flags & RECORD != 0 {
+            Some(spill::read_u64(input)?)
+        } else {
+            None
+        };
+        let rule_title = spill::read_str(input)?;
+        let rule_id = spill::read_str(input)?;
+        let found = (
+            u32::from_le_bytes(spill::read_array(input)?),
+            spill::read_u64(input)?,
+        );
+        let line = spill::read_bytes(input)?.into_boxed_slice();
+        Ok(Some(Entry {
+            key: SortKey {
+                undated: time.is_none(),
+                time,
+                computer,
+                source,
+                record_id,
+                rule_title,
+                rule_id,
+                found,
+            },
+            line,
+        }))
     }
 }
 
@@ -131,18 +205,7 @@ pub struct Written {
 /// threads that add to it.
 pub struct TimelineSorter {
     format: TimelineFormat,
-    budget: usize,
-    temp_dir: PathBuf,
-    state: Mutex<State>,
-}
-
-#[derive(Default)]
-struct State {
-    held: Vec<Entry>,
-    held_bytes: usize,
-    runs: Vec<File>,
-    spilled: usize,
-    detections: u64,
+    sort: ExternalSort<Entry>,
 }
 
 impl TimelineSorter {
@@ -151,9 +214,7 @@ impl TimelineSorter {
     pub fn new(format: TimelineFormat, budget: usize, temp_dir: PathBuf) -> TimelineSorter {
         TimelineSorter {
             format,
-            budget,
-            temp_dir,
-            state: Mutex::new(State::default()),
+            sort: ExternalSort::new(budget, temp_dir),
         }
     }
 
@@ -164,289 +225,25 @@ impl TimelineSorter {
     /// Adds rendered detections; writes a sorted run when the budget is
     /// reached.
     pub fn add(&self, entries: Vec<Entry>) -> Result<(), TimelineError> {
-        let full = {
-            let mut state = self.lock();
-            state.detections += entries.len() as u64;
-            state.held_bytes += entries.iter().map(Entry::cost).sum::<usize>();
-            state.held.extend(entries);
-            if state.held_bytes < self.budget {
-                return Ok(());
-            }
-            state.held_bytes = 0;
-            std::mem::take(&mut state.held)
-        };
-        // Sorted and written without the lock, so the other threads go on.
-        let run = self.write_run(full)?;
-        let mut state = self.lock();
-        state.runs.push(run);
-        state.spilled += 1;
-        if state.runs.len() >= MAX_RUNS {
-            let runs = std::mem::take(&mut state.runs);
-            // Merging under the lock holds the others back, but only once
-            // in MAX_RUNS runs.
-            let merged = self.merge_runs(runs)?;
-            state.runs.push(merged);
-        }
-        Ok(())
+        Ok(self.sort.add(entries)?)
     }
 
     /// Writes the whole timeline, in order, to `out`.
     pub fn finish(self, out: &mut dyn Write) -> Result<Written, TimelineError> {
-        let format = self.format;
-        let state = self
-            .state
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut held = state.held;
-        held.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        if format == TimelineFormat::Csv {
+        if self.format == TimelineFormat::Csv {
             crate::write_csv_header(out)?;
         }
-        let mut sources = Vec::with_capacity(state.runs.len() + 1);
-        for run in state.runs {
-            sources.push(Source::run(run)?);
+        let sorted = self.sort.finish()?;
+        let written = Written {
+            detections: sorted.items,
+            runs: sorted.runs,
+        };
+        for entry in sorted {
+            out.write_all(&entry?.line)?;
         }
-        sources.push(Source::Memory(held.into_iter()));
-        merge(sources, |entry| out.write_all(&entry.line))?;
         out.flush()?;
-        Ok(Written {
-            detections: state.detections,
-            runs: state.spilled,
-        })
+        Ok(written)
     }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn temp_file(&self) -> Result<File, TimelineError> {
-        tempfile::tempfile_in(&self.temp_dir).map_err(|e| {
-            TimelineError::Io(io::Error::new(
-                e.kind(),
-                format!(
-                    "cannot create a temporary file for sorting in {}: {e}",
-                    self.temp_dir.display()
-                ),
-            ))
-        })
-    }
-
-    fn write_run(&self, mut entries: Vec<Entry>) -> Result<File, TimelineError> {
-        entries.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        let mut out = BufWriter::with_capacity(RUN_BUFFER, self.temp_file()?);
-        for entry in &entries {
-            encode(entry, &mut out)?;
-        }
-        rewound(out)
-    }
-
-    fn merge_runs(&self, runs: Vec<File>) -> Result<File, TimelineError> {
-        let mut out = BufWriter::with_capacity(RUN_BUFFER, self.temp_file()?);
-        let sources = runs
-            .into_iter()
-            .map(Source::run)
-            .collect::<Result<Vec<_>, _>>()?;
-        merge(sources, |entry| encode(entry, &mut out))?;
-        rewound(out)
-    }
-}
-
-fn rewound(out: BufWriter<File>) -> Result<File, TimelineError> {
-    let mut file = out.into_inner().map_err(|e| e.into_error())?;
-    file.rewind()?;
-    Ok(file)
-}
-
-/// Something sorted to merge from: a run on disk or the entries still held.
-enum Source {
-    Run(BufReader<File>),
-    Memory(std::vec::IntoIter<Entry>),
-}
-
-impl Source {
-    fn run(file: File) -> Result<Source, TimelineError> {
-        Ok(Source::Run(BufReader::with_capacity(RUN_BUFFER, file)))
-    }
-
-    fn next(&mut self) -> Result<Option<Entry>, TimelineError> {
-        match self {
-            Source::Run(reader) => decode(reader),
-            Source::Memory(entries) => Ok(entries.next()),
-        }
-    }
-}
-
-/// Heap item: the smallest key first; ties cannot happen (keys carry where
-/// the detection was found), the source index only keeps `Ord` total.
-struct Head {
-    entry: Entry,
-    source: usize,
-}
-
-impl PartialEq for Head {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Head {}
-
-impl PartialOrd for Head {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Head {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.entry
-            .key
-            .cmp(&other.entry.key)
-            .then(self.source.cmp(&other.source))
-    }
-}
-
-fn merge(
-    mut sources: Vec<Source>,
-    mut emit: impl FnMut(&Entry) -> io::Result<()>,
-) -> Result<(), TimelineError> {
-    let mut heap = BinaryHeap::with_capacity(sources.len());
-    for (index, source) in sources.iter_mut().enumerate() {
-        if let Some(entry) = source.next()? {
-            heap.push(Reverse(Head {
-                entry,
-                source: index,
-            }));
-        }
-    }
-    while let Some(Reverse(head)) = heap.pop() {
-        emit(&head.entry)?;
-        if let Some(entry) = sources[head.source].next()? {
-            heap.push(Reverse(Head {
-                entry,
-                source: head.source,
-            }));
-        }
-    }
-    Ok(())
-}
-
-// A run is a sequence of entries: flags (dated, computer, record), the time
-// (i64 seconds, u32 nanoseconds), the key's strings and numbers, the line.
-// Little-endian; strings and the line with a u32 length before them.
-
-const DATED: u8 = 1;
-const COMPUTER: u8 = 2;
-const RECORD: u8 = 4;
-
-fn encode(entry: &Entry, out: &mut impl Write) -> io::Result<()> {
-    let key = &entry.key;
-    let flags = if key.time.is_some() { DATED } else { 0 }
-        | if key.computer.is_some() { COMPUTER } else { 0 }
-        | if key.record_id.is_some() { RECORD } else { 0 };
-    out.write_all(&[flags])?;
-    if let Some((seconds, nanos)) = key.time {
-        out.write_all(&seconds.to_le_bytes())?;
-        out.write_all(&nanos.to_le_bytes())?;
-    }
-    if let Some(computer) = &key.computer {
-        write_bytes(out, computer.as_bytes())?;
-    }
-    write_bytes(out, key.source.as_bytes())?;
-    if let Some(record) = key.record_id {
-        out.write_all(&record.to_le_bytes())?;
-    }
-    write_bytes(out, key.rule_title.as_bytes())?;
-    write_bytes(out, key.rule_id.as_bytes())?;
-    out.write_all(&key.found.0.to_le_bytes())?;
-    out.write_all(&key.found.1.to_le_bytes())?;
-    write_bytes(out, &entry.line)
-}
-
-fn write_bytes(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
-    let len = u32::try_from(bytes.len()).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "a timeline line over 4 GB cannot be sorted",
-        )
-    })?;
-    out.write_all(&len.to_le_bytes())?;
-    out.write_all(bytes)
-}
-
-fn decode(input: &mut impl Read) -> Result<Option<Entry>, TimelineError> {
-    let mut flags = [0u8];
-    match input.read_exact(&mut flags) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e.into()),
-    }
-    let flags = flags[0];
-    let time = if flags & DATED != 0 {
-        Some((
-            i64::from_le_bytes(array(input)?),
-            u32::from_le_bytes(array(input)?),
-        ))
-    } else {
-        None
-    };
-    let computer = if flags & COMPUTER != 0 {
-        Some(read_str(input)?)
-    } else {
-        None
-    };
-    let source = read_str(input)?;
-    let record_id = if flags & RECORD != 0 {
-        Some(u64::from_le_bytes(array(input)?))
-    } else {
-        None
-    };
-    let rule_title = read_str(input)?;
-    let rule_id = read_str(input)?;
-    let found = (
-        u32::from_le_bytes(array(input)?),
-        u64::from_le_bytes(array(input)?),
-    );
-    let line = read_bytes(input)?.into_boxed_slice();
-    Ok(Some(Entry {
-        key: SortKey {
-            undated: time.is_none(),
-            time,
-            computer,
-            source,
-            record_id,
-            rule_title,
-            rule_id,
-            found,
-        },
-        line,
-    }))
-}
-
-fn array<const N: usize>(input: &mut impl Read) -> io::Result<[u8; N]> {
-    let mut bytes = [0u8; N];
-    input.read_exact(&mut bytes)?;
-    Ok(bytes)
-}
-
-fn read_bytes(input: &mut impl Read) -> io::Result<Vec<u8>> {
-    let len = u32::from_le_bytes(array(input)?) as usize;
-    let mut bytes = vec![0u8; len];
-    input.read_exact(&mut bytes)?;
-    Ok(bytes)
-}
-
-fn read_str(input: &mut impl Read) -> io::Result<Arc<str>> {
-    let bytes = read_bytes(input)?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "a temporary sort file was changed under Vigil (text is not UTF-8)",
-        )
-    })?;
-    Ok(Arc::from(text))
 }
 
 #[cfg(test)]
