@@ -369,7 +369,6 @@ struct Session<'d> {
     last_arrival: Option<Instant>,
     http_lines: u64,
     stats_at: Instant,
-    pruned_at: Instant,
 }
 
 impl<'d> Session<'d> {
@@ -383,7 +382,6 @@ impl<'d> Session<'d> {
             last_arrival: None,
             http_lines: 0,
             stats_at: Instant::now(),
-            pruned_at: Instant::now(),
         }
     }
 
@@ -456,8 +454,11 @@ impl<'d> Session<'d> {
                 self.tick(config.lateness, &mut pending.batch.detections);
             }
             let horizon = self.detectors.correlations.horizon_ms();
-            if self.latest_ms > i64::MIN && self.pruned_at.elapsed() > Duration::from_secs(1) {
-                self.pruned_at = Instant::now();
+            // Every commit forgets the lines that have aged out since the
+            // last: a little each time, instead of a pause that holds up
+            // every event behind it (an indexed range delete, cheap when
+            // nearly empty).
+            if self.latest_ms > i64::MIN {
                 pending.batch.forget_before_ms = Some(self.latest_ms.saturating_sub(horizon));
             }
             self.commit(store, pending, sinks, counts, stop)?;

@@ -8,8 +8,30 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Latency buckets: bucket k holds latencies below 2^k microseconds.
-const BUCKETS: usize = 32;
+/// Latency buckets, in microseconds: one per microsecond below 8, then
+/// eight per doubling (each an eighth of its octave wide, so a quantile is
+/// known to within 12.5 %), up to 2^34 µs (4.8 hours).
+const BUCKETS: usize = 8 + 8 * 31;
+
+/// The bucket of a latency of `micros`.
+fn bucket(micros: u64) -> usize {
+    if micros < 8 {
+        return micros as usize;
+    }
+    let octave = 63 - micros.leading_zeros() as usize;
+    let eighth = ((micros >> (octave - 3)) & 7) as usize;
+    (8 + (octave - 3) * 8 + eighth).min(BUCKETS - 1)
+}
+
+/// The upper bound (exclusive) of bucket `b`, in microseconds.
+fn upper_bound(b: usize) -> u64 {
+    if b < 8 {
+        return b as u64 + 1;
+    }
+    let octave = (b - 8) / 8 + 3;
+    let eighth = ((b - 8) % 8) as u64;
+    (9 + eighth) << (octave - 3)
+}
 
 pub struct Metrics {
     started: Instant,
@@ -67,9 +89,8 @@ impl Metrics {
     }
 
     pub fn record_latency(&self, latency: Duration) {
-        let micros = latency.as_micros().max(1) as u64;
-        let bucket = (64 - micros.leading_zeros() as usize).min(BUCKETS - 1);
-        self.latency[bucket].fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        self.latency[bucket(micros)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// The latency below which `share` (0–1) of the events were stored,
@@ -89,7 +110,7 @@ impl Metrics {
         for (k, n) in counts.iter().enumerate() {
             seen += n;
             if seen >= target {
-                return Some(Duration::from_micros(1u64 << k));
+                return Some(Duration::from_micros(upper_bound(k)));
             }
         }
         None
@@ -212,14 +233,33 @@ mod tests {
         }
         m.record_latency(Duration::from_millis(30));
         m.record_latency(Duration::from_millis(30));
-        // 100 µs lies in the bucket below 128 µs; 30 ms below 32.8 ms.
-        assert_eq!(m.latency_quantile(0.5), Some(Duration::from_micros(128)));
+        // 100 µs lies in the bucket [96, 104) µs; 30 ms in [28.672, 30.72) ms.
+        assert_eq!(m.latency_quantile(0.5), Some(Duration::from_micros(104)));
         assert_eq!(
             m.latency_quantile(0.99),
-            Some(Duration::from_micros(32_768))
+            Some(Duration::from_micros(30_720))
         );
         assert!(m
             .prometheus()
-            .contains("vigil_arrival_to_store_seconds{quantile=\"0.99\"} 0.032768"));
+            .contains("vigil_arrival_to_store_seconds{quantile=\"0.99\"} 0.03072"));
+    }
+
+    #[test]
+    fn buckets_are_an_eighth_of_an_octave_and_cover_every_latency() {
+        let mut previous = 0;
+        for b in 0..BUCKETS {
+            let upper = upper_bound(b);
+            assert!(upper > previous, "bucket {b}");
+            // Every latency below the bound and at or above the previous
+            // bound falls in this bucket.
+            assert_eq!(bucket(previous), b, "{previous} µs");
+            assert_eq!(bucket(upper - 1), b, "{} µs", upper - 1);
+            if b >= 8 {
+                assert!((upper - previous) * 8 <= previous + 8, "bucket {b}");
+            }
+            previous = upper;
+        }
+        assert_eq!(bucket(u64::MAX), BUCKETS - 1);
+        assert_eq!(bucket(0), 0);
     }
 }
