@@ -189,8 +189,7 @@ impl<'e> EventView<'e> {
                 pattern.is_match(if *cased { hay.text } else { hay.folded })
             }
             Matcher::Num { value, text } => {
-                number_of(hay.value).is_some_and(|n| n == *value)
-                    || hay.folded == fold(text).as_str()
+                number_of(hay.value).is_some_and(|n| n == *value) || hay.folded == text.as_str()
             }
             Matcher::Bool(b) => match hay.value {
                 FieldValue::Bool(v) => v == b,

@@ -18,6 +18,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use aho_corasick::AhoCorasick;
+use foldhash::fast::FixedState;
 
 use crate::compile::{CompiledRule, Cond};
 use crate::eval::EventView;
@@ -46,8 +47,9 @@ enum Need {
 }
 
 pub(crate) struct Prefilter {
-    /// ASCII-lowercased field name → its automaton.
-    slots: HashMap<Box<str>, usize>,
+    /// ASCII-lowercased field name → its automaton (looked up for every
+    /// field of every event: a fast hash, not a DoS-resistant one).
+    slots: HashMap<Box<str>, usize, FixedState>,
     automata: Vec<FieldAutomaton>,
     /// The keyword literals, looked for in every field.
     keywords: Option<FieldAutomaton>,
@@ -105,7 +107,7 @@ impl Prefilter {
         }
         let mut names: Vec<_> = literals.into_iter().collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut slots = HashMap::new();
+        let mut slots = HashMap::with_hasher(FixedState::default());
         let mut automata = Vec::new();
         for (name, by_need) in names {
             slots.insert(name, automata.len());
@@ -166,7 +168,8 @@ impl Prefilter {
                     keywords.mark(view, index, marks, current);
                 }
                 name.clear();
-                name.extend(field.chars().map(|c| c.to_ascii_lowercase()));
+                name.push_str(field);
+                name.make_ascii_lowercase();
                 if let Some(&slot) = self.slots.get(name.as_str()) {
                     self.automata[slot].mark(view, index, marks, current);
                 }

@@ -9,7 +9,7 @@ use regex::{Regex, RegexBuilder};
 use yaml_serde::Value;
 
 use crate::modifier::{self, Modifier, Stage};
-use crate::pattern::{tokenize, StrPattern};
+use crate::pattern::{fold, tokenize, StrPattern};
 
 /// A field as a rule names it, with the names the same concept has in other
 /// kinds of events (from the logsource table), tried in order.
@@ -58,7 +58,8 @@ pub enum Matcher {
         pattern: StrPattern,
         cased: bool,
     },
-    /// A number written as a number: equal numerically, or equal as text.
+    /// A number written as a number: equal numerically, or equal as text
+    /// (`text` is folded, as the haystack is).
     Num {
         value: f64,
         text: String,
@@ -293,7 +294,7 @@ fn compile_values(
                 Some(part),
                 Matcher::Num {
                     value: number,
-                    text,
+                    text: fold(&text),
                 },
             ));
         } else if has(Modifier::Re) {
@@ -329,7 +330,7 @@ fn compile_values(
             let number = parse_number(&text).unwrap_or(f64::NAN);
             matchers.push(Matcher::Num {
                 value: number,
-                text,
+                text: fold(&text),
             });
         } else {
             let mut stages = vec![Stage::Sigma(text)];

@@ -250,5 +250,45 @@ pub fn key(d: &Detection) -> String {
         hash.update(value.as_bytes());
         hash.update([0x1f]);
     }
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut key = String::with_capacity(64);
+    for byte in hash.finalize() {
+        key.push(char::from(HEX[usize::from(byte >> 4)]));
+        key.push(char::from(HEX[usize::from(byte & 15)]));
+    }
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sha2::{Digest, Sha256};
+    use vigil_event::{Detection, Level};
+
+    use super::key;
+
+    #[test]
+    fn a_key_is_the_hex_sha256_of_what_identifies_the_detection() {
+        let detection = Detection {
+            timestamp: chrono::DateTime::from_timestamp(1_700_000_000, 0),
+            computer: Some("WS-01".into()),
+            channel: Some("Security".into()),
+            event_id: Some(4625),
+            record_id: Some(7),
+            rule_id: Arc::from("r-1"),
+            rule_title: Arc::from("Failed logon"),
+            level: Level::Low,
+            tags: Arc::from(vec![]),
+            source: Arc::from("stdin"),
+            details: vec![("TargetUserName".into(), "alice".into())],
+        };
+        let identity = "r-1\u{1f}2023-11-14T22:13:20+00:00\u{1f}stdin\u{1f}7\u{1f}TargetUserName\u{1e}alice\u{1f}";
+        let expected: String = Sha256::digest(identity.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(key(&detection), expected);
+        assert_eq!(expected.len(), 64);
+    }
 }
