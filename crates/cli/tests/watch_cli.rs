@@ -129,6 +129,16 @@ fn count(text: &str) -> BTreeMap<String, usize> {
     seen
 }
 
+/// A line of the watcher's JSON-lines output split into its `id` (first)
+/// and the detection's JSON text without it.
+fn split_id(line: &str) -> (String, String) {
+    let (id, rest) = line
+        .strip_prefix("{\"id\":\"")
+        .and_then(|rest| rest.split_once("\","))
+        .unwrap_or_else(|| panic!("a line without its id first: {line}"));
+    (id.to_string(), format!("{{{rest}"))
+}
+
 /// The detections in the store, by JSON text, read back with `sqlite3`
 /// semantics through the binary's own store format.
 fn stored(store: &Path) -> BTreeMap<String, usize> {
@@ -221,9 +231,18 @@ fn killed_repeatedly_it_stores_every_detection_exactly_once() {
     );
     assert_eq!(got, expected, "no detection twice");
 
-    // The JSON-lines output holds every detection at least once.
-    let streamed = count(&std::fs::read_to_string(&output).unwrap());
+    // The JSON-lines output holds every detection at least once, each line
+    // under its `id`; an id always names the same detection.
+    let mut by_id: BTreeMap<String, String> = BTreeMap::new();
+    let mut streamed = BTreeMap::new();
+    for line in std::fs::read_to_string(&output).unwrap().lines() {
+        let (id, detection) = split_id(line);
+        let named = by_id.entry(id.clone()).or_insert_with(|| detection.clone());
+        assert_eq!(*named, detection, "id {id} names two detections");
+        *streamed.entry(detection).or_insert(0) += 1;
+    }
     assert!(expected.keys().all(|d| streamed.contains_key(d)));
+    assert_eq!(by_id.len(), expected.len(), "one id per detection");
 }
 
 /// The crash test again, with the webhook as the output that matters: the
@@ -347,7 +366,11 @@ fn a_one_shot_run_equals_hunt_and_malformed_lines_are_counted() {
         .unwrap();
     assert!(output.status.success());
     let expected = hunted(&log);
-    assert_eq!(count(&String::from_utf8_lossy(&output.stdout)), expected);
+    let streamed: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| split_id(line).1)
+        .collect();
+    assert_eq!(count(&streamed.join("\n")), expected);
     let malformed = lines.iter().filter(|l| l.ends_with("truncated")).count();
     assert!(malformed > 0);
     let log_text = String::from_utf8_lossy(&output.stderr);

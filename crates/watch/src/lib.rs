@@ -17,7 +17,9 @@
 //! The JSON-lines output and the webhook are fed after each commit from the
 //! store, and the last detection each has taken is recorded: after a crash
 //! they resume from there, so every detection reaches them at least once, and
-//! at most the last batch before the crash twice. A failing webhook is
+//! at most the last batch before the crash twice. Each line starts with the
+//! detection's `id` (its key in the store, the same in every delivery), so
+//! a reader keeps each detection once. A failing webhook is
 //! retried with growing pauses, and intake waits meanwhile (backpressure).
 //!
 //! The endpoint also serves `GET /health` and `GET /metrics` (Prometheus:
@@ -704,13 +706,12 @@ fn malformed(input: &str, number: u64, reason: &str, counts: &mut Counts, metric
 fn flush_output(store: &Store, out: &mut Box<dyn Write>) -> anyhow::Result<()> {
     loop {
         let from = store.meta("output_seq")?.unwrap_or(0);
-        let pending = store.detections_after(from, 10_000)?;
-        let Some(&(last, _)) = pending.last() else {
+        let pending = store.keyed_detections_after(from, 10_000)?;
+        let Some(&(last, _, _)) = pending.last() else {
             return Ok(());
         };
-        for (_, json) in &pending {
-            out.write_all(json.as_bytes())?;
-            out.write_all(b"\n")?;
+        for (_, key, json) in &pending {
+            out.write_all(store::with_id(key, json).as_bytes())?;
         }
         out.flush()?;
         store.set_meta("output_seq", last)?;

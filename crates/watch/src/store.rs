@@ -184,16 +184,6 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Up to `limit` stored detections after `seq`, with their sequence numbers.
-    pub fn detections_after(&self, seq: i64, limit: usize) -> anyhow::Result<Vec<(i64, String)>> {
-        let mut query = self.db.prepare_cached(
-            "SELECT seq, json FROM detections WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = query.query_map([seq, limit], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     pub fn meta(&self, name: &str) -> anyhow::Result<Option<i64>> {
         Ok(self
             .db
@@ -257,6 +247,15 @@ pub fn key(d: &Detection) -> String {
         key.push(char::from(HEX[usize::from(byte & 15)]));
     }
     key
+}
+
+/// A detection's JSON object as one line with its key first, as `id`.
+pub(crate) fn with_id(key: &str, json: &str) -> String {
+    match json.strip_prefix('{') {
+        Some(rest) if rest.trim_start().starts_with('}') => format!("{{\"id\":\"{key}\"}}\n"),
+        Some(rest) => format!("{{\"id\":\"{key}\",{rest}\n"),
+        None => format!("{json}\n"),
+    }
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ impl Webhook {
                 let chunk = &pending[..];
                 let body: String = chunk
                     .iter()
-                    .map(|(_, key, json)| with_id(key, json))
+                    .map(|(_, key, json)| crate::store::with_id(key, json))
                     .collect();
                 let mut pause = FIRST_PAUSE;
                 loop {
@@ -90,23 +90,14 @@ impl Webhook {
     }
 }
 
-/// A detection's JSON object as one line with its key first, as `id`.
-fn with_id(key: &str, json: &str) -> String {
-    match json.strip_prefix('{') {
-        Some(rest) if rest.trim_start().starts_with('}') => format!("{{\"id\":\"{key}\"}}\n"),
-        Some(rest) => format!("{{\"id\":\"{key}\",{rest}\n"),
-        None => format!("{json}\n"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_id_goes_first() {
         assert_eq!(
-            super::with_id("ab", r#"{"rule":"x"}"#),
+            crate::store::with_id("ab", r#"{"rule":"x"}"#),
             "{\"id\":\"ab\",\"rule\":\"x\"}\n"
         );
-        assert_eq!(super::with_id("ab", "{}"), "{\"id\":\"ab\"}\n");
+        assert_eq!(crate::store::with_id("ab", "{}"), "{\"id\":\"ab\"}\n");
     }
 }
