@@ -97,9 +97,10 @@ pub struct HuntArgs {
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub correlation_groups: usize,
 
-    /// Memory for sorting the timeline, in MB; beyond it sorted runs go to
+    /// Memory for sorting the timeline, and as much again for the detections
+    /// held for correlation rules, in MB; beyond it sorted runs go to
     /// temporary files and are merged at the end.
-    #[arg(long, value_name = "MB", default_value_t = 32)]
+    #[arg(long, value_name = "MB", default_value_t = crate::hunt::SORT_MEMORY >> 20)]
     pub sort_memory: usize,
 
     /// Folder for the sort's temporary files (default: the output file's

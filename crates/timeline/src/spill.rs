@@ -72,10 +72,11 @@ impl<T: Spill> ExternalSort<T> {
 
     /// Adds items; writes a sorted run when the budget is reached.
     pub fn add(&self, items: Vec<T>) -> io::Result<()> {
+        let cost = items.iter().map(Spill::cost).sum::<usize>();
         let full = {
             let mut state = self.lock();
             state.items += items.len() as u64;
-            state.held_bytes += items.iter().map(Spill::cost).sum::<usize>();
+            state.held_bytes += cost;
             state.held.extend(items);
             if state.held_bytes < self.budget {
                 return Ok(());
