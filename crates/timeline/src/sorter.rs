@@ -258,19 +258,23 @@ mod tests {
         // Times repeat and some are missing, hosts alternate, so every part
         // of the key and the order of discovery decide somewhere.
         Detection {
-            timestamp: (n % 7 != 0).then(|| {
+            timestamp: (!n.is_multiple_of(7)).then(|| {
                 Utc.timestamp_opt(1_700_000_000 + (n % 13) as i64, (n % 3) as u32)
                     .unwrap()
             }),
-            computer: (n % 5 != 0).then(|| format!("WS-{:02}", n % 4)),
+            computer: (!n.is_multiple_of(5)).then(|| format!("WS-{:02}", n % 4)),
             channel: Some("Security".into()),
             event_id: Some(4688),
-            record_id: (n % 11 != 0).then_some(n % 17),
+            record_id: (!n.is_multiple_of(11)).then_some(n % 17),
             rule_id: Arc::from(format!("rule-{}", n % 2)),
-            rule_title: Arc::from(if n % 3 == 0 { "b" } else { "a" }),
+            rule_title: Arc::from(if n.is_multiple_of(3) { "b" } else { "a" }),
             level: Level::High,
             tags: Arc::from(vec!["attack.t1059".to_string()]),
-            source: Arc::from(if n % 2 == 0 { "a.evtx" } else { "b.evtx" }),
+            source: Arc::from(if n.is_multiple_of(2) {
+                "a.evtx"
+            } else {
+                "b.evtx"
+            }),
             details: vec![("CommandLine".into(), format!("cmd /c \"{n}\"\nnext line"))],
         }
     }
