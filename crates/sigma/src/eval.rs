@@ -27,7 +27,9 @@ struct Kind {
 struct Rendered {
     /// `None` when the value is a string and is its own text.
     text: Option<Box<str>>,
-    folded: Box<str>,
+    /// `None` when folding leaves the text as it is (no capital letters):
+    /// most values that are not paths or names, kept without a copy.
+    folded: Option<Box<str>>,
 }
 
 /// One value as the matchers see it.
@@ -76,20 +78,33 @@ impl<'e> EventView<'e> {
     fn rendered(&self, index: usize) -> &Rendered {
         self.rendered[index].get_or_init(|| {
             let value = self.value(index);
+            let copy = |text: &str| needs_folding(text).then(|| fold(text).into());
             match value {
                 FieldValue::Str(s) => Rendered {
                     text: None,
-                    folded: fold(s).into(),
+                    folded: copy(s),
                 },
                 other => {
                     let text = text_of(other);
                     Rendered {
-                        folded: fold(&text).into(),
+                        folded: copy(&text),
                         text: Some(text.into()),
                     }
                 }
             }
         })
+    }
+
+    /// The text and the folded text of the field at `index`, which is not a
+    /// list.
+    fn texts(&self, index: usize) -> (&str, &str) {
+        let rendered = self.rendered(index);
+        let text = match (&rendered.text, self.value(index)) {
+            (Some(t), _) => &**t,
+            (None, FieldValue::Str(s)) => &**s,
+            (None, _) => "",
+        };
+        (text, rendered.folded.as_deref().unwrap_or(text))
     }
 
     /// Calls `each` with the folded text of each value of a field (the value,
@@ -100,7 +115,7 @@ impl<'e> EventView<'e> {
                 each(&fold(&text_of(item)));
             }
         } else {
-            each(&self.rendered(index).folded);
+            each(self.texts(index).1);
         }
     }
 
@@ -128,16 +143,11 @@ impl<'e> EventView<'e> {
                 })
             });
         }
-        let rendered = self.rendered(index);
-        let text = match (&rendered.text, value) {
-            (Some(t), _) => &**t,
-            (None, FieldValue::Str(s)) => &**s,
-            (None, _) => "",
-        };
+        let (text, folded) = self.texts(index);
         test(&Hay {
             value,
             text,
-            folded: &rendered.folded,
+            folded,
         })
     }
 
@@ -251,6 +261,13 @@ impl<'e> EventView<'e> {
             }
         }
     }
+}
+
+/// Whether [`fold`] would change `text`: any ASCII capital, or any
+/// non-ASCII character (whose lower case is not worth predicting here).
+fn needs_folding(text: &str) -> bool {
+    text.bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
 }
 
 fn text_of(value: &FieldValue) -> String {
