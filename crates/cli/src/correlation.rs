@@ -15,7 +15,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use vigil_correlate::{CorrelationSet, Engine, Limits, Stats};
 use vigil_event::{Detection, Event, FieldValue, Level, Position};
-use vigil_timeline::spill::{self, Sorted, Spill};
+use vigil_timeline::spill::{self, read_time, time_key, write_time, Sorted, Spill};
 
 /// A base detection kept for the correlation pass, with the part of its
 /// event that correlations read. Of the detection only what the engine
@@ -75,10 +75,6 @@ pub fn hold(
             detection,
         });
     }
-}
-
-fn time_key(time: Option<DateTime<Utc>>) -> Option<(i64, u32)> {
-    time.map(|t| (t.timestamp(), t.timestamp_subsec_nanos()))
 }
 
 /// The event reduced to its source, position, time, host, record id and
@@ -284,18 +280,6 @@ fn level_of(byte: u8) -> Level {
         4 => Level::Critical,
         _ => Level::Informational,
     }
-}
-
-fn write_time(out: &mut dyn Write, (seconds, nanos): (i64, u32)) -> io::Result<()> {
-    out.write_all(&seconds.to_le_bytes())?;
-    out.write_all(&nanos.to_le_bytes())
-}
-
-fn read_time(input: &mut dyn Read) -> io::Result<(i64, u32)> {
-    Ok((
-        i64::from_le_bytes(spill::read_array(input)?),
-        u32::from_le_bytes(spill::read_array(input)?),
-    ))
 }
 
 fn datetime((seconds, nanos): (i64, u32)) -> io::Result<DateTime<Utc>> {

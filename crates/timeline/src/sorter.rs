@@ -89,9 +89,7 @@ impl Entry {
         Ok(Entry {
             key: SortKey {
                 undated: detection.timestamp.is_none(),
-                time: detection
-                    .timestamp
-                    .map(|t| (t.timestamp(), t.timestamp_subsec_nanos())),
+                time: spill::time_key(detection.timestamp),
                 computer: detection.computer.as_deref().map(Arc::from),
                 source: detection.source.clone(),
                 record_id: detection.record_id,
@@ -129,9 +127,8 @@ impl Spill for Entry {
             | if key.computer.is_some() { COMPUTER } else { 0 }
             | if key.record_id.is_some() { RECORD } else { 0 };
         out.write_all(&[flags])?;
-        if let Some((seconds, nanos)) = key.time {
-            out.write_all(&seconds.to_le_bytes())?;
-            out.write_all(&nanos.to_le_bytes())?;
+        if let Some(time) = key.time {
+            spill::write_time(out, time)?;
         }
         if let Some(computer) = &key.computer {
             spill::write_bytes(out, computer.as_bytes())?;
@@ -152,10 +149,7 @@ impl Spill for Entry {
             return Ok(None);
         };
         let time = if flags & DATED != 0 {
-            Some((
-                i64::from_le_bytes(spill::read_array(input)?),
-                u32::from_le_bytes(spill::read_array(input)?),
-            ))
+            Some(spill::read_time(input)?)
         } else {
             None
         };

@@ -14,6 +14,8 @@ use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use chrono::{DateTime, Utc};
+
 /// Runs merged into one when there are this many, so a sort never holds
 /// more open files than this.
 const MAX_RUNS: usize = 64;
@@ -326,6 +328,24 @@ pub fn read_string(input: &mut dyn Read) -> io::Result<String> {
 
 pub fn read_str(input: &mut dyn Read) -> io::Result<Arc<str>> {
     read_string(input).map(Arc::from)
+}
+
+/// A time as a sort key and on disk: seconds and nanoseconds since 1970,
+/// ordered as the time is.
+pub fn time_key(time: Option<DateTime<Utc>>) -> Option<(i64, u32)> {
+    time.map(|t| (t.timestamp(), t.timestamp_subsec_nanos()))
+}
+
+pub fn write_time(out: &mut dyn Write, (seconds, nanos): (i64, u32)) -> io::Result<()> {
+    out.write_all(&seconds.to_le_bytes())?;
+    out.write_all(&nanos.to_le_bytes())
+}
+
+pub fn read_time(input: &mut dyn Read) -> io::Result<(i64, u32)> {
+    Ok((
+        i64::from_le_bytes(read_array(input)?),
+        u32::from_le_bytes(read_array(input)?),
+    ))
 }
 
 /// The first byte of an item, or `None` at the end of a run.
