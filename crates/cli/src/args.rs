@@ -254,6 +254,11 @@ pub struct WatchArgs {
     /// Stop when every input is at its end, deciding open correlation windows.
     #[arg(long)]
     pub exit_at_end: bool,
+
+    /// Threads that parse and match lines arriving together (default: one
+    /// per core); correlation and the store keep arrival order whatever it is.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -291,6 +296,11 @@ pub struct BenchWatchArgs {
     /// Groups one correlation rule may track in the watcher.
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub correlation_groups: usize,
+
+    /// The watcher's matching threads (default: the watcher's own default,
+    /// one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
 
     /// Append the results (Markdown, with machine and date) to this file.
     #[arg(long, value_name = "FILE")]

@@ -142,6 +142,9 @@ fn measure(
     for l in &args.rules.logsources {
         command.arg("--logsource").arg(l);
     }
+    if let Some(threads) = args.threads {
+        command.args(["--threads", &threads.to_string()]);
+    }
     match port {
         Some(port) => {
             command.args(["--listen", &port.to_string()]);
@@ -255,7 +258,7 @@ fn measure(
         .collect();
     let _ = writeln!(
         out,
-        "rules: {}; {} events sent{}\n",
+        "rules: {}; {} events sent{}; matching threads: {}\n",
         if rules.is_empty() {
             "built-in pack".to_string()
         } else {
@@ -266,7 +269,9 @@ fn measure(
             format!(" at a target of {} events/s", args.rate)
         } else {
             ", as fast as the watcher takes them".to_string()
-        }
+        },
+        args.threads
+            .map_or("one per core (the default)".to_string(), |n| n.to_string()),
     );
     if args.flood {
         let _ = writeln!(

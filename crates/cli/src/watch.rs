@@ -49,6 +49,9 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
         ..Limits::default()
     };
     config.exit_at_end = args.exit_at_end;
+    config.threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
     vigil_watch::run(&config, &load)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -393,6 +393,52 @@ fn a_one_shot_run_equals_hunt_and_malformed_lines_are_counted() {
     assert_eq!(stored(&store), expected);
 }
 
+/// Lines read from standard input in groups are matched on several
+/// threads; what comes out — detections, correlations, their order, the
+/// malformed lines — is what one thread gives.
+#[test]
+fn matching_on_several_threads_gives_what_one_thread_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("security.jsonl");
+    let lines = stream(6_000, 11);
+    let text = lines.join("\n") + "\n";
+    std::fs::write(&log, &text).unwrap();
+    let run = |threads: &str| {
+        let store = dir.path().join(format!("watch-{threads}.db"));
+        let mut child = vigil()
+            .args(["watch", "--stdin", "--exit-at-end", "--threads", threads])
+            .arg("--store")
+            .arg(&store)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let sent = text.clone();
+        let writer = std::thread::spawn(move || stdin.write_all(sent.as_bytes()).unwrap());
+        let output = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        assert!(output.status.success());
+        let log = String::from_utf8_lossy(&output.stderr).to_string();
+        (String::from_utf8(output.stdout).unwrap(), log)
+    };
+    let (one, one_log) = run("1");
+    let (four, four_log) = run("4");
+    assert!(one.lines().count() > 100, "{one_log}");
+    assert_eq!(one, four, "the same detections in the same order");
+    let skipped = |log: &str| log.matches("malformed line skipped").count();
+    let malformed = lines.iter().filter(|l| l.ends_with("truncated")).count();
+    assert_eq!(
+        (skipped(&one_log), skipped(&four_log)),
+        (malformed, malformed)
+    );
+    assert!(
+        four.contains("Password spraying from one address"),
+        "correlations too"
+    );
+}
+
 /// A free local port (bound, then released for the watcher to take).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

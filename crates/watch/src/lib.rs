@@ -111,6 +111,11 @@ pub struct Config {
     /// Stop once every file is at its end and standard input is closed,
     /// deciding every open correlation window: a one-shot run.
     pub exit_at_end: bool,
+    /// Threads that parse and match lines arriving together (standard
+    /// input's groups, HTTP requests); 1 matches on the watcher's own
+    /// thread. Correlation and the store stay on the watcher's thread, in
+    /// arrival order, whatever this is.
+    pub threads: usize,
 }
 
 impl Config {
@@ -130,6 +135,7 @@ impl Config {
             lateness: Duration::from_secs(5),
             limits: Limits::default(),
             exit_at_end: false,
+            threads: 1,
         }
     }
 }
@@ -230,10 +236,11 @@ pub fn run(
     // Detections stored by a run that stopped before passing them on.
     sinks.pass_on(&store, &metrics, &stop)?;
 
+    let pool = matching_pool(config.threads)?;
     let mut detectors = load()?;
     let mut stdin_open = config.stdin;
     loop {
-        let mut session = Session::new(&detectors, config.limits, &metrics);
+        let mut session = Session::new(&detectors, config.limits, &metrics, pool.as_ref());
         counts.replayed += session.replay(&store)?;
         log(
             "info",
@@ -360,9 +367,34 @@ impl Pending {
     }
 }
 
+/// The threads lines are matched on, when more than the watcher's own.
+fn matching_pool(threads: usize) -> anyhow::Result<Option<rayon::ThreadPool>> {
+    if threads <= 1 {
+        return Ok(None);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("vigil-match-{i}"))
+        .build()
+        .context("cannot start the matching threads")?;
+    Ok(Some(pool))
+}
+
+/// Lines that arrive together are handed to the matching threads when there
+/// are at least this many: fewer cost more to hand out than to match here.
+const PARALLEL_LINES: usize = 32;
+
+/// One line, parsed and matched against the rules (not yet correlated).
+enum Matched {
+    Blank,
+    Event(Event, Vec<Detection>),
+    Malformed(String),
+}
+
 /// The rules and correlation state of one ruleset generation.
 struct Session<'d> {
     detectors: &'d Detectors,
+    pool: Option<&'d rayon::ThreadPool>,
     engine: Engine<'d>,
     metrics: &'d Metrics,
     found: Vec<Detection>,
@@ -374,9 +406,15 @@ struct Session<'d> {
 }
 
 impl<'d> Session<'d> {
-    fn new(detectors: &'d Detectors, limits: Limits, metrics: &'d Metrics) -> Self {
+    fn new(
+        detectors: &'d Detectors,
+        limits: Limits,
+        metrics: &'d Metrics,
+        pool: Option<&'d rayon::ThreadPool>,
+    ) -> Self {
         Session {
             detectors,
+            pool,
             engine: Engine::new(&detectors.correlations, limits),
             metrics,
             found: Vec::new(),
@@ -404,13 +442,27 @@ impl<'d> Session<'d> {
     /// Matches one event; appends what it detects (and the correlations it
     /// completes) to `out`. `keep` is set when the event feeds a correlation.
     fn process(&mut self, event: &Event, out: &mut Vec<Detection>, keep: &mut Option<i64>) {
+        let mut found = std::mem::take(&mut self.found);
+        found.clear();
+        self.detectors.rules.detect(event, &mut found);
+        self.correlate(event, &mut found, out, keep);
+        self.found = found;
+    }
+
+    /// Feeds what the rules found in an event to the correlations; appends
+    /// it (less what correlations suppress) and what they complete to `out`.
+    fn correlate(
+        &mut self,
+        event: &Event,
+        found: &mut Vec<Detection>,
+        out: &mut Vec<Detection>,
+        keep: &mut Option<i64>,
+    ) {
         let set = &self.detectors.correlations;
-        self.found.clear();
-        self.detectors.rules.detect(event, &mut self.found);
         if let Some(t) = event.timestamp {
             self.latest_ms = self.latest_ms.max(t.timestamp_millis());
         }
-        for d in &self.found {
+        for d in found.iter() {
             if set.wants(d) {
                 self.engine.observe(event, d, out);
                 *keep = Some(
@@ -421,7 +473,79 @@ impl<'d> Session<'d> {
                 );
             }
         }
-        out.extend(self.found.drain(..).filter(|d| !set.suppresses(d)));
+        out.extend(found.drain(..).filter(|d| !set.suppresses(d)));
+    }
+
+    /// Parses and matches lines that arrived together: on the matching
+    /// threads when there are enough of them, here otherwise. The results
+    /// are in line order.
+    fn match_lines(&self, lines: &[(&str, u64)], input: &str) -> Vec<Matched> {
+        let rules = &self.detectors.rules;
+        let one = |&(text, number): &(&str, u64)| {
+            if text.trim().is_empty() {
+                return Matched::Blank;
+            }
+            match parse(text, input, number) {
+                Ok(event) => {
+                    let mut found = Vec::new();
+                    rules.detect(&event, &mut found);
+                    Matched::Event(event, found)
+                }
+                Err(reason) => Matched::Malformed(reason),
+            }
+        };
+        match self.pool {
+            Some(pool) if lines.len() >= PARALLEL_LINES => {
+                use rayon::prelude::*;
+                pool.install(|| lines.par_iter().map(one).collect())
+            }
+            _ => lines.iter().map(one).collect(),
+        }
+    }
+
+    /// Takes in lines that arrived together, matched together.
+    fn lines(
+        &mut self,
+        lines: &[(&str, u64)],
+        input: &str,
+        batch: &mut Batch,
+        counts: &mut Counts,
+    ) {
+        let matched = self.match_lines(lines, input);
+        for (&(text, number), matched) in lines.iter().zip(matched) {
+            self.settle(text, input, number, matched, batch, counts);
+        }
+    }
+
+    /// The rest of one line's way once matched: counted, correlated, kept
+    /// for replay when a correlation needs it.
+    fn settle(
+        &mut self,
+        text: &str,
+        input: &str,
+        number: u64,
+        matched: Matched,
+        batch: &mut Batch,
+        counts: &mut Counts,
+    ) {
+        match matched {
+            Matched::Blank => {}
+            Matched::Malformed(reason) => malformed(input, number, &reason, counts, self.metrics),
+            Matched::Event(event, mut found) => {
+                counts.events += 1;
+                self.last_arrival = Some(Instant::now());
+                let mut keep = None;
+                self.correlate(&event, &mut found, &mut batch.detections, &mut keep);
+                if let Some(time_ms) = keep {
+                    batch.held.push(HeldLine {
+                        input: input.to_string(),
+                        line: number,
+                        time_ms,
+                        text: text.to_string(),
+                    });
+                }
+            }
+        }
     }
 
     fn watch(
@@ -527,18 +651,20 @@ impl<'d> Session<'d> {
             match next {
                 Ok(Intake::Lines { lines, arrived }) => {
                     self.metrics.event_in(STDIN, lines.len() as u64);
-                    for line in lines {
+                    let mut texts = Vec::with_capacity(lines.len());
+                    for line in &lines {
                         pending.lines += 1;
                         match line {
                             Ok((text, number)) => {
                                 pending.arrivals.push(arrived);
-                                self.line(&text, STDIN, number, &mut pending.batch, counts);
+                                texts.push((text.as_str(), *number));
                             }
                             Err((number, reason)) => {
-                                malformed(STDIN, number, &reason, counts, self.metrics)
+                                malformed(STDIN, *number, reason, counts, self.metrics)
                             }
                         }
                     }
+                    self.lines(&texts, STDIN, &mut pending.batch, counts);
                 }
                 Ok(Intake::Line {
                     input,
@@ -559,13 +685,14 @@ impl<'d> Session<'d> {
                 }) => {
                     let before = counts.malformed;
                     self.metrics.event_in(HTTP, lines.len() as u64);
+                    let mut texts = Vec::with_capacity(lines.len());
                     for text in &lines {
                         self.http_lines += 1;
                         pending.lines += 1;
                         pending.arrivals.push(arrived);
-                        let number = self.http_lines;
-                        self.line(text, HTTP, number, &mut pending.batch, counts);
+                        texts.push((text.as_str(), self.http_lines));
                     }
+                    self.lines(&texts, HTTP, &mut pending.batch, counts);
                     pending
                         .requests
                         .push((done, (counts.malformed - before) as usize));
@@ -587,26 +714,7 @@ impl<'d> Session<'d> {
         batch: &mut Batch,
         counts: &mut Counts,
     ) {
-        if text.trim().is_empty() {
-            return;
-        }
-        match parse(text, input, number) {
-            Ok(event) => {
-                counts.events += 1;
-                self.last_arrival = Some(Instant::now());
-                let mut keep = None;
-                self.process(&event, &mut batch.detections, &mut keep);
-                if let Some(time_ms) = keep {
-                    batch.held.push(HeldLine {
-                        input: input.to_string(),
-                        line: number,
-                        time_ms,
-                        text: text.to_string(),
-                    });
-                }
-            }
-            Err(reason) => malformed(input, number, &reason, counts, self.metrics),
-        }
+        self.lines(&[(text, number)], input, batch, counts);
     }
 
     /// Publishes the correlation state's size and what its cap dropped.
