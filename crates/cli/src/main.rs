@@ -1,5 +1,11 @@
 //! The `vigil` command: parses arguments and hands each subcommand to its module.
 
+/// jemalloc, not the system's allocator: matching allocates and frees small
+/// strings for every event, and under glibc's malloc that cost about a sixth
+/// of `vigil watch`'s time (bench/WATCH.md).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod args;
 mod bench;
 mod bench_watch;
