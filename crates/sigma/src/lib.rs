@@ -41,6 +41,7 @@ pub mod logsource;
 pub mod modifier;
 pub mod pattern;
 mod prefilter;
+mod required;
 pub mod ruleset;
 pub mod search;
 

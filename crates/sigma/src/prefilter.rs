@@ -295,8 +295,15 @@ fn check_requirement(check: &Check) -> Option<Requirement> {
             all,
             negate: false,
         } => {
-            let literal =
-                |m: &Matcher| need_of(m).map(|need| vec![(Place::Field(field.clone()), need)]);
+            let literal = |m: &Matcher| {
+                let needs = needs_of(m)?;
+                Some(
+                    needs
+                        .into_iter()
+                        .map(|need| (Place::Field(field.clone()), need))
+                        .collect(),
+                )
+            };
             if *all {
                 best(matchers.iter().filter_map(literal))
             } else {
@@ -307,9 +314,14 @@ fn check_requirement(check: &Check) -> Option<Requirement> {
         // also matches a field's number, which the keyword automaton does not
         // see.
         Check::Keyword { matchers, all } => {
-            let literal = |m: &Matcher| match need_of(m)? {
-                need @ Need::Text(_) => Some(vec![(Place::AnyField, need)]),
-                Need::Number(_) => None,
+            let literal = |m: &Matcher| {
+                needs_of(m)?
+                    .into_iter()
+                    .map(|need| match need {
+                        Need::Text(_) => Some((Place::AnyField, need)),
+                        Need::Number(_) => None,
+                    })
+                    .collect()
             };
             if *all {
                 best(matchers.iter().filter_map(literal))
@@ -321,13 +333,18 @@ fn check_requirement(check: &Check) -> Option<Requirement> {
     }
 }
 
-/// What a matcher needs of the value, if the prefilter can test it.
-fn need_of(matcher: &Matcher) -> Option<Need> {
+/// What a matcher needs of the value (one of them), if the prefilter can
+/// test it.
+fn needs_of(matcher: &Matcher) -> Option<Vec<Need>> {
     match matcher {
         Matcher::Str {
             pattern,
             cased: false,
-        } => literal_of(pattern).map(Need::Text),
+        } => literal_of(pattern).map(|literal| vec![Need::Text(literal)]),
+        Matcher::Regex {
+            required: Some(texts),
+            ..
+        } => Some(texts.iter().cloned().map(Need::Text).collect()),
         // A number matches the value's number, or its text exactly; when the
         // text is the plain decimal of the number, the number covers both.
         Matcher::Num { value, text }
@@ -335,7 +352,7 @@ fn need_of(matcher: &Matcher) -> Option<Need> {
                 && value.abs() < 1e15
                 && text.trim().parse::<i64>() == Ok(*value as i64) =>
         {
-            Some(Need::Number(*value as i64))
+            Some(vec![Need::Number(*value as i64)])
         }
         _ => None,
     }
@@ -479,6 +496,24 @@ mod tests {
         );
         assert_eq!(with("Ärzte sekurlsa::".into()), (1, 1));
         assert_eq!(with("nothing here".into()), (0, 0));
+    }
+
+    /// A rule with only a regular expression is gated by the text every
+    /// match contains, and matches as before whatever the case.
+    #[test]
+    fn a_regular_expression_is_gated_by_the_text_its_matches_contain() {
+        let r = rules("    selection:\n        CommandLine|re: '(?i)\\\\rundll32\\.exe.*,#\\d+'\n    condition: selection\n");
+        assert_eq!(r.prefilter_coverage(), (7, 7));
+        let on = |text: &str| detections(&r, &[("CommandLine", text.into())]);
+        assert_eq!(on(r"C:\Windows\System32\RUNDLL32.EXE x.dll,#12"), (1, 1));
+        assert_eq!(on(r"c:\windows\system32\rundll32.exe x.dll,#1"), (1, 1));
+        assert_eq!(on(r"\rundll32.exe x.dll,Entry"), (0, 0));
+        assert_eq!(on("regsvr32 x.dll,#1"), (0, 0));
+        // Without a usable text the rule is evaluated on every event.
+        let loose =
+            rules("    selection:\n        CommandLine|re: '^[a-z]+$'\n    condition: selection\n");
+        assert_eq!(loose.prefilter_coverage(), (6, 7));
+        assert_eq!(detections(&loose, &[("CommandLine", "abc".into())]), (1, 1));
     }
 
     #[test]

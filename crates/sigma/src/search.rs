@@ -67,7 +67,12 @@ pub enum Matcher {
     Bool(bool),
     /// `null`: the field is missing, null or empty.
     Null,
-    Regex(Regex),
+    Regex {
+        regex: Regex,
+        /// Folded texts one of which every match contains, for the
+        /// prefilter; `None` when there are none it can use.
+        required: Option<Vec<String>>,
+    },
     Cidr(IpNet),
     Compare {
         op: CmpOp,
@@ -305,7 +310,8 @@ fn compile_values(
                 .size_limit(1 << 24)
                 .build()
                 .map_err(|e| format!("invalid regular expression: {e}"))?;
-            matchers.push(Matcher::Regex(regex));
+            let required = crate::required::required_texts(&text, has(Modifier::ReIgnoreCase));
+            matchers.push(Matcher::Regex { regex, required });
         } else if has(Modifier::Cidr) {
             let net = parse_cidr(&text).ok_or_else(|| format!("'{text}' is not a CIDR range"))?;
             matchers.push(Matcher::Cidr(net));
