@@ -16,9 +16,12 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aho_corasick::AhoCorasick;
 use foldhash::fast::FixedState;
+use vigil_event::FieldValue;
 
 use crate::compile::{CompiledRule, Cond};
 use crate::eval::EventView;
@@ -47,6 +50,8 @@ enum Need {
 }
 
 pub(crate) struct Prefilter {
+    /// Tells this prefilter's remembered values from another's.
+    id: u64,
     /// ASCII-lowercased field name → its automaton (looked up for every
     /// field of every event: a fast hash, not a DoS-resistant one).
     slots: HashMap<Box<str>, usize, FixedState>,
@@ -75,11 +80,65 @@ struct FieldAutomaton {
 /// that makes at most this many copies (literals × fields).
 const MERGED_KEYWORDS: usize = 16_384;
 
+/// Text values at most this long (and integers) are remembered with the
+/// rules they let through; longer ones (command lines, scripts) rarely
+/// repeat.
+const MEMO_LONGEST: usize = 128;
+
+/// Values remembered per thread.
+const MEMO_ENTRIES: usize = 4096;
+
 thread_local! {
     /// Marks of the rules let through for the current event: a rule is let
     /// through when its mark equals the current generation.
     static MARKS: RefCell<(u32, Vec<u32>)> = const { RefCell::new((0, Vec::new())) };
+
+    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
 }
+
+/// What recently scanned text values let through, per thread. In a stream
+/// most fields repeat a few values (providers, logon types, accounts,
+/// images), and what a value lets through depends only on the automaton
+/// and the value, so a value seen again is looked up, not scanned.
+/// Direct-mapped: a value takes the place of whichever shared its place.
+#[derive(Default)]
+struct Memo {
+    /// The prefilter (its id) whose results these are.
+    owner: u64,
+    entries: Vec<Option<Remembered>>,
+}
+
+struct Remembered {
+    /// The automaton: a field's slot, or past the last slot the keywords'.
+    automaton: u32,
+    value: Remembers,
+    rules: Box<[u32]>,
+}
+
+/// A value worth remembering.
+enum Remembers {
+    Text(Box<str>),
+    Int(i64),
+}
+
+/// A short text or an integer, as looked up.
+#[derive(Hash)]
+enum Lookup<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+impl Remembers {
+    fn is(&self, value: &Lookup) -> bool {
+        match (self, value) {
+            (Remembers::Text(a), Lookup::Text(b)) => **a == **b,
+            (Remembers::Int(a), Lookup::Int(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+static PREFILTERS: AtomicU64 = AtomicU64::new(1);
 
 impl Prefilter {
     pub(crate) fn build(rules: &[CompiledRule]) -> Prefilter {
@@ -139,6 +198,7 @@ impl Prefilter {
             automata.push(FieldAutomaton::build(by_need));
         }
         Prefilter {
+            id: PREFILTERS.fetch_add(1, Ordering::Relaxed),
             slots,
             automata,
             keywords_merged: !merged_keywords.is_empty(),
@@ -177,36 +237,102 @@ impl Prefilter {
             .as_ref()
             .filter(|_| scoped.iter().any(|&r| self.keyword[r]));
         MARKS.with(|marks| {
-            let mut marks = marks.borrow_mut();
-            let (generation, marks) = &mut *marks;
-            *generation = generation.wrapping_add(1);
-            if *generation == 0 {
-                marks.iter_mut().for_each(|m| *m = 0);
-                *generation = 1;
-            }
-            if marks.len() < self.gated.len() {
-                marks.resize(self.gated.len(), 0);
-            }
-            let current = *generation;
-            let mut name = String::new();
-            for (index, (field, _)) in view.event.fields().enumerate() {
-                name.clear();
-                name.push_str(field);
-                name.make_ascii_lowercase();
-                let slot = self.slots.get(name.as_str());
-                if let Some(&slot) = slot {
-                    self.automata[slot].mark(view, index, marks, current);
+            MEMO.with(|memo| {
+                let mut memo = memo.borrow_mut();
+                if memo.owner != self.id {
+                    memo.owner = self.id;
+                    memo.entries.clear();
+                    memo.entries.resize_with(MEMO_ENTRIES, || None);
                 }
-                if let Some(keywords) = keywords {
-                    if slot.is_none() || !self.keywords_merged {
-                        keywords.mark(view, index, marks, current);
+                let mut marks = marks.borrow_mut();
+                let (generation, marks) = &mut *marks;
+                *generation = generation.wrapping_add(1);
+                if *generation == 0 {
+                    marks.iter_mut().for_each(|m| *m = 0);
+                    *generation = 1;
+                }
+                if marks.len() < self.gated.len() {
+                    marks.resize(self.gated.len(), 0);
+                }
+                let current = *generation;
+                let mut name = String::new();
+                for (index, (field, _)) in view.event.fields().enumerate() {
+                    name.clear();
+                    name.push_str(field);
+                    name.make_ascii_lowercase();
+                    let slot = self.slots.get(name.as_str());
+                    if let Some(&slot) = slot {
+                        let automaton = &self.automata[slot];
+                        self.mark(
+                            slot as u32,
+                            automaton,
+                            view,
+                            index,
+                            marks,
+                            current,
+                            &mut memo,
+                        );
+                    }
+                    if let Some(keywords) = keywords {
+                        if slot.is_none() || !self.keywords_merged {
+                            let which = self.automata.len() as u32;
+                            self.mark(which, keywords, view, index, marks, current, &mut memo);
+                        }
                     }
                 }
-            }
-            let marks = &*marks;
-            let gated = &self.gated;
-            each(&|rule: usize| !gated[rule] || marks[rule] == current)
+                let marks = &*marks;
+                let gated = &self.gated;
+                each(&|rule: usize| !gated[rule] || marks[rule] == current)
+            })
         })
+    }
+
+    /// Marks the rules an automaton lets through for the field at `index`:
+    /// remembered for a short text value seen before, scanned (and then
+    /// remembered) otherwise.
+    #[allow(clippy::too_many_arguments)]
+    fn mark(
+        &self,
+        which: u32,
+        automaton: &FieldAutomaton,
+        view: &EventView,
+        index: usize,
+        marks: &mut [u32],
+        current: u32,
+        memo: &mut Memo,
+    ) {
+        let value = match view.event.field_at(index) {
+            Some((_, FieldValue::Str(text))) if text.len() <= MEMO_LONGEST => Lookup::Text(text),
+            Some((_, FieldValue::Int(number))) => Lookup::Int(*number),
+            _ => {
+                automaton.mark(view, index, &mut |rule| marks[rule as usize] = current);
+                return;
+            }
+        };
+        let place = self.slots.hasher().hash_one((which, &value)) as usize % MEMO_ENTRIES;
+        if let Some(seen) = &memo.entries[place] {
+            if seen.automaton == which && seen.value.is(&value) {
+                for &rule in seen.rules.iter() {
+                    marks[rule as usize] = current;
+                }
+                return;
+            }
+        }
+        let mut rules = Vec::new();
+        automaton.mark(view, index, &mut |rule| rules.push(rule));
+        rules.sort_unstable();
+        rules.dedup();
+        for &rule in &rules {
+            marks[rule as usize] = current;
+        }
+        memo.entries[place] = Some(Remembered {
+            automaton: which,
+            value: match value {
+                Lookup::Text(text) => Remembers::Text(text.into()),
+                Lookup::Int(number) => Remembers::Int(number),
+            },
+            rules: rules.into(),
+        });
     }
 }
 
@@ -238,13 +364,14 @@ impl FieldAutomaton {
         }
     }
 
-    /// Marks the rules whose literal or number is in the field at `index`.
-    fn mark(&self, view: &EventView, index: usize, marks: &mut [u32], current: u32) {
+    /// Calls `each` with the rules whose literal or number is in the field
+    /// at `index` (a rule may come more than once).
+    fn mark(&self, view: &EventView, index: usize, each: &mut dyn FnMut(u32)) {
         if let Some(automaton) = &self.automaton {
             view.each_folded(index, &mut |text| {
                 for hit in automaton.find_overlapping_iter(text) {
                     for &rule in &self.rules[hit.pattern().as_usize()] {
-                        marks[rule as usize] = current;
+                        each(rule);
                     }
                 }
             });
@@ -255,7 +382,7 @@ impl FieldAutomaton {
                     return;
                 }
                 for &rule in self.numbers.get(&(number as i64)).into_iter().flatten() {
-                    marks[rule as usize] = current;
+                    each(rule);
                 }
             });
         }
@@ -496,6 +623,43 @@ mod tests {
         );
         assert_eq!(with("Ärzte sekurlsa::".into()), (1, 1));
         assert_eq!(with("nothing here".into()), (0, 0));
+    }
+
+    /// Values seen before are looked up, not scanned: what they let through
+    /// stays tied to the field (automaton) and to the rule set it was found
+    /// with, for text and for numbers. (A stale answer could only rule out
+    /// a rule wrongly, which `detections` shows as fast ≠ full.)
+    #[test]
+    fn remembered_values_stay_with_their_field_and_their_rules() {
+        let alpha =
+            rules("    selection:\n        Image|contains: 'alpha'\n    condition: selection\n");
+        let beta =
+            rules("    selection:\n        Image|contains: 'beta'\n    condition: selection\n");
+        let port =
+            rules("    selection:\n        DestinationPort: 4444\n    condition: selection\n");
+        for _ in 0..3 {
+            // The filler rules' field, Padding, has an automaton too.
+            assert_eq!(
+                detections(&alpha, &[("Padding", "x ALPHA y".into())]),
+                (0, 0)
+            );
+            assert_eq!(detections(&alpha, &[("Image", "x ALPHA y".into())]), (1, 1));
+            assert_eq!(detections(&alpha, &[("Image", "x BETA y".into())]), (0, 0));
+            assert_eq!(detections(&beta, &[("Image", "x BETA y".into())]), (1, 1));
+            assert_eq!(detections(&port, &[("Padding", 4444.into())]), (0, 0));
+            assert_eq!(
+                detections(&port, &[("DestinationPort", 4444.into())]),
+                (1, 1)
+            );
+            assert_eq!(
+                detections(&port, &[("DestinationPort", "4444".into())]),
+                (1, 1)
+            );
+            assert_eq!(
+                detections(&port, &[("DestinationPort", 4445.into())]),
+                (0, 0)
+            );
+        }
     }
 
     /// A rule with only a regular expression is gated by the text every
