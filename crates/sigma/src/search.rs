@@ -308,6 +308,14 @@ fn compile_values(
                 .multi_line(has(Modifier::ReMultiLine))
                 .dot_matches_new_line(has(Modifier::ReDotAll))
                 .size_limit(1 << 24)
+                // Room for the lazy DFA's states: with the default, an
+                // expression over Unicode classes (`\w+`…`) runs out of it on
+                // command lines and falls back to the backtracker, which
+                // clears a visited set the size of the haystack times the
+                // expression for every event (a twelfth of matching time with
+                // SigmaHQ's Windows rules). The cache grows only as far as it
+                // is used.
+                .dfa_size_limit(16 << 20)
                 .build()
                 .map_err(|e| format!("invalid regular expression: {e}"))?;
             let required = crate::required::required_texts(&text, has(Modifier::ReIgnoreCase));
