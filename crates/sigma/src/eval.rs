@@ -206,6 +206,7 @@ impl<'e> EventView<'e> {
                 _ => hay.folded == if *b { "true" } else { "false" },
             },
             Matcher::Null => hay.value.is_null() || hay.text.is_empty(),
+            Matcher::Set(set) => set.is_match(hay.folded),
             Matcher::Regex { regex, .. } => regex.is_match(hay.text),
             Matcher::Cidr(net) => parse_ip(hay.text).is_some_and(|ip| net.contains(&ip)),
             Matcher::Compare { op, value } => number_of(hay.value).is_some_and(|n| match op {

@@ -1,5 +1,9 @@
 //! String patterns: Sigma values with wildcards, compiled to the cheapest test.
 
+use std::collections::HashSet;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use foldhash::fast::FixedState;
 use regex::Regex;
 
 /// One piece of a Sigma string value after escape processing.
@@ -141,12 +145,170 @@ impl StrPattern {
     }
 }
 
+/// Many case-insensitive patterns of one check, tested in one pass: a
+/// list such as `Image|endswith: [\\a.exe, \\b.exe, …]` would otherwise
+/// compare the value with each item in turn. Equal to any of its patterns
+/// matching: exact ones by a set lookup, the others by one automaton whose
+/// hits are checked against where their pattern is anchored.
+#[derive(Debug, Clone)]
+pub struct StrSet {
+    exact: HashSet<Box<str>, FixedState>,
+    automaton: Option<AhoCorasick>,
+    /// Per automaton pattern: where it may match.
+    anchors: Vec<Anchors>,
+    /// Every literal, exact ones included: what the prefilter looks for.
+    literals: Vec<String>,
+}
+
+/// Where a literal may match, for every pattern of a set that has it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Anchors {
+    anywhere: bool,
+    start: bool,
+    end: bool,
+}
+
+impl StrSet {
+    /// A set of the patterns that have a literal of their own (exact,
+    /// prefix, suffix, contains; not empty), or `None` when fewer than
+    /// `least` do; the others are handed back.
+    pub fn gather(patterns: Vec<StrPattern>, least: usize) -> (Option<StrSet>, Vec<StrPattern>) {
+        let settable = |p: &StrPattern| match p {
+            StrPattern::Exact(s)
+            | StrPattern::Prefix(s)
+            | StrPattern::Suffix(s)
+            | StrPattern::Contains(s) => !s.is_empty(),
+            _ => false,
+        };
+        if patterns.iter().filter(|p| settable(p)).count() < least {
+            return (None, patterns);
+        }
+        let mut exact = HashSet::with_hasher(FixedState::default());
+        let mut anchored: Vec<(String, Anchors)> = Vec::new();
+        let mut rest = Vec::new();
+        let mut literals = Vec::new();
+        for pattern in patterns {
+            if !settable(&pattern) {
+                rest.push(pattern);
+                continue;
+            }
+            let (literal, anchor): (String, fn(&mut Anchors)) = match pattern {
+                StrPattern::Exact(s) => {
+                    literals.push(s.clone());
+                    exact.insert(s.into_boxed_str());
+                    continue;
+                }
+                StrPattern::Prefix(s) => (s, |a| a.start = true),
+                StrPattern::Suffix(s) => (s, |a| a.end = true),
+                StrPattern::Contains(s) => (s, |a| a.anywhere = true),
+                other => {
+                    rest.push(other);
+                    continue;
+                }
+            };
+            literals.push(literal.clone());
+            match anchored.iter_mut().find(|(l, _)| *l == literal) {
+                Some((_, anchors)) => anchor(anchors),
+                None => {
+                    let mut anchors = Anchors::default();
+                    anchor(&mut anchors);
+                    anchored.push((literal, anchors));
+                }
+            }
+        }
+        let automaton = (!anchored.is_empty()).then(|| {
+            // A contiguous NFA: a DFA per check would be faster by a little
+            // and take tens of megabytes over a large ruleset.
+            AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .build(anchored.iter().map(|(l, _)| l))
+                .expect("a check's literals stay within the automaton's limits")
+        });
+        let set = StrSet {
+            exact,
+            automaton,
+            anchors: anchored.into_iter().map(|(_, a)| a).collect(),
+            literals,
+        };
+        (Some(set), rest)
+    }
+
+    /// Whether any of the patterns matches the folded haystack.
+    pub fn is_match(&self, folded: &str) -> bool {
+        if self.exact.contains(folded) {
+            return true;
+        }
+        let Some(automaton) = &self.automaton else {
+            return false;
+        };
+        automaton.find_overlapping_iter(folded).any(|hit| {
+            let anchors = self.anchors[hit.pattern().as_usize()];
+            anchors.anywhere
+                || (anchors.start && hit.start() == 0)
+                || (anchors.end && hit.end() == folded.len())
+        })
+    }
+
+    /// The literals, one of which a matching value contains.
+    pub fn literals(&self) -> &[String] {
+        &self.literals
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn pattern(value: &str) -> StrPattern {
         StrPattern::compile(&tokenize(value), false).unwrap()
+    }
+
+    /// A set matches a value exactly when one of its patterns does, with
+    /// each pattern's anchoring kept (the same literal as a prefix of one
+    /// item and a suffix of another), and hands back what it cannot hold.
+    #[test]
+    fn a_set_matches_as_its_patterns_do() {
+        let items = [
+            r"\cmd.exe",
+            "*\\powershell.exe",
+            "rundll32*",
+            "*-enc *",
+            "*foo*",
+            "foo*",
+            "*foo",
+            "exact",
+            "*",
+            "a*b",
+            "",
+        ];
+        let patterns: Vec<StrPattern> = items.iter().map(|i| pattern(i)).collect();
+        let (set, rest) = StrSet::gather(patterns.clone(), 4);
+        let set = set.expect("enough patterns with literals");
+        assert_eq!(rest.len(), 3, "any, glob and empty stay apart");
+        let values = [
+            r"c:\windows\system32\cmd.exe",
+            r"\cmd.exe",
+            r"c:\x\powershell.exe /c",
+            r"c:\x\powershell.exe",
+            "rundll32 x",
+            "x rundll32",
+            "powershell -enc abc",
+            "foo",
+            "xfoo",
+            "foox",
+            "xfoox",
+            "exact",
+            "exactly",
+            "",
+            "a--b",
+        ];
+        // The first eight items are the ones with a literal of their own.
+        for value in values {
+            let one_by_one = patterns[..8].iter().any(|p| p.is_match(value));
+            assert_eq!(set.is_match(value), one_by_one, "{value:?}");
+        }
+        assert_eq!(set.literals().len(), 8);
+        assert!(StrSet::gather(patterns[..3].to_vec(), 4).0.is_none());
     }
 
     #[test]

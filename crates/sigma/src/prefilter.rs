@@ -468,6 +468,7 @@ fn needs_of(matcher: &Matcher) -> Option<Vec<Need>> {
             pattern,
             cased: false,
         } => literal_of(pattern).map(|literal| vec![Need::Text(literal)]),
+        Matcher::Set(set) => Some(set.literals().iter().cloned().map(Need::Text).collect()),
         Matcher::Regex {
             required: Some(texts),
             ..

@@ -9,7 +9,7 @@ use regex::{Regex, RegexBuilder};
 use yaml_serde::Value;
 
 use crate::modifier::{self, Modifier, Stage};
-use crate::pattern::{fold, tokenize, StrPattern};
+use crate::pattern::{fold, tokenize, StrPattern, StrSet};
 
 /// A field as a rule names it, with the names the same concept has in other
 /// kinds of events (from the logsource table), tried in order.
@@ -67,6 +67,8 @@ pub enum Matcher {
     Bool(bool),
     /// `null`: the field is missing, null or empty.
     Null,
+    /// Several case-insensitive string patterns of one check, tested at once.
+    Set(StrSet),
     Regex {
         regex: Regex,
         /// Folded texts one of which every match contains, for the
@@ -250,6 +252,33 @@ fn compile_field(
     })
 }
 
+/// A check with this many case-insensitive string patterns that any may
+/// match tests them as one set.
+const SET_LEAST: usize = 8;
+
+/// Puts a check's case-insensitive string patterns into one set matcher,
+/// when there are enough of them; the other matchers stay as they are.
+fn gather_strings(matchers: Vec<Matcher>) -> Vec<Matcher> {
+    let mut patterns = Vec::new();
+    let mut others = Vec::new();
+    for matcher in matchers {
+        match matcher {
+            Matcher::Str {
+                pattern,
+                cased: false,
+            } => patterns.push(pattern),
+            other => others.push(other),
+        }
+    }
+    let (set, rest) = StrSet::gather(patterns, SET_LEAST);
+    others.extend(set.map(Matcher::Set));
+    others.extend(rest.into_iter().map(|pattern| Matcher::Str {
+        pattern,
+        cased: false,
+    }));
+    others
+}
+
 /// Compiles the values of one field item under its modifiers; returns the
 /// matchers and the `all` and `neq` flags.
 fn compile_values(
@@ -365,6 +394,9 @@ fn compile_values(
         && (modifiers.contains(&Modifier::Windash) || modifiers.contains(&Modifier::Base64Offset))
     {
         return Err("'all' cannot be combined with windash or base64offset".into());
+    }
+    if !all {
+        matchers = gather_strings(matchers);
     }
     Ok((matchers, all, negate))
 }
