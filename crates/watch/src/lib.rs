@@ -55,6 +55,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use vigil_correlate::{CorrelationSet, Engine, Limits};
 use vigil_event::{Detection, Event, Position};
 use vigil_sigma::RuleSet;
@@ -387,7 +388,13 @@ const PARALLEL_LINES: usize = 32;
 /// One line, parsed and matched against the rules (not yet correlated).
 enum Matched {
     Blank,
-    Event(Event, Vec<Detection>),
+    Event {
+        /// The event itself, kept only when a correlation wants one of its
+        /// detections: the others are dropped where they were matched.
+        event: Option<Event>,
+        timestamp: Option<DateTime<Utc>>,
+        found: Vec<Detection>,
+    },
     Malformed(String),
 }
 
@@ -445,29 +452,30 @@ impl<'d> Session<'d> {
         let mut found = std::mem::take(&mut self.found);
         found.clear();
         self.detectors.rules.detect(event, &mut found);
-        self.correlate(event, &mut found, out, keep);
+        self.correlate(Some(event), event.timestamp, &mut found, out, keep);
         self.found = found;
     }
 
     /// Feeds what the rules found in an event to the correlations; appends
     /// it (less what correlations suppress) and what they complete to `out`.
+    /// `event` may be left out when no correlation wants what was found.
     fn correlate(
         &mut self,
-        event: &Event,
+        event: Option<&Event>,
+        timestamp: Option<DateTime<Utc>>,
         found: &mut Vec<Detection>,
         out: &mut Vec<Detection>,
         keep: &mut Option<i64>,
     ) {
         let set = &self.detectors.correlations;
-        if let Some(t) = event.timestamp {
+        if let Some(t) = timestamp {
             self.latest_ms = self.latest_ms.max(t.timestamp_millis());
         }
         for d in found.iter() {
-            if set.wants(d) {
+            if let Some(event) = event.filter(|_| set.wants(d)) {
                 self.engine.observe(event, d, out);
                 *keep = Some(
-                    event
-                        .timestamp
+                    timestamp
                         .or(d.timestamp)
                         .map_or(i64::MIN, |t| t.timestamp_millis()),
                 );
@@ -481,6 +489,7 @@ impl<'d> Session<'d> {
     /// are in line order.
     fn match_lines(&self, lines: &[(&str, u64)], input: &str) -> Vec<Matched> {
         let rules = &self.detectors.rules;
+        let correlations = &self.detectors.correlations;
         let one = |&(text, number): &(&str, u64)| {
             if text.trim().is_empty() {
                 return Matched::Blank;
@@ -489,7 +498,12 @@ impl<'d> Session<'d> {
                 Ok(event) => {
                     let mut found = Vec::new();
                     rules.detect(&event, &mut found);
-                    Matched::Event(event, found)
+                    let wanted = found.iter().any(|d| correlations.wants(d));
+                    Matched::Event {
+                        timestamp: event.timestamp,
+                        event: wanted.then_some(event),
+                        found,
+                    }
                 }
                 Err(reason) => Matched::Malformed(reason),
             }
@@ -531,11 +545,22 @@ impl<'d> Session<'d> {
         match matched {
             Matched::Blank => {}
             Matched::Malformed(reason) => malformed(input, number, &reason, counts, self.metrics),
-            Matched::Event(event, mut found) => {
+            Matched::Event {
+                event,
+                timestamp,
+                mut found,
+            } => {
                 counts.events += 1;
                 self.last_arrival = Some(Instant::now());
                 let mut keep = None;
-                self.correlate(&event, &mut found, &mut batch.detections, &mut keep);
+                let event = event.as_ref();
+                self.correlate(
+                    event,
+                    timestamp,
+                    &mut found,
+                    &mut batch.detections,
+                    &mut keep,
+                );
                 if let Some(time_ms) = keep {
                     batch.held.push(HeldLine {
                         input: input.to_string(),
