@@ -171,7 +171,8 @@ struct Anchors {
 impl StrSet {
     /// A set of the patterns that have a literal of their own (exact,
     /// prefix, suffix, contains; not empty), or `None` when fewer than
-    /// `least` do; the others are handed back.
+    /// `least` do (or their literals cannot make an automaton); the others
+    /// are handed back.
     pub fn gather(patterns: Vec<StrPattern>, least: usize) -> (Option<StrSet>, Vec<StrPattern>) {
         let settable = |p: &StrPattern| match p {
             StrPattern::Exact(s)
@@ -183,6 +184,7 @@ impl StrSet {
         if patterns.iter().filter(|p| settable(p)).count() < least {
             return (None, patterns);
         }
+        let original = patterns.clone();
         let mut exact = HashSet::with_hasher(FixedState::default());
         let mut anchored: Vec<(String, Anchors)> = Vec::new();
         let mut rest = Vec::new();
@@ -216,14 +218,18 @@ impl StrSet {
                 }
             }
         }
-        let automaton = (!anchored.is_empty()).then(|| {
-            // A contiguous NFA: a DFA per check would be faster by a little
-            // and take tens of megabytes over a large ruleset.
+        // A contiguous NFA: a DFA per check would be faster by a little and
+        // take tens of megabytes over a large ruleset.
+        let built = (!anchored.is_empty()).then(|| {
             AhoCorasick::builder()
                 .kind(Some(AhoCorasickKind::ContiguousNFA))
                 .build(anchored.iter().map(|(l, _)| l))
-                .expect("a check's literals stay within the automaton's limits")
         });
+        let automaton = match built {
+            None => None,
+            Some(Ok(automaton)) => Some(automaton),
+            Some(Err(_)) => return (None, original),
+        };
         let set = StrSet {
             exact,
             automaton,

@@ -195,14 +195,14 @@ impl Prefilter {
                 merged.dedup();
             }
             slots.insert(name, automata.len());
-            automata.push(FieldAutomaton::build(by_need));
+            automata.push(FieldAutomaton::build(by_need, &mut gated));
         }
         Prefilter {
             id: PREFILTERS.fetch_add(1, Ordering::Relaxed),
             slots,
             automata,
             keywords_merged: !merged_keywords.is_empty(),
-            keywords: (!keywords.is_empty()).then(|| FieldAutomaton::build(keywords)),
+            keywords: (!keywords.is_empty()).then(|| FieldAutomaton::build(keywords, &mut gated)),
             gated,
             keyword,
         }
@@ -337,7 +337,10 @@ impl Prefilter {
 }
 
 impl FieldAutomaton {
-    fn build(by_need: HashMap<Need, Vec<u32>>) -> FieldAutomaton {
+    /// The automaton of the literals and the table of the numbers; if the
+    /// literals cannot make an automaton (past its size limits), the rules
+    /// that need them are ungated instead: evaluated on every event in scope.
+    fn build(by_need: HashMap<Need, Vec<u32>>, gated: &mut [bool]) -> FieldAutomaton {
         let mut by_need: Vec<_> = by_need.into_iter().collect();
         by_need.sort();
         let mut texts = Vec::new();
@@ -354,9 +357,18 @@ impl FieldAutomaton {
                 }
             }
         }
-        let automaton = (!texts.is_empty()).then(|| {
-            AhoCorasick::new(&texts).expect("literal automata stay within the automaton's limits")
-        });
+        let built = (!texts.is_empty()).then(|| AhoCorasick::new(&texts));
+        let automaton = match built {
+            None => None,
+            Some(Ok(automaton)) => Some(automaton),
+            Some(Err(_)) => {
+                for &rule in rules.iter().flatten() {
+                    gated[rule as usize] = false;
+                }
+                rules.clear();
+                None
+            }
+        };
         FieldAutomaton {
             automaton,
             rules,
