@@ -140,6 +140,14 @@ impl Remembers {
 
 static PREFILTERS: AtomicU64 = AtomicU64::new(1);
 
+/// One event's marking: the marks, the generation that counts as marked,
+/// and this thread's remembered values.
+struct Marking<'m> {
+    marks: &'m mut [u32],
+    current: u32,
+    memo: &'m mut Memo,
+}
+
 impl Prefilter {
     pub(crate) fn build(rules: &[CompiledRule]) -> Prefilter {
         // Per lowercased field name: need → rules.
@@ -261,22 +269,19 @@ impl Prefilter {
                     name.push_str(field);
                     name.make_ascii_lowercase();
                     let slot = self.slots.get(name.as_str());
+                    let mut marking = Marking {
+                        marks,
+                        current,
+                        memo: &mut memo,
+                    };
                     if let Some(&slot) = slot {
                         let automaton = &self.automata[slot];
-                        self.mark(
-                            slot as u32,
-                            automaton,
-                            view,
-                            index,
-                            marks,
-                            current,
-                            &mut memo,
-                        );
+                        self.mark(slot as u32, automaton, view, index, &mut marking);
                     }
                     if let Some(keywords) = keywords {
                         if slot.is_none() || !self.keywords_merged {
                             let which = self.automata.len() as u32;
-                            self.mark(which, keywords, view, index, marks, current, &mut memo);
+                            self.mark(which, keywords, view, index, &mut marking);
                         }
                     }
                 }
@@ -290,17 +295,20 @@ impl Prefilter {
     /// Marks the rules an automaton lets through for the field at `index`:
     /// remembered for a short text value seen before, scanned (and then
     /// remembered) otherwise.
-    #[allow(clippy::too_many_arguments)]
     fn mark(
         &self,
         which: u32,
         automaton: &FieldAutomaton,
         view: &EventView,
         index: usize,
-        marks: &mut [u32],
-        current: u32,
-        memo: &mut Memo,
+        marking: &mut Marking,
     ) {
+        let Marking {
+            marks,
+            current,
+            memo,
+        } = marking;
+        let current = *current;
         let value = match view.event.field_at(index) {
             Some((_, FieldValue::Str(text))) if text.len() <= MEMO_LONGEST => Lookup::Text(text),
             Some((_, FieldValue::Int(number))) => Lookup::Int(*number),
