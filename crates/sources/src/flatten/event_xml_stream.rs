@@ -1,24 +1,40 @@
-//! [`event_xml`](super::event_xml)'s flattening done while parsing the JSON text
-//! the `evtx` crate renders, so that no `serde_json::Value` is built per record.
+//! [`event_xml`](super::event_xml)'s flattening done while reading the JSON
+//! text the `evtx` crate renders, by a reader made for that one shape: no
+//! `serde_json::Value`, no visitor per element, strings borrowed from the text
+//! until they become fields.
 //!
 //! One pass in document order gives the same fields as the tree walk for the
 //! shape the `evtx` crate writes. Where the tree walk would do something a
-//! single pass cannot, reading stops with an error and the caller walks the
-//! tree instead (see [`flatten`]): a repeated key (the tree keeps the first
-//! key's place and the last key's value), `System` after fields of the event's
-//! data, a `Data` element that may name itself by an attribute, an object
-//! where a value is expected (the tree renders it as JSON text), attributes
-//! given as anything but an object, `Element_attributes` siblings, or a
-//! record that is not `{"Event":{…}}`.
+//! single pass cannot, reading stops and the caller walks the tree instead
+//! (see [`flatten`]): a repeated key (the tree keeps the first key's place and
+//! the last key's value), `System` after fields of the event's data, a `Data`
+//! element that may name itself by an attribute, an object where a value is
+//! expected (the tree renders it as JSON text), attributes given as anything
+//! but an object, `Element_attributes` siblings, or a record that is not
+//! `{"Event":{…}}`. So does what this reader leaves to serde_json: nesting
+//! deeper than [`DEPTH`], a lone surrogate, a number no float holds, and text
+//! that is not JSON at all — which the tree walk then reports as serde_json
+//! does.
 
-use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use vigil_event::{Event, FieldValue};
 
 use super::event_xml::{finish, is_namespace};
 use super::windows_id;
+
+/// Objects and arrays nested deeper than this are left to the tree walk
+/// (serde_json itself stops at 128).
+const DEPTH: usize = 64;
+
+/// Why a record was left to the tree walk (the tree walk reports real JSON
+/// errors itself).
+#[derive(Debug)]
+pub(crate) struct Left(&'static str);
+
+impl std::fmt::Display for Left {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
 
 /// Fills `event` from one rendered record, read straight from its JSON text.
 ///
@@ -26,89 +42,551 @@ use super::windows_id;
 /// the tree walk; `event` is then half filled and must be dropped, and the
 /// record read with [`event_xml`](super::event_xml) from a parsed `Value`,
 /// which also reports a real JSON error as the tree walk always has.
-pub(crate) fn flatten(json: &str, event: &mut Event) -> Result<(), serde_json::Error> {
+pub(crate) fn flatten(json: &str, event: &mut Event) -> Result<(), Left> {
     // A rendered record has a field for every 25 to 40 bytes: room made at
     // once costs less than a list grown (and copied) step by step.
     event.reserve((json.len() / 25).min(64));
-    let mut parser = serde_json::Deserializer::from_str(json);
     let mut walk = Walk {
+        text: json,
+        at: 0,
+        depth: 0,
         event,
         keys: Vec::with_capacity(32),
+        scratch: String::new(),
     };
-    Root(&mut walk).deserialize(&mut parser)?;
-    parser.end()?;
+    walk.root()?;
+    walk.space();
+    if walk.at != json.len() {
+        return Err(Left("text after the record"));
+    }
     finish(walk.event);
     Ok(())
 }
 
-/// The state of one record's pass.
-struct Walk<'e, 'de> {
+/// The state of one record's pass: where the reader is in the text, and what
+/// it has made of it so far.
+struct Walk<'t, 'e> {
+    text: &'t str,
+    /// The byte the reader is at.
+    at: usize,
+    /// How many objects and arrays enclose the reader.
+    depth: usize,
     event: &'e mut Event,
     /// The keys read so far of each object being read, innermost object's
     /// last, to notice a repeated key.
-    keys: Vec<Cow<'de, str>>,
+    keys: Vec<&'t str>,
+    /// Where a string with escapes is decoded.
+    scratch: String,
 }
 
-impl<'de> Walk<'_, 'de> {
+/// Whether a byte ends a run of plain string content: a quote, a backslash,
+/// or a control character (which JSON does not allow unescaped).
+fn ends_run(byte: u8) -> bool {
+    byte == b'"' || byte == b'\\' || byte < 0x20
+}
+
+/// A key's bit in an object's set of keys seen.
+fn key_hash(key: &str) -> u32 {
+    let bytes = key.as_bytes();
+    let ends = bytes.first().zip(bytes.last());
+    ends.map_or(0, |(&first, &last)| {
+        bytes.len() as u32 ^ u32::from(first) << 1 ^ u32::from(last) << 3
+    })
+}
+
+/// The high bit of each byte of `word` that [`ends_run`] (eight bytes read
+/// little-endian). Bytes after the first such one may be marked wrongly (a
+/// borrow carries over); the lowest mark is always right, and the only one
+/// read.
+fn run_ends(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    quote | backslash | control
+}
+
+impl<'t> Walk<'t, '_> {
+    // ---- reading JSON ----
+
+    fn bytes(&self) -> &'t [u8] {
+        self.text.as_bytes()
+    }
+
+    fn space(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.bytes().get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    /// The next byte that is not white space, not taken.
+    fn peek(&mut self) -> Option<u8> {
+        self.space();
+        self.bytes().get(self.at).copied()
+    }
+
+    /// Takes `byte`, after white space, or fails.
+    fn expect(&mut self, byte: u8, what: &'static str) -> Result<(), Left> {
+        if self.peek() == Some(byte) {
+            self.at += 1;
+            Ok(())
+        } else {
+            Err(Left(what))
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Left> {
+        if self.bytes()[self.at..].starts_with(word) {
+            self.at += word.len();
+            Ok(())
+        } else {
+            Err(Left("not a value"))
+        }
+    }
+
+    fn nest(&mut self) -> Result<(), Left> {
+        self.depth += 1;
+        if self.depth > DEPTH {
+            return Err(Left("nested too deep"));
+        }
+        Ok(())
+    }
+
+    /// Reads the members of the object whose `{` is next, handing each key
+    /// to `member`, which must read the member's value.
+    fn members(
+        &mut self,
+        mut member: impl FnMut(&mut Self, &str) -> Result<(), Left>,
+    ) -> Result<(), Left> {
+        self.expect(b'{', "not an object")?;
+        self.nest()?;
+        let start = self.keys.len();
+        // A bit per key by a cheap hash, so that most keys are known new
+        // without comparing them with the others.
+        let mut seen = 0u64;
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+        } else {
+            loop {
+                self.expect(b'"', "not a key")?;
+                let key = self.key()?;
+                let bit = 1 << (key_hash(key) % 64);
+                if seen & bit != 0 && self.keys[start..].contains(&key) {
+                    return Err(Left("repeated key"));
+                }
+                seen |= bit;
+                self.expect(b':', "no colon after a key")?;
+                self.keys.push(key);
+                member(self, key)?;
+                match self.peek() {
+                    Some(b',') => self.at += 1,
+                    Some(b'}') => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return Err(Left("an object not closed")),
+                }
+            }
+        }
+        self.keys.truncate(start);
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Reads the items of the array whose `[` is next, each by `item`.
+    fn items(&mut self, mut item: impl FnMut(&mut Self) -> Result<(), Left>) -> Result<(), Left> {
+        self.expect(b'[', "not an array")?;
+        self.nest()?;
+        if self.peek() == Some(b']') {
+            self.at += 1;
+        } else {
+            loop {
+                item(self)?;
+                match self.peek() {
+                    Some(b',') => self.at += 1,
+                    Some(b']') => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => return Err(Left("an array not closed")),
+                }
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// The rest of a key whose opening quote was taken. A key with an escape
+    /// (no rendered record has one) is left to the tree walk.
+    fn key(&mut self) -> Result<&'t str, Left> {
+        let start = self.at;
+        self.run();
+        if self.bytes().get(self.at) != Some(&b'"') {
+            return Err(Left("a key with an escape, or not closed"));
+        }
+        self.at += 1;
+        // The run stopped at an ASCII byte: a character boundary.
+        Ok(&self.text[start..self.at - 1])
+    }
+
+    /// Moves past the rest of a string whose opening quote was taken,
+    /// checking its escapes.
+    fn skip_string(&mut self) -> Result<(), Left> {
+        self.run();
+        match self.bytes().get(self.at) {
+            Some(b'"') => {
+                self.at += 1;
+                Ok(())
+            }
+            Some(b'\\') => {
+                let mut scratch = std::mem::take(&mut self.scratch);
+                let checked = self.escaped(&mut scratch);
+                scratch.clear();
+                self.scratch = scratch;
+                checked
+            }
+            _ => Err(Left("a string not closed, or with a control character")),
+        }
+    }
+
+    /// A string value as a field value: one allocation of its exact size.
+    fn string_value(&mut self) -> Result<FieldValue, Left> {
+        let start = self.at;
+        self.run();
+        match self.bytes().get(self.at) {
+            Some(b'"') => {
+                self.at += 1;
+                Ok(FieldValue::Str(self.text[start..self.at - 1].into()))
+            }
+            Some(b'\\') => {
+                let mut owned = std::mem::take(&mut self.scratch);
+                owned.clear();
+                owned.push_str(&self.text[start..self.at]);
+                let decoded = self.escaped(&mut owned);
+                let result = decoded.map(|()| FieldValue::Str(owned.as_str().into()));
+                self.scratch = owned;
+                result
+            }
+            _ => Err(Left("a string not closed, or with a control character")),
+        }
+    }
+
+    /// Moves past plain string content, eight bytes at a time.
+    fn run(&mut self) {
+        let bytes = self.bytes();
+        let mut at = self.at;
+        while let Some(word) = bytes[at..].first_chunk::<8>() {
+            let found = run_ends(u64::from_le_bytes(*word));
+            if found != 0 {
+                self.at = at + (found.trailing_zeros() / 8) as usize;
+                return;
+            }
+            at += 8;
+        }
+        while at < bytes.len() && !ends_run(bytes[at]) {
+            at += 1;
+        }
+        self.at = at;
+    }
+
+    /// Decodes the rest of a string from its first backslash on into `out`,
+    /// taking the closing quote.
+    fn escaped(&mut self, out: &mut String) -> Result<(), Left> {
+        loop {
+            match self.bytes().get(self.at) {
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    let escape = self.bytes().get(self.at + 1).copied();
+                    self.at += 2;
+                    match escape {
+                        Some(b'"') => out.push('"'),
+                        Some(b'\\') => out.push('\\'),
+                        Some(b'/') => out.push('/'),
+                        Some(b'b') => out.push('\u{8}'),
+                        Some(b'f') => out.push('\u{c}'),
+                        Some(b'n') => out.push('\n'),
+                        Some(b'r') => out.push('\r'),
+                        Some(b't') => out.push('\t'),
+                        Some(b'u') => out.push(self.unicode()?),
+                        _ => return Err(Left("an invalid escape")),
+                    }
+                }
+                Some(_) => {
+                    let start = self.at;
+                    self.run();
+                    if self.at == start {
+                        return Err(Left("a control character in a string"));
+                    }
+                    out.push_str(&self.text[start..self.at]);
+                }
+                None => return Err(Left("a string not closed")),
+            }
+        }
+    }
+
+    /// The character of a `\u` escape whose `\u` was taken; a surrogate pair
+    /// is two escapes. A lone surrogate is left to serde_json, which rejects it.
+    fn unicode(&mut self) -> Result<char, Left> {
+        let first = self.hex4()?;
+        let code = match first {
+            0xD800..=0xDBFF => {
+                if !self.bytes()[self.at..].starts_with(b"\\u") {
+                    return Err(Left("a lone surrogate"));
+                }
+                self.at += 2;
+                let second = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    return Err(Left("a lone surrogate"));
+                }
+                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            }
+            0xDC00..=0xDFFF => return Err(Left("a lone surrogate")),
+            _ => first,
+        };
+        char::from_u32(code).ok_or(Left("not a character"))
+    }
+
+    fn hex4(&mut self) -> Result<u32, Left> {
+        let digits = self
+            .bytes()
+            .get(self.at..self.at + 4)
+            .ok_or(Left("a short escape"))?;
+        let mut code = 0;
+        for &digit in digits {
+            let value = (digit as char)
+                .to_digit(16)
+                .ok_or(Left("not a hex digit"))?;
+            code = code * 16 + value;
+        }
+        self.at += 4;
+        Ok(code)
+    }
+
+    /// A number, as serde_json reads it: an integer below zero an `i64`,
+    /// otherwise a `u64` (a float above `i64::MAX`, as
+    /// [`FieldValue::from_json`] makes it); anything else (a fraction, an
+    /// exponent, `-0`, an integer beyond 64 bits) a float, read by serde_json
+    /// itself so that it is the same float to the last bit.
+    fn number(&mut self) -> Result<FieldValue, Left> {
+        let start = self.at;
+        let bytes = self.bytes();
+        let negative = bytes.get(self.at) == Some(&b'-');
+        if negative {
+            self.at += 1;
+        }
+        let mut magnitude: Option<u64> = match bytes.get(self.at) {
+            Some(b'0') => {
+                self.at += 1;
+                Some(0)
+            }
+            Some(&digit @ b'1'..=b'9') => {
+                self.at += 1;
+                let mut magnitude = Some(u64::from(digit - b'0'));
+                while let Some(&digit @ b'0'..=b'9') = bytes.get(self.at) {
+                    magnitude = magnitude
+                        .and_then(|m| m.checked_mul(10))
+                        .and_then(|m| m.checked_add(u64::from(digit - b'0')));
+                    self.at += 1;
+                }
+                magnitude
+            }
+            _ => return Err(Left("not a number")),
+        };
+        if let Some(b'.' | b'e' | b'E' | b'0'..=b'9') = bytes.get(self.at) {
+            magnitude = None;
+            while let Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') = bytes.get(self.at) {
+                self.at += 1;
+            }
+        }
+        match magnitude {
+            Some(m) if !negative => {
+                return Ok(i64::try_from(m).map_or(FieldValue::Float(m as f64), FieldValue::Int));
+            }
+            // serde_json makes `-0` and integers below `i64::MIN` floats.
+            Some(m) if m != 0 && m <= 1 << 63 => {
+                return Ok(FieldValue::Int(m.wrapping_neg() as i64))
+            }
+            _ => {}
+        }
+        match serde_json::from_str::<f64>(&self.text[start..self.at]) {
+            Ok(value) if value.is_finite() => Ok(FieldValue::Float(value)),
+            _ => Err(Left("not a number JSON can hold")),
+        }
+    }
+
+    /// A scalar: a string, number, `true`, `false` or `null`.
+    fn scalar(&mut self) -> Result<FieldValue, Left> {
+        match self.peek() {
+            Some(b'"') => {
+                self.at += 1;
+                self.string_value()
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't') => self.literal(b"true").map(|()| FieldValue::Bool(true)),
+            Some(b'f') => self.literal(b"false").map(|()| FieldValue::Bool(false)),
+            Some(b'n') => self.literal(b"null").map(|()| FieldValue::Null),
+            _ => Err(Left("not a value")),
+        }
+    }
+
+    /// A leaf value: a scalar, or an array of leaf values. An object is left
+    /// to the tree walk (which renders it as JSON text).
+    fn leaf(&mut self) -> Result<FieldValue, Left> {
+        if self.peek() != Some(b'[') {
+            return self.scalar();
+        }
+        let mut values = Vec::new();
+        self.items(|walk| {
+            values.push(walk.leaf()?);
+            Ok(())
+        })?;
+        Ok(FieldValue::List(values))
+    }
+
+    /// Moves past a value whose content is not used, read as strictly as
+    /// any other.
+    fn skip(&mut self) -> Result<(), Left> {
+        match self.peek() {
+            Some(b'{') => self.members(|walk, _| walk.skip()),
+            Some(b'[') => self.items(Self::skip),
+            Some(b'"') => {
+                self.at += 1;
+                self.skip_string()
+            }
+            _ => self.scalar().map(drop),
+        }
+    }
+
+    // ---- the record's shape ----
+
     fn emit(&mut self, name: impl AsRef<str> + Into<Box<str>>, value: FieldValue) {
         let value = windows_id(name.as_ref(), value);
         self.event.insert(name, value);
     }
 
-    /// Reads every member of an object, handing each key and the object to
-    /// `member`, which must read the member's value.
-    fn members<A: MapAccess<'de>>(
-        &mut self,
-        mut object: A,
-        mut member: impl FnMut(&mut Self, &str, &mut A) -> Result<(), A::Error>,
-    ) -> Result<(), A::Error> {
-        let start = self.keys.len();
-        while let Some(key) = object.next_key_seed(Key)? {
-            if self.keys[start..].contains(&key) {
-                return Err(A::Error::custom(format!("repeated key {key}")));
+    /// The whole record: `{"Event":{…}}`; other members are ignored, as the
+    /// tree walk ignores them.
+    fn root(&mut self) -> Result<(), Left> {
+        let mut found = false;
+        self.members(|walk, key| {
+            if key != "Event" {
+                return walk.skip();
             }
-            self.keys.push(key.clone());
-            member(self, &key, &mut object)?;
+            found = true;
+            walk.body()
+        })?;
+        if found {
+            Ok(())
+        } else {
+            Err(Left("no Event element"))
         }
-        self.keys.truncate(start);
+    }
+
+    /// The `Event` element's content: `System` first, then the event's data.
+    fn body(&mut self) -> Result<(), Left> {
+        let before = self.event.len();
+        self.members(|walk, key| {
+            // The event element's own attributes are its namespace and nothing else.
+            if key == "#attributes" || key.starts_with('@') {
+                return walk.skip();
+            }
+            let system = key == "System";
+            if system && walk.event.len() > before {
+                return Err(Left("System after the event's data"));
+            }
+            walk.element(key, !system)
+        })
+    }
+
+    /// An element's value under its name: an object of attributes, text and
+    /// children; an array of such objects (a repeated element); or a leaf
+    /// value. A null adds nothing when `skip_null` (the `Event` element's
+    /// children), a null field otherwise.
+    fn element(&mut self, name: &str, skip_null: bool) -> Result<(), Left> {
+        match self.peek() {
+            Some(b'{') => self.element_members(name),
+            Some(b'[') => self.repeated(name),
+            Some(b'n') if skip_null => self.literal(b"null"),
+            _ => {
+                let value = self.scalar()?;
+                self.emit(name, value);
+                Ok(())
+            }
+        }
+    }
+
+    /// An element's array: every item an object (the element repeated), or
+    /// no item an object (one list value). An array mixing both is left to
+    /// the tree walk, which renders those objects as JSON text.
+    fn repeated(&mut self, name: &str) -> Result<(), Left> {
+        let (mut objects, mut values) = (false, Vec::new());
+        self.items(|walk| {
+            let object = walk.peek() == Some(b'{');
+            if object && !values.is_empty() || !object && objects {
+                return Err(Left("an array mixing objects and values"));
+            }
+            if object {
+                objects = true;
+                walk.element_members(name)
+            } else {
+                values.push(walk.leaf()?);
+                Ok(())
+            }
+        })?;
+        if !objects {
+            self.emit(name, FieldValue::List(values));
+        }
         Ok(())
     }
 
     /// The members of the element `name`: attributes, text and children.
-    fn element_members<A: MapAccess<'de>>(
-        &mut self,
-        name: &str,
-        object: A,
-    ) -> Result<(), A::Error> {
-        self.members(object, |walk, key, object| {
+    fn element_members(&mut self, name: &str) -> Result<(), Left> {
+        self.members(|walk, key| {
             if key == "#attributes" {
                 if name == "Data" {
-                    return Err(A::Error::custom("a Data element's attributes"));
+                    return Err(Left("a Data element's attributes"));
                 }
-                object.next_value_seed(Attributes { walk, owner: name })
+                walk.attributes(name)
             } else if key == "#text" {
-                let text = object.next_value_seed(Leaf)?;
+                let text = walk.leaf()?;
                 walk.emit(name, text);
                 Ok(())
             } else if let Some(attribute) = key.strip_prefix('@') {
                 if name == "Data" && attribute == "Name" {
-                    return Err(A::Error::custom("a Data element's Name attribute"));
+                    return Err(Left("a Data element's Name attribute"));
                 }
                 if is_namespace(attribute) {
-                    return object.next_value_seed(Skip);
+                    return walk.skip();
                 }
-                let value = object.next_value_seed(Leaf)?;
+                let value = walk.leaf()?;
                 walk.emit(attribute_name(name, attribute), value);
                 Ok(())
             } else if key.ends_with("_attributes") {
-                Err(A::Error::custom("attributes beside their element"))
+                Err(Left("attributes beside their element"))
             } else {
-                object.next_value_seed(Element {
-                    walk,
-                    name: key,
-                    skip_null: false,
-                })
+                walk.element(key, false)
             }
+        })
+    }
+
+    /// An element's attributes, `{"Name":value,…}`, as `Owner_Name` fields;
+    /// namespace declarations are dropped.
+    fn attributes(&mut self, owner: &str) -> Result<(), Left> {
+        if self.peek() != Some(b'{') {
+            return Err(Left("attributes that are not an object"));
+        }
+        self.members(|walk, attribute| {
+            if is_namespace(attribute) {
+                return walk.skip();
+            }
+            let value = walk.leaf()?;
+            walk.emit(attribute_name(owner, attribute), value);
+            Ok(())
         })
     }
 }
@@ -120,432 +598,6 @@ fn attribute_name(owner: &str, attribute: &str) -> String {
     name.push('_');
     name.push_str(attribute);
     name
-}
-
-/// The whole record: `{"Event":{…}}`; other members are ignored, as the tree
-/// walk ignores them.
-struct Root<'w, 'e, 'de>(&'w mut Walk<'e, 'de>);
-
-impl<'de> DeserializeSeed<'de> for Root<'_, '_, 'de> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, parser: D) -> Result<(), D::Error> {
-        parser.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Root<'_, '_, 'de> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a rendered event")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, object: A) -> Result<(), A::Error> {
-        let mut found = false;
-        self.0.members(object, |walk, key, object| {
-            if key != "Event" {
-                return object.next_value_seed(Skip);
-            }
-            found = true;
-            object.next_value_seed(Body(walk))
-        })?;
-        if found {
-            Ok(())
-        } else {
-            Err(A::Error::custom("no Event element"))
-        }
-    }
-}
-
-/// The `Event` element's content: `System` first, then the event's data.
-struct Body<'w, 'e, 'de>(&'w mut Walk<'e, 'de>);
-
-impl<'de> DeserializeSeed<'de> for Body<'_, '_, 'de> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, parser: D) -> Result<(), D::Error> {
-        parser.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Body<'_, '_, 'de> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("the Event element's content")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, object: A) -> Result<(), A::Error> {
-        let before = self.0.event.len();
-        self.0.members(object, |walk, key, object| {
-            // The event element's own attributes are its namespace and nothing else.
-            if key == "#attributes" || key.starts_with('@') {
-                return object.next_value_seed(Skip);
-            }
-            let system = key == "System";
-            if system && walk.event.len() > before {
-                return Err(A::Error::custom("System after the event's data"));
-            }
-            object.next_value_seed(Element {
-                walk,
-                name: key,
-                skip_null: !system,
-            })
-        })
-    }
-}
-
-/// An element's value under its name: an object of attributes, text and
-/// children; an array of such objects (a repeated element); or a leaf value.
-struct Element<'w, 'e, 'de, 'n> {
-    walk: &'w mut Walk<'e, 'de>,
-    name: &'n str,
-    /// Whether a null adds nothing (the `Event` element's children) or a
-    /// null field (any deeper element).
-    skip_null: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for Element<'_, '_, 'de, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, parser: D) -> Result<(), D::Error> {
-        parser.deserialize_any(self)
-    }
-}
-
-impl<'de> Element<'_, '_, 'de, '_> {
-    fn emit<E>(self, value: FieldValue) -> Result<(), E> {
-        self.walk.emit(self.name, value);
-        Ok(())
-    }
-}
-
-impl<'de> Visitor<'de> for Element<'_, '_, 'de, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an element")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, object: A) -> Result<(), A::Error> {
-        self.walk.element_members(self.name, object)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
-        // The tree walk takes an array of objects for a repeated element and
-        // anything else for a list value; which one, the first item tells.
-        let mut shape = ArrayShape::Unknown;
-        let mut values = Vec::new();
-        while let Some(value) = items.next_element_seed(ArrayItem {
-            walk: self.walk,
-            name: self.name,
-            shape: &mut shape,
-        })? {
-            values.extend(value);
-        }
-        match shape {
-            ArrayShape::Elements => Ok(()),
-            ArrayShape::Unknown | ArrayShape::Values => self.emit(FieldValue::List(values)),
-        }
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
-        if self.skip_null {
-            return Ok(());
-        }
-        self.emit(FieldValue::Null)
-    }
-
-    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<(), E> {
-        self.emit(FieldValue::Bool(value))
-    }
-
-    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<(), E> {
-        self.emit(FieldValue::Int(value))
-    }
-
-    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<(), E> {
-        self.emit(unsigned(value))
-    }
-
-    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<(), E> {
-        self.emit(float(value))
-    }
-
-    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<(), E> {
-        self.emit(FieldValue::Str(value.into()))
-    }
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum ArrayShape {
-    Unknown,
-    /// Every item an object: each one the element again.
-    Elements,
-    /// No item an object: one list value.
-    Values,
-}
-
-/// One item of an element's array: an object is read as the element (and
-/// gives `None`), anything else is a value of the list.
-struct ArrayItem<'w, 'e, 'de, 'n, 's> {
-    walk: &'w mut Walk<'e, 'de>,
-    name: &'n str,
-    shape: &'s mut ArrayShape,
-}
-
-impl<'de> DeserializeSeed<'de> for ArrayItem<'_, '_, 'de, '_, '_> {
-    type Value = Option<FieldValue>;
-
-    fn deserialize<D: Deserializer<'de>>(self, parser: D) -> Result<Self::Value, D::Error> {
-        parser.deserialize_any(self)
-    }
-}
-
-impl ArrayItem<'_, '_, '_, '_, '_> {
-    /// Records the shape the item implies; an error when the array mixes objects
-    /// with other values (the tree walk renders those objects as JSON text).
-    fn expect<E: serde::de::Error>(&mut self, shape: ArrayShape) -> Result<(), E> {
-        if *self.shape != ArrayShape::Unknown && *self.shape != shape {
-            return Err(E::custom("an array mixing objects and values"));
-        }
-        *self.shape = shape;
-        Ok(())
-    }
-
-    fn value<E: serde::de::Error>(mut self, value: FieldValue) -> Result<Option<FieldValue>, E> {
-        self.expect(ArrayShape::Values)?;
-        Ok(Some(value))
-    }
-}
-
-impl<'de> Visitor<'de> for ArrayItem<'_, '_, 'de, '_, '_> {
-    type Value = Option<FieldValue>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an element or a value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, object: A) -> Result<Self::Value, A::Error> {
-        self.expect(ArrayShape::Elements)?;
-        self.walk.element_members(self.name, object)?;
-        Ok(None)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, items: A) -> Result<Self::Value, A::Error> {
-        let list = Leaf.visit_seq(items)?;
-        self.value(list)
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-        self.value(FieldValue::Null)
-    }
-
-    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        self.value(FieldValue::Bool(value))
-    }
-
-    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        self.value(FieldValue::Int(value))
-    }
-
-    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        self.value(unsigned(value))
-    }
-
-    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        self.value(float(value))
-    }
-
-    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        self.value(FieldValue::Str(value.into()))
-    }
-}
-
-/// An element's attributes, `{"Name":value,…}`, as `Owner_Name` fields;
-/// namespace declarations are dropped.
-struct Attributes<'w, 'e, 'de, 'n> {
-    walk: &'w mut Walk<'e, 'de>,
-    owner: &'n str,
-}
-
-impl<'de> DeserializeSeed<'de> for Attributes<'_, '_, 'de, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, parser: D) -> Result<(), D::Error> {
-        parser.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Attributes<'_, '_, 'de, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object of attributes")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, object: A) -> Result<(), A::Error> {
-        let owner = self.owner;
-        self.walk.members(object, |walk, attribute, object| {
-            if is_namespace(attribute) {
-                return object.next_value_seed(Skip);
-            }
-            let value = object.next_value_seed(Leaf)?;
-            walk.emit(attribute_name(owner, attribute), value);
-            Ok(())
-        })
-    }
-}
-
-/// A leaf value: a scalar, or an array of leaf values. An object is an error
-/// (the tree walk renders it as JSON text).
-struct Leaf;
-
-impl<'de> DeserializeSeed<'de> for Leaf {
-    type Value = FieldValue;
-
-    fn deserialize<D: Deserializer<'de>>(self, parser: D) -> Result<FieldValue, D::Error> {
-        parser.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Leaf {
-    type Value = FieldValue;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a value")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<FieldValue, A::Error> {
-        let mut values = Vec::new();
-        while let Some(value) = items.next_element_seed(Leaf)? {
-            values.push(value);
-        }
-        Ok(FieldValue::List(values))
-    }
-
-    fn visit_unit<E: serde::de::Error>(self) -> Result<FieldValue, E> {
-        Ok(FieldValue::Null)
-    }
-
-    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<FieldValue, E> {
-        Ok(FieldValue::Bool(value))
-    }
-
-    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<FieldValue, E> {
-        Ok(FieldValue::Int(value))
-    }
-
-    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<FieldValue, E> {
-        Ok(unsigned(value))
-    }
-
-    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<FieldValue, E> {
-        Ok(float(value))
-    }
-
-    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<FieldValue, E> {
-        Ok(FieldValue::Str(value.into()))
-    }
-}
-
-/// A number above `i64::MAX` is a float, as [`FieldValue::from_json`] makes it.
-fn unsigned(value: u64) -> FieldValue {
-    i64::try_from(value).map_or(FieldValue::Float(value as f64), FieldValue::Int)
-}
-
-/// A float `serde_json::Value` cannot hold (not finite) is null there too.
-fn float(value: f64) -> FieldValue {
-    if value.is_finite() {
-        FieldValue::Float(value)
-    } else {
-        FieldValue::Null
-    }
-}
-
-/// A value whose content is not used, parsed as strictly as any other (its
-/// nesting counts towards the parser's depth limit, its numbers must fit) so
-/// that a record the tree walk rejects is rejected here too.
-struct Skip;
-
-impl<'de> DeserializeSeed<'de> for Skip {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, parser: D) -> Result<(), D::Error> {
-        parser.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Skip {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut object: A) -> Result<(), A::Error> {
-        while object.next_key_seed(Key)?.is_some() {
-            object.next_value_seed(Skip)?;
-        }
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<(), A::Error> {
-        while items.next_element_seed(Skip)?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-}
-
-/// An object's key, borrowed from the JSON text unless it has escapes.
-struct Key;
-
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, parser: D) -> Result<Self::Value, D::Error> {
-        parser.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a key")
-    }
-
-    fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(key))
-    }
-
-    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(key.to_string()))
-    }
 }
 
 #[cfg(test)]
@@ -598,7 +650,7 @@ mod tests {
                 "ImagePath": "%SYSTEMROOT%\\duKhLYUX.exe", "ProcessId": 123,
                 "Big": 18446744073709551615u64, "Negative": -5, "Ratio": 0.5,
                 "Flag": true, "Empty": null, "Strings": ["a", "b\u{e9}", 1, null, [2]],
-                "None": [], "Key \"quoted\"": "v"}
+                "None": [], "Quoted": "say \"v\""}
         }}));
         assert_eq!(event.event_id(), Some(7045));
         assert_eq!(event.get("EventRecordID"), Some(&FieldValue::Int(8623)));
@@ -632,6 +684,7 @@ mod tests {
             r##"{"Event":{"System":{},"EventData":{"Data":[{"@Name":"A","#text":"x"}]}}}"##,
             r##"{"Event":{"System":{},"EventData":{"A":[{"B":1},2]}}}"##,
             r##"{"Event":{"System":{},"EventData":{"A":[2,{"B":1}]}}}"##,
+            r##"{"Event":{"System":{},"EventData":{"Key \"quoted\"":1}}}"##,
             r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":{"x":1}}}}}}"##,
             r##"{"Event":{"System":{"Provider":{"#attributes":"x"}}}}"##,
             r##"{"Event":{"System":{"Provider_attributes":{"Name":"P"}}}}"##,
@@ -655,5 +708,157 @@ mod tests {
             assert!(serde_json::from_str::<Value>(&text).is_err(), "{text}");
             assert!(left_to_tree(&text), "{text}");
         }
+    }
+
+    /// Escapes, numbers and white space read as serde_json reads them.
+    #[test]
+    fn strings_and_numbers_read_as_serde_json_reads_them() {
+        let text = concat!(
+            r##" { "Event" : { "System" : { "EventID" : "4688" , "Channel" : "Sec\u0075rity" } ,"##,
+            r##" "EventData" : { "Path" : "C:\\Windows\\x.exe" , "Quote" : "say \"hi\"\/" ,"##,
+            r##" "Controls" : "\b\f\n\r\t" , "Pair" : "\ud83d\ude00 \u00e9\u20AC" , "Key" : 1 ,"##,
+            r##" "Zero" : 0 , "NegZero" : -0 , "Min" : -9223372036854775808 , "Below" : -9223372036854775809 ,"##,
+            r##" "Max" : 18446744073709551615 , "Beyond" : 18446744073709551616 , "Exp" : 1E5 ,"##,
+            r##" "Small" : -1.5e-3 , "Many" : [ 1 , [ true , false , null ] , "x" ] , "Empty" : { } } } }"##,
+            "\n\t\r "
+        );
+        let record: Value = serde_json::from_str(text).unwrap();
+        let mut event = Event::new("test");
+        flatten(text, &mut event).unwrap();
+        let expected = tree(&record);
+        assert_eq!(
+            event.fields().collect::<Vec<_>>(),
+            expected.fields().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            event.get("Pair"),
+            Some(&FieldValue::from("\u{1F600} \u{e9}\u{20ac}"))
+        );
+        assert_eq!(event.get("Min"), Some(&FieldValue::Int(i64::MIN)));
+        assert_eq!(event.get("Key"), Some(&FieldValue::Int(1)));
+        let FieldValue::Float(zero) = event.get("NegZero").unwrap() else {
+            panic!("-0 is a float, as serde_json makes it");
+        };
+        assert!(zero.is_sign_negative());
+    }
+
+    #[test]
+    fn what_serde_json_rejects_is_left_to_it() {
+        for text in [
+            r##"{"Event":{"System":{"A":"\ud800"}}}"##,
+            r##"{"Event":{"System":{"A":"\ude00x"}}}"##,
+            r##"{"Event":{"System":{"A":"\x"}}}"##,
+            r##"{"Event":{"System":{"A":"a	tab"}}}"##,
+            r##"{"Event":{"System":{"A":01}}}"##,
+            r##"{"Event":{"System":{"A":1.}}}"##,
+            r##"{"Event":{"System":{"A":-}}}"##,
+            r##"{"Event":{"System":{"A":1,}}}"##,
+            r##"{"Event":{"System":{"A":tru}}}"##,
+            r##"{"Event":{"System":{"A":"open"##,
+            r##"{"Event":{"System":{"A" 1}}}"##,
+            r##"{"Event":{"System":{"A":[1 2]}}}"##,
+        ] {
+            assert!(serde_json::from_str::<Value>(text).is_err(), "{text}");
+            assert!(left_to_tree(text), "{text}");
+        }
+    }
+
+    /// Damaged copies of a record: whatever this reader accepts, serde_json
+    /// accepts too and the tree walk gives the same fields; whatever serde_json
+    /// rejects, this reader leaves to it; nothing panics.
+    #[test]
+    fn a_damaged_record_reads_as_the_tree_walk_reads_it_or_is_left_to_it() {
+        let record = json!({"Event": {
+            "#attributes": {"xmlns": "http://schemas.microsoft.com/win/2004/08/events/event"},
+            "System": {
+                "Provider": {"#attributes": {"Name": "Microsoft-Windows-Sysmon"}},
+                "EventID": 1, "EventRecordID": 42,
+                "TimeCreated": {"#attributes": {"SystemTime": "2026-03-02T08:00:00.000000Z"}},
+                "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "ws-01"
+            },
+            "EventData": {"Image": "C:\\Windows\\System32\\cmd.exe",
+                "CommandLine": "cmd /c \"echo \u{e9}\"", "ProcessId": 4242, "Hashes": ["a", 1, -2]}
+        }})
+        .to_string();
+        let alphabet = b"{}[]\":,\\u0123456789-.eE+ tnfalsrx\x01\xc3\xa9";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut accepted, mut left) = (0, 0);
+        for _ in 0..20_000 {
+            let mut bytes = record.clone().into_bytes();
+            for _ in 0..1 + next() % 3 {
+                let at = (next() % bytes.len() as u64) as usize;
+                match next() % 3 {
+                    0 => bytes[at] = alphabet[(next() % alphabet.len() as u64) as usize],
+                    1 => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.insert(at, alphabet[(next() % alphabet.len() as u64) as usize]),
+                }
+            }
+            let Ok(text) = String::from_utf8(bytes) else {
+                continue;
+            };
+            let mut event = Event::new("test");
+            match (
+                flatten(&text, &mut event),
+                serde_json::from_str::<Value>(&text),
+            ) {
+                (Ok(()), Ok(value)) => {
+                    accepted += 1;
+                    let expected = tree(&value);
+                    assert_eq!(
+                        event.fields().collect::<Vec<_>>(),
+                        expected.fields().collect::<Vec<_>>(),
+                        "{text}"
+                    );
+                }
+                (Ok(()), Err(error)) => panic!("read what serde_json rejects ({error}): {text}"),
+                (Err(_), _) => left += 1,
+            }
+        }
+        assert!(
+            accepted > 1_000 && left > 1_000,
+            "{accepted} read, {left} left"
+        );
+    }
+
+    /// The eight-byte test finds the first byte that ends a run, whatever
+    /// the bytes around it.
+    #[test]
+    fn the_first_byte_ending_a_run_is_found_in_any_word() {
+        for filler in [b'a', 0xe9, 0x7f, 0x21, 0x5d, 0xff] {
+            for at in 0..8 {
+                for byte in 0..=255u8 {
+                    for after in [filler, b'"', 0x00, 0x1f] {
+                        let mut word = [filler; 8];
+                        word[at] = byte;
+                        if at < 7 {
+                            word[at + 1] = after;
+                        }
+                        let expected = word.iter().position(|&b| ends_run(b));
+                        let found = run_ends(u64::from_le_bytes(word));
+                        let first = (found != 0).then(|| (found.trailing_zeros() / 8) as usize);
+                        assert_eq!(first, expected, "{word:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Keys alike in length and ends are told apart; a key repeated after
+    /// others is still noticed.
+    #[test]
+    fn keys_alike_are_not_taken_for_repeated_ones() {
+        same_as_tree(json!({"Event": {"System": {"EventID": 1},
+            "EventData": {"AxB": 1, "AyB": 2, "AzB": 3}}}));
+        assert!(left_to_tree(
+            r##"{"Event":{"System":{},"EventData":{"AxB":1,"AyB":2,"Other":3,"AxB":4}}}"##
+        ));
     }
 }
