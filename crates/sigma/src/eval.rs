@@ -26,10 +26,10 @@ struct Kind {
 
 struct Rendered {
     /// `None` when the value is a string and is its own text.
-    text: Option<Box<str>>,
+    text: Option<String>,
     /// `None` when folding leaves the text as it is (no capital letters):
     /// most values that are not paths or names, kept without a copy.
-    folded: Option<Box<str>>,
+    folded: Option<String>,
 }
 
 /// One value as the matchers see it.
@@ -78,7 +78,7 @@ impl<'e> EventView<'e> {
     fn rendered(&self, index: usize) -> &Rendered {
         self.rendered[index].get_or_init(|| {
             let value = self.value(index);
-            let copy = |text: &str| needs_folding(text).then(|| fold(text).into());
+            let copy = |text: &str| needs_folding(text).then(|| fold(text));
             match value {
                 FieldValue::Str(s) => Rendered {
                     text: None,
@@ -88,7 +88,7 @@ impl<'e> EventView<'e> {
                     let text = text_of(other);
                     Rendered {
                         folded: copy(&text),
-                        text: Some(text.into()),
+                        text: Some(text),
                     }
                 }
             }
@@ -274,6 +274,8 @@ fn needs_folding(text: &str) -> bool {
 fn text_of(value: &FieldValue) -> String {
     match value {
         FieldValue::Null => String::new(),
+        // The integer's own conversion, without the formatting machinery.
+        FieldValue::Int(number) => number.to_string(),
         other => other.to_string(),
     }
 }

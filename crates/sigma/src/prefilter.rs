@@ -148,6 +148,20 @@ struct Marking<'m> {
     memo: &'m mut Memo,
 }
 
+/// Which rules one event's scan let through: a rule without a literal to
+/// look for always, any other when the scan marked it.
+pub(crate) struct Admitted<'a> {
+    gated: &'a [bool],
+    marks: &'a [u32],
+    current: u32,
+}
+
+impl Admitted<'_> {
+    pub(crate) fn admits(&self, rule: usize) -> bool {
+        !self.gated[rule] || self.marks[rule] == self.current
+    }
+}
+
 impl Prefilter {
     pub(crate) fn build(rules: &[CompiledRule]) -> Prefilter {
         // Per lowercased field name: need → rules.
@@ -230,7 +244,7 @@ impl Prefilter {
         scoped.len() > FEW && scoped.iter().any(|&r| self.gated[r])
     }
 
-    /// Scans the event's fields and calls `each` with a test telling whether a
+    /// Scans the event's fields and calls `each` with what tells whether a
     /// rule (by index) is let through. `scoped` are the rules that may apply
     /// to the event: the keyword literals are looked for only if one of them
     /// has some.
@@ -238,7 +252,7 @@ impl Prefilter {
         &self,
         view: &EventView,
         scoped: &[usize],
-        each: impl FnOnce(&dyn Fn(usize) -> bool) -> R,
+        each: impl FnOnce(&Admitted) -> R,
     ) -> R {
         let keywords = self
             .keywords
@@ -263,7 +277,7 @@ impl Prefilter {
                     marks.resize(self.gated.len(), 0);
                 }
                 let current = *generation;
-                let mut name = String::new();
+                let mut name = String::with_capacity(64);
                 for (index, (field, _)) in view.event.fields().enumerate() {
                     name.clear();
                     name.push_str(field);
@@ -285,9 +299,11 @@ impl Prefilter {
                         }
                     }
                 }
-                let marks = &*marks;
-                let gated = &self.gated;
-                each(&|rule: usize| !gated[rule] || marks[rule] == current)
+                each(&Admitted {
+                    gated: &self.gated,
+                    marks,
+                    current,
+                })
             })
         })
     }

@@ -463,7 +463,7 @@ impl RuleSet {
         }
         self.prefilter.with_candidates(&view, scoped, |admitted| {
             for &i in scoped {
-                if admitted(i) {
+                if admitted.admits(i) {
                     self.try_rule(i, &view, out);
                 }
             }

@@ -263,6 +263,9 @@ impl<'t> Walk<'t, '_> {
             Some(b'\\') => {
                 let mut owned = std::mem::take(&mut self.scratch);
                 owned.clear();
+                // Room for most paths and command lines at once, rather than
+                // growing step by step for the record's first escaped string.
+                owned.reserve(256);
                 owned.push_str(&self.text[start..self.at]);
                 let decoded = self.escaped(&mut owned);
                 let result = decoded.map(|()| FieldValue::Str(owned.as_str().into()));
