@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
 use vigil_event::{Event, FieldValue};
 
+use crate::names::NameIndex;
 use crate::pattern::fold;
 use crate::search::{Anchor, Check, CmpOp, FieldRef, Matcher, Search, TimePart};
 
@@ -15,6 +16,8 @@ pub struct EventView<'e> {
     pub event: &'e Event,
     rendered: Vec<OnceCell<Rendered>>,
     kind: OnceCell<Kind>,
+    /// Where each field is by name, built when first asked.
+    names: OnceCell<NameIndex>,
 }
 
 /// What rule scopes compare an event by, looked up once per event.
@@ -45,14 +48,30 @@ impl<'e> EventView<'e> {
             event,
             rendered: (0..event.len()).map(|_| OnceCell::new()).collect(),
             kind: OnceCell::new(),
+            names: OnceCell::new(),
         }
     }
 
     fn kind(&self) -> &Kind {
         self.kind.get_or_init(|| Kind {
-            channel: self.event.channel().map(str::to_lowercase),
-            event_id: self.event.event_id(),
+            channel: self
+                .field("Channel")
+                .and_then(FieldValue::as_str)
+                .map(str::to_lowercase),
+            event_id: self.field("EventID").and_then(FieldValue::as_i64),
         })
+    }
+
+    /// The index of a field by name, as [`Event::index_of`] finds it.
+    fn position(&self, name: &str) -> Option<usize> {
+        self.names
+            .get_or_init(|| NameIndex::new(self.event))
+            .position(self.event, name)
+    }
+
+    /// The value of a field by name, as [`Event::get`] finds it.
+    fn field(&self, name: &str) -> Option<&'e FieldValue> {
+        self.position(name).map(|index| self.value(index))
     }
 
     /// The event's channel, lower-cased.
@@ -65,7 +84,7 @@ impl<'e> EventView<'e> {
     }
 
     fn lookup(&self, field: &FieldRef) -> Option<usize> {
-        field.names.iter().find_map(|n| self.event.index_of(n))
+        field.names.iter().find_map(|n| self.position(n))
     }
 
     fn value(&self, index: usize) -> &'e FieldValue {

@@ -39,6 +39,7 @@ pub mod document;
 pub mod eval;
 pub mod logsource;
 pub mod modifier;
+mod names;
 pub mod pattern;
 mod prefilter;
 mod required;

@@ -63,6 +63,9 @@ pub(crate) struct Prefilter {
     keywords_merged: bool,
     /// Per rule: whether it is gated (evaluated only when marked).
     gated: Vec<bool>,
+    /// The rules not gated, marked before every scan so that whether a rule
+    /// is let through is one test.
+    ungated: Vec<usize>,
     /// Per rule: whether a keyword literal can let it through, so that the
     /// keyword automaton must scan the event.
     keyword: Vec<bool>,
@@ -148,17 +151,16 @@ struct Marking<'m> {
     memo: &'m mut Memo,
 }
 
-/// Which rules one event's scan let through: a rule without a literal to
-/// look for always, any other when the scan marked it.
+/// Which rules one event's scan let through: those it marked, and a rule
+/// without a literal to look for always (marked before the scan).
 pub(crate) struct Admitted<'a> {
-    gated: &'a [bool],
     marks: &'a [u32],
     current: u32,
 }
 
 impl Admitted<'_> {
     pub(crate) fn admits(&self, rule: usize) -> bool {
-        !self.gated[rule] || self.marks[rule] == self.current
+        self.marks[rule] == self.current
     }
 }
 
@@ -225,6 +227,7 @@ impl Prefilter {
             automata,
             keywords_merged: !merged_keywords.is_empty(),
             keywords: (!keywords.is_empty()).then(|| FieldAutomaton::build(keywords, &mut gated)),
+            ungated: (0..gated.len()).filter(|&rule| !gated[rule]).collect(),
             gated,
             keyword,
         }
@@ -277,6 +280,9 @@ impl Prefilter {
                     marks.resize(self.gated.len(), 0);
                 }
                 let current = *generation;
+                for &rule in &self.ungated {
+                    marks[rule] = current;
+                }
                 let mut name = String::with_capacity(64);
                 for (index, (field, _)) in view.event.fields().enumerate() {
                     name.clear();
@@ -299,11 +305,7 @@ impl Prefilter {
                         }
                     }
                 }
-                each(&Admitted {
-                    gated: &self.gated,
-                    marks,
-                    current,
-                })
+                each(&Admitted { marks, current })
             })
         })
     }
