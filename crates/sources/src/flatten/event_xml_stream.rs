@@ -115,19 +115,27 @@ impl<'t> Walk<'t, '_> {
         self.text.as_bytes()
     }
 
+    #[inline]
     fn space(&mut self) {
+        // Rendered records have no white space between tokens: one test
+        // settles the usual case.
+        if self.bytes().get(self.at).is_some_and(|&b| b > b' ') {
+            return;
+        }
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.bytes().get(self.at) {
             self.at += 1;
         }
     }
 
     /// The next byte that is not white space, not taken.
+    #[inline]
     fn peek(&mut self) -> Option<u8> {
         self.space();
         self.bytes().get(self.at).copied()
     }
 
     /// Takes `byte`, after white space, or fails.
+    #[inline]
     fn expect(&mut self, byte: u8, what: &'static str) -> Result<(), Left> {
         if self.peek() == Some(byte) {
             self.at += 1;
@@ -220,6 +228,7 @@ impl<'t> Walk<'t, '_> {
 
     /// The rest of a key whose opening quote was taken. A key with an escape
     /// (no rendered record has one) is left to the tree walk.
+    #[inline]
     fn key(&mut self) -> Result<&'t str, Left> {
         let start = self.at;
         self.run();
@@ -277,6 +286,7 @@ impl<'t> Walk<'t, '_> {
     }
 
     /// Moves past plain string content, eight bytes at a time.
+    #[inline]
     fn run(&mut self) {
         let bytes = self.bytes();
         let mut at = self.at;
