@@ -113,7 +113,7 @@ impl Scope {
             channel_ok
                 && id_ok
                 && v.conditions.iter().all(|(field, value)| {
-                    event.get(field).is_some_and(|x| match x.as_str() {
+                    view.field(field).is_some_and(|x| match x.as_str() {
                         Some(text) => text.eq_ignore_ascii_case(value),
                         None => x.to_string().eq_ignore_ascii_case(value),
                     })

@@ -54,10 +54,7 @@ impl<'e> EventView<'e> {
 
     fn kind(&self) -> &Kind {
         self.kind.get_or_init(|| Kind {
-            channel: self
-                .field("Channel")
-                .and_then(FieldValue::as_str)
-                .map(str::to_lowercase),
+            channel: self.field("Channel").and_then(FieldValue::as_str).map(fold),
             event_id: self.field("EventID").and_then(FieldValue::as_i64),
         })
     }
@@ -70,7 +67,7 @@ impl<'e> EventView<'e> {
     }
 
     /// The value of a field by name, as [`Event::get`] finds it.
-    fn field(&self, name: &str) -> Option<&'e FieldValue> {
+    pub(crate) fn field(&self, name: &str) -> Option<&'e FieldValue> {
         self.position(name).map(|index| self.value(index))
     }
 
@@ -226,6 +223,7 @@ impl<'e> EventView<'e> {
             },
             Matcher::Null => hay.value.is_null() || hay.text.is_empty(),
             Matcher::Set(set) => set.is_match(hay.folded),
+            Matcher::Globs(set) => set.is_match(hay.folded),
             Matcher::Regex { regex, .. } => regex.is_match(hay.text),
             Matcher::Cidr(net) => parse_ip(hay.text).is_some_and(|ip| net.contains(&ip)),
             Matcher::Compare { op, value } => number_of(hay.value).is_some_and(|n| match op {

@@ -261,6 +261,78 @@ impl StrSet {
     }
 }
 
+/// Several case-insensitive wildcard patterns of one check as one regular
+/// expression: a list such as `CommandLine|contains: [' -e* JAB', ' -e*
+/// IAB', …]` would otherwise run a search per item over the same value.
+/// Equal to any of its patterns matching.
+#[derive(Debug, Clone)]
+pub struct GlobSet {
+    regex: Regex,
+    /// The patterns' literals, one of which a matching value contains; `None`
+    /// when a pattern has none the prefilter can use.
+    literals: Option<Vec<String>>,
+}
+
+impl GlobSet {
+    /// A set of the wildcard patterns, or `None` when fewer than `least`
+    /// are (or their union is too large to build); the others are handed
+    /// back.
+    pub fn gather(patterns: Vec<StrPattern>, least: usize) -> (Option<GlobSet>, Vec<StrPattern>) {
+        // Each pattern's own expression is `(?si)^BODY$`: the set is
+        // `(?si)^(?:BODY|BODY…)$`.
+        let body = |p: &StrPattern| match p {
+            StrPattern::Glob(re, _) => re
+                .as_str()
+                .strip_prefix("(?si)^")
+                .and_then(|r| r.strip_suffix('$'))
+                .map(str::to_string),
+            _ => None,
+        };
+        if patterns.iter().filter(|p| body(p).is_some()).count() < least {
+            return (None, patterns);
+        }
+        let mut bodies = Vec::new();
+        let mut literals = Some(Vec::new());
+        let mut rest = Vec::new();
+        for pattern in &patterns {
+            let Some(body) = body(pattern) else {
+                rest.push(pattern.clone());
+                continue;
+            };
+            bodies.push(format!("(?:{body})"));
+            // As for a single glob (see the prefilter): only an ASCII
+            // literal is a safe requirement under the engine's case folding.
+            if let StrPattern::Glob(_, literal) = pattern {
+                match &mut literals {
+                    Some(all) if !literal.is_empty() && literal.is_ascii() => {
+                        all.push(literal.clone())
+                    }
+                    _ => literals = None,
+                }
+            }
+        }
+        let union = format!("(?si)^(?:{})$", bodies.join("|"));
+        match regex::RegexBuilder::new(&union)
+            .dfa_size_limit(16 << 20)
+            .build()
+        {
+            Ok(regex) => (Some(GlobSet { regex, literals }), rest),
+            Err(_) => (None, patterns),
+        }
+    }
+
+    /// Whether any of the patterns matches the folded haystack.
+    pub fn is_match(&self, folded: &str) -> bool {
+        self.regex.is_match(folded)
+    }
+
+    /// The literals, one of which a matching value contains, if every
+    /// pattern has one.
+    pub fn literals(&self) -> Option<&[String]> {
+        self.literals.as_deref()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,6 +387,50 @@ mod tests {
         }
         assert_eq!(set.literals().len(), 8);
         assert!(StrSet::gather(patterns[..3].to_vec(), 4).0.is_none());
+    }
+
+    /// A set of wildcard patterns matches a value exactly when one of them
+    /// does, and hands back what is not a wildcard pattern.
+    #[test]
+    fn a_glob_set_matches_as_its_patterns_do() {
+        let items = [
+            "* -e* JAB*",
+            "* -e* iab*",
+            "*net*user*",
+            "c:\\*\\x?.exe",
+            "a*b",
+            "*a.b*c*",
+            "*exact*",
+            "plain",
+        ];
+        let patterns: Vec<StrPattern> = items.iter().map(|i| pattern(i)).collect();
+        let (set, rest) = GlobSet::gather(patterns.clone(), 3);
+        let set = set.expect("enough wildcard patterns");
+        assert_eq!(rest.len(), 2, "contains and exact stay apart");
+        let values = [
+            "powershell -enc jabxyz",
+            "powershell -e iabc",
+            "powershell -e iab",
+            "net  user admin",
+            "c:\\windows\\xy.exe",
+            "c:\\windows\\xyz.exe",
+            "ab",
+            "a\nb",
+            "xa.bzzc",
+            "xaxbc",
+            "",
+            "\u{3a3}",
+        ];
+        for value in values {
+            let one_by_one = patterns[..6].iter().any(|p| p.is_match(value));
+            assert_eq!(set.is_match(value), one_by_one, "{value:?}");
+        }
+        assert_eq!(set.literals().map(<[String]>::len), Some(6));
+        assert!(GlobSet::gather(patterns[..2].to_vec(), 3).0.is_none());
+        // A pattern without a literal leaves the set without a requirement.
+        let mut loose = patterns[..3].to_vec();
+        loose.push(pattern("?*?"));
+        assert!(GlobSet::gather(loose, 3).0.unwrap().literals().is_none());
     }
 
     #[test]

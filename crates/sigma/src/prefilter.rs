@@ -76,7 +76,7 @@ struct FieldAutomaton {
     automaton: Option<AhoCorasick>,
     /// Pattern id → the rules whose requirement that literal satisfies.
     rules: Vec<Vec<u32>>,
-    numbers: HashMap<i64, Vec<u32>>,
+    numbers: HashMap<i64, Vec<u32>, FixedState>,
 }
 
 /// Keyword literals are copied into every named field's automaton when
@@ -371,7 +371,7 @@ impl FieldAutomaton {
         by_need.sort();
         let mut texts = Vec::new();
         let mut rules = Vec::new();
-        let mut numbers = HashMap::new();
+        let mut numbers = HashMap::default();
         for (need, needing) in by_need {
             match need {
                 Need::Text(text) => {
@@ -507,6 +507,7 @@ fn needs_of(matcher: &Matcher) -> Option<Vec<Need>> {
             cased: false,
         } => literal_of(pattern).map(|literal| vec![Need::Text(literal)]),
         Matcher::Set(set) => Some(set.literals().iter().cloned().map(Need::Text).collect()),
+        Matcher::Globs(set) => Some(set.literals()?.iter().cloned().map(Need::Text).collect()),
         Matcher::Regex {
             required: Some(texts),
             ..

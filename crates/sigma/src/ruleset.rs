@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use foldhash::fast::FixedState;
 use rayon::prelude::*;
 
 use vigil_event::{Detection, Event};
@@ -263,7 +264,7 @@ pub struct RuleSet {
 /// [`Scope::admits`]: crate::compile::Scope::admits
 struct ProductRoutes {
     /// Lower-cased product a rule names → routes for events of it.
-    by_product: HashMap<String, Routes>,
+    by_product: HashMap<String, Routes, FixedState>,
     /// Routes for events of a product no rule names.
     other_product: Routes,
     /// Routes for events that do not say their product: every rule.
@@ -322,7 +323,7 @@ impl ProductRoutes {
 /// in rule order.
 struct Routes {
     /// Lower-cased channel → its rules.
-    by_channel: HashMap<String, ChannelRoutes>,
+    by_channel: HashMap<String, ChannelRoutes, FixedState>,
     /// Rules for a channel no rule names.
     any_channel: Vec<usize>,
     /// Every rule, for events that do not say their channel.
@@ -332,7 +333,7 @@ struct Routes {
 /// The rules that may apply to events of one channel.
 struct ChannelRoutes {
     /// EventID → rules.
-    by_id: HashMap<i64, Vec<usize>>,
+    by_id: HashMap<i64, Vec<usize>, FixedState>,
     /// Rules for an EventID no rule names.
     other_id: Vec<usize>,
     /// Rules for an event that has no EventID (which rules naming EventIDs

@@ -9,7 +9,7 @@ use regex::{Regex, RegexBuilder};
 use yaml_serde::Value;
 
 use crate::modifier::{self, Modifier, Stage};
-use crate::pattern::{fold, tokenize, StrPattern, StrSet};
+use crate::pattern::{fold, tokenize, GlobSet, StrPattern, StrSet};
 
 /// A field as a rule names it, with the names the same concept has in other
 /// kinds of events (from the logsource table), tried in order.
@@ -69,6 +69,9 @@ pub enum Matcher {
     Null,
     /// Several case-insensitive string patterns of one check, tested at once.
     Set(StrSet),
+    /// Several case-insensitive wildcard patterns of one check, as one
+    /// regular expression.
+    Globs(GlobSet),
     Regex {
         regex: Regex,
         /// Folded texts one of which every match contains, for the
@@ -255,6 +258,9 @@ fn compile_field(
 /// A check with this many case-insensitive string patterns that any may
 /// match tests them as one set.
 const SET_LEAST: usize = 8;
+/// A check with this many case-insensitive wildcard patterns that any may
+/// match tests them as one regular expression.
+const GLOBS_LEAST: usize = 2;
 
 /// Puts a check's case-insensitive string patterns into one set matcher,
 /// when there are enough of them; the other matchers stay as they are.
@@ -272,6 +278,8 @@ fn gather_strings(matchers: Vec<Matcher>) -> Vec<Matcher> {
     }
     let (set, rest) = StrSet::gather(patterns, SET_LEAST);
     others.extend(set.map(Matcher::Set));
+    let (globs, rest) = GlobSet::gather(rest, GLOBS_LEAST);
+    others.extend(globs.map(Matcher::Globs));
     others.extend(rest.into_iter().map(|pattern| Matcher::Str {
         pattern,
         cased: false,
