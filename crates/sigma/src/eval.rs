@@ -1,6 +1,6 @@
 //! Evaluation of compiled searches against one event.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::net::IpAddr;
 
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
@@ -18,7 +18,14 @@ pub struct EventView<'e> {
     kind: OnceCell<Kind>,
     /// Where each field is by name, built when first asked.
     names: OnceCell<NameIndex>,
+    /// Lookups made before the table was built.
+    lookups: Cell<u8>,
 }
+
+/// Lookups answered by going through the fields before the table is built:
+/// an event most rules pass over is asked for little more than its channel
+/// and EventID, which come early among its fields.
+const LOOKUPS_WITHOUT_TABLE: u8 = 2;
 
 /// What rule scopes compare an event by, looked up once per event.
 struct Kind {
@@ -49,6 +56,7 @@ impl<'e> EventView<'e> {
             rendered: (0..event.len()).map(|_| OnceCell::new()).collect(),
             kind: OnceCell::new(),
             names: OnceCell::new(),
+            lookups: Cell::new(0),
         }
     }
 
@@ -61,6 +69,10 @@ impl<'e> EventView<'e> {
 
     /// The index of a field by name, as [`Event::index_of`] finds it.
     fn position(&self, name: &str) -> Option<usize> {
+        if self.names.get().is_none() && self.lookups.get() < LOOKUPS_WITHOUT_TABLE {
+            self.lookups.set(self.lookups.get() + 1);
+            return self.event.index_of(name);
+        }
         self.names
             .get_or_init(|| NameIndex::new(self.event))
             .position(self.event, name)
