@@ -35,7 +35,7 @@ impl NameIndex {
         // At most half full, so a probe soon meets an empty slot.
         index.mask = (2 * fields).next_power_of_two().clamp(16, SLOTS) - 1;
         for (at, (name, _)) in event.fields().enumerate() {
-            let mut slot = hash(name) & index.mask;
+            let mut slot = small_hash(name) & index.mask;
             loop {
                 let taken = index.slots[slot];
                 if taken == 0 {
@@ -57,7 +57,7 @@ impl NameIndex {
         if self.mask == 0 {
             return event.index_of(name);
         }
-        let mut slot = hash(name) & self.mask;
+        let mut slot = small_hash(name) & self.mask;
         loop {
             let taken = self.slots[slot];
             if taken == 0 {
@@ -87,10 +87,16 @@ fn name_at(event: &Event, taken: u8) -> &str {
         .map_or("", |(name, _)| name)
 }
 
+/// [`hash`] in eight bits.
+fn small_hash(name: &str) -> usize {
+    (hash(name) >> 56) as usize
+}
+
 /// A hash of a name that names differing only in ASCII case share: each
 /// byte is read with its 0x20 bit set (which makes capitals small letters,
-/// and maps any other byte the same way wherever it occurs).
-fn hash(name: &str) -> usize {
+/// and maps any other byte the same way wherever it occurs). The high bits
+/// are the well mixed ones.
+pub(crate) fn hash(name: &str) -> u64 {
     const CASE: u64 = 0x2020_2020_2020_2020;
     let bytes = name.as_bytes();
     let (head, tail) = match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
@@ -100,9 +106,61 @@ fn hash(name: &str) -> usize {
             (short, 0)
         }
     };
-    let mixed = ((head | CASE) ^ (tail | CASE).rotate_left(29) ^ bytes.len() as u64)
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (mixed >> 56) as usize
+    ((head | CASE) ^ (tail | CASE).rotate_left(29) ^ bytes.len() as u64)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Values by name, found ignoring ASCII case without folding the name asked
+/// for: what the prefilter looks every field of every event up in.
+#[derive(Debug)]
+pub(crate) struct NameTable<T> {
+    /// How far to shift a [`hash`] for a slot: 64 minus the slots' bits.
+    shift: u32,
+    /// Open addressing, at most half full; collisions go to the next slot.
+    slots: Vec<Option<(Box<str>, T)>>,
+}
+
+impl<T> NameTable<T> {
+    /// A table of the entries; of names equal but for ASCII case, the first
+    /// is kept.
+    pub(crate) fn new(entries: impl IntoIterator<Item = (Box<str>, T)>) -> NameTable<T> {
+        let entries: Vec<_> = entries.into_iter().collect();
+        let size = (2 * entries.len()).next_power_of_two().max(16);
+        let mut table = NameTable {
+            shift: 64 - size.trailing_zeros(),
+            slots: (0..size).map(|_| None).collect(),
+        };
+        for (name, value) in entries {
+            let mut slot = table.slot_of(&name);
+            loop {
+                match &table.slots[slot] {
+                    None => {
+                        table.slots[slot] = Some((name, value));
+                        break;
+                    }
+                    Some((kept, _)) if kept.eq_ignore_ascii_case(&name) => break,
+                    Some(_) => slot = (slot + 1) % size,
+                }
+            }
+        }
+        table
+    }
+
+    fn slot_of(&self, name: &str) -> usize {
+        (hash(name) >> self.shift) as usize
+    }
+
+    /// The value of the name equal to `name` but for ASCII case.
+    pub(crate) fn get(&self, name: &str) -> Option<&T> {
+        let mut slot = self.slot_of(name);
+        loop {
+            match &self.slots[slot] {
+                None => return None,
+                Some((kept, value)) if kept.eq_ignore_ascii_case(name) => return Some(value),
+                Some(_) => slot = (slot + 1) % self.slots.len(),
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -212,5 +270,32 @@ mod tests {
             assert_eq!(hash(name), hash(&name.to_ascii_lowercase()));
             assert_eq!(hash(name), hash(&name.to_ascii_uppercase()));
         }
+    }
+
+    /// The table finds a name in any case, and only names equal but for case.
+    #[test]
+    fn a_name_table_finds_names_ignoring_case() {
+        let names: Vec<String> = (0..300).map(|i| format!("field{i}name")).collect();
+        let table = NameTable::new(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str().into(), i))
+                .chain([("eventid".into(), 1000), ("EVENTID".into(), 1001)]),
+        );
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(table.get(name), Some(&i));
+            assert_eq!(table.get(&name.to_ascii_uppercase()), Some(&i));
+        }
+        assert_eq!(
+            table.get("EventID"),
+            Some(&1000),
+            "the first of a case kept"
+        );
+        assert_eq!(table.get("field1nam"), None);
+        assert_eq!(table.get("field1name_"), None);
+        assert_eq!(table.get(""), None);
+        let empty: NameTable<usize> = NameTable::new([]);
+        assert_eq!(empty.get("x"), None);
     }
 }

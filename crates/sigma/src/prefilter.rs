@@ -25,6 +25,7 @@ use vigil_event::FieldValue;
 
 use crate::compile::{CompiledRule, Cond};
 use crate::eval::EventView;
+use crate::names::NameTable;
 use crate::pattern::StrPattern;
 use crate::search::{Check, FieldRef, Matcher, Search};
 
@@ -52,9 +53,11 @@ enum Need {
 pub(crate) struct Prefilter {
     /// Tells this prefilter's remembered values from another's.
     id: u64,
-    /// ASCII-lowercased field name → its automaton (looked up for every
-    /// field of every event: a fast hash, not a DoS-resistant one).
-    slots: HashMap<Box<str>, usize, FixedState>,
+    /// Field name → its automaton, found ignoring ASCII case (looked up for
+    /// every field of every event: a fast hash, not a DoS-resistant one).
+    slots: NameTable<usize>,
+    /// How values are hashed for the remembered values.
+    hasher: FixedState,
     automata: Vec<FieldAutomaton>,
     /// The keyword literals, looked for in every field (in the fields
     /// without an automaton of their own only, when those hold them too).
@@ -197,7 +200,7 @@ impl Prefilter {
         }
         let mut names: Vec<_> = literals.into_iter().collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut slots = HashMap::with_hasher(FixedState::default());
+        let mut slots = Vec::new();
         let mut automata = Vec::new();
         // A named field's automaton also holds the keyword literals, so that
         // the field is scanned once when keyword rules are in scope (their
@@ -218,12 +221,13 @@ impl Prefilter {
                 merged.sort_unstable();
                 merged.dedup();
             }
-            slots.insert(name, automata.len());
+            slots.push((name, automata.len()));
             automata.push(FieldAutomaton::build(by_need, &mut gated));
         }
         Prefilter {
             id: PREFILTERS.fetch_add(1, Ordering::Relaxed),
-            slots,
+            slots: NameTable::new(slots),
+            hasher: FixedState::default(),
             automata,
             keywords_merged: !merged_keywords.is_empty(),
             keywords: (!keywords.is_empty()).then(|| FieldAutomaton::build(keywords, &mut gated)),
@@ -283,12 +287,8 @@ impl Prefilter {
                 for &rule in &self.ungated {
                     marks[rule] = current;
                 }
-                let mut name = String::with_capacity(64);
                 for (index, (field, _)) in view.event.fields().enumerate() {
-                    name.clear();
-                    name.push_str(field);
-                    name.make_ascii_lowercase();
-                    let slot = self.slots.get(name.as_str());
+                    let slot = self.slots.get(field);
                     let mut marking = Marking {
                         marks,
                         current,
@@ -335,7 +335,7 @@ impl Prefilter {
                 return;
             }
         };
-        let place = self.slots.hasher().hash_one((which, &value)) as usize % MEMO_ENTRIES;
+        let place = self.hasher.hash_one((which, &value)) as usize % MEMO_ENTRIES;
         if let Some(seen) = &memo.entries[place] {
             if seen.automaton == which && seen.value.is(&value) {
                 for &rule in seen.rules.iter() {
