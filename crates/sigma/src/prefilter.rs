@@ -44,10 +44,22 @@ enum Place {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Need {
-    /// This folded literal inside the field's folded text.
-    Text(String),
+    /// This folded literal in the field's folded text, where it is anchored.
+    Text(String, Anchor),
     /// The field's value is this number.
     Number(i64),
+}
+
+/// Where in a value a needed literal must be found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Anchor {
+    Anywhere,
+    /// At its start.
+    Start,
+    /// At its end.
+    End,
+    /// The whole value.
+    Whole,
 }
 
 pub(crate) struct Prefilter {
@@ -77,9 +89,54 @@ pub(crate) struct Prefilter {
 /// The literals and numbers rules need in fields of one name.
 struct FieldAutomaton {
     automaton: Option<AhoCorasick>,
-    /// Pattern id → the rules whose requirement that literal satisfies.
-    rules: Vec<Vec<u32>>,
+    /// Pattern id → the rules whose requirement that literal satisfies, by
+    /// where it was found.
+    rules: Vec<Anchored>,
     numbers: HashMap<i64, Vec<u32>, FixedState>,
+}
+
+/// The rules one literal lets through, by where in the value it is found.
+#[derive(Default)]
+struct Anchored {
+    anywhere: Vec<u32>,
+    start: Vec<u32>,
+    end: Vec<u32>,
+    whole: Vec<u32>,
+}
+
+impl Anchored {
+    fn add(&mut self, anchor: Anchor, rules: Vec<u32>) {
+        match anchor {
+            Anchor::Anywhere => self.anywhere = rules,
+            Anchor::Start => self.start = rules,
+            Anchor::End => self.end = rules,
+            Anchor::Whole => self.whole = rules,
+        }
+    }
+
+    fn all(&self) -> impl Iterator<Item = &u32> {
+        (self.anywhere.iter().chain(&self.start))
+            .chain(&self.end)
+            .chain(&self.whole)
+    }
+
+    /// Calls `each` with the rules a match from `start` to `end` in a value
+    /// `len` bytes long lets through.
+    fn found(&self, start: usize, end: usize, len: usize, each: &mut dyn FnMut(u32)) {
+        let at_start = start == 0;
+        let at_end = end == len;
+        let chosen = [
+            (true, &self.anywhere),
+            (at_start, &self.start),
+            (at_end, &self.end),
+            (at_start && at_end, &self.whole),
+        ];
+        for (applies, rules) in chosen {
+            if applies {
+                rules.iter().for_each(|&rule| each(rule));
+            }
+        }
+    }
 }
 
 /// Keyword literals are copied into every named field's automaton when
@@ -369,14 +426,20 @@ impl FieldAutomaton {
     fn build(by_need: HashMap<Need, Vec<u32>>, gated: &mut [bool]) -> FieldAutomaton {
         let mut by_need: Vec<_> = by_need.into_iter().collect();
         by_need.sort();
-        let mut texts = Vec::new();
-        let mut rules = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        let mut rules: Vec<Anchored> = Vec::new();
         let mut numbers = HashMap::default();
         for (need, needing) in by_need {
             match need {
-                Need::Text(text) => {
-                    texts.push(text);
-                    rules.push(needing);
+                // Sorted: the anchors of one literal come together.
+                Need::Text(text, anchor) => {
+                    if texts.last() != Some(&text) {
+                        texts.push(text);
+                        rules.push(Anchored::default());
+                    }
+                    if let Some(last) = rules.last_mut() {
+                        last.add(anchor, needing);
+                    }
                 }
                 Need::Number(n) => {
                     numbers.insert(n, needing);
@@ -388,7 +451,7 @@ impl FieldAutomaton {
             None => None,
             Some(Ok(automaton)) => Some(automaton),
             Some(Err(_)) => {
-                for &rule in rules.iter().flatten() {
+                for &rule in rules.iter().flat_map(Anchored::all) {
                     gated[rule as usize] = false;
                 }
                 rules.clear();
@@ -408,9 +471,12 @@ impl FieldAutomaton {
         if let Some(automaton) = &self.automaton {
             view.each_folded(index, &mut |text| {
                 for hit in automaton.find_overlapping_iter(text) {
-                    for &rule in &self.rules[hit.pattern().as_usize()] {
-                        each(rule);
-                    }
+                    self.rules[hit.pattern().as_usize()].found(
+                        hit.start(),
+                        hit.end(),
+                        text.len(),
+                        each,
+                    );
                 }
             });
         }
@@ -483,7 +549,7 @@ fn check_requirement(check: &Check) -> Option<Requirement> {
                 needs_of(m)?
                     .into_iter()
                     .map(|need| match need {
-                        Need::Text(_) => Some((Place::AnyField, need)),
+                        Need::Text(..) => Some((Place::AnyField, need)),
                         Need::Number(_) => None,
                     })
                     .collect()
@@ -505,13 +571,13 @@ fn needs_of(matcher: &Matcher) -> Option<Vec<Need>> {
         Matcher::Str {
             pattern,
             cased: false,
-        } => literal_of(pattern).map(|literal| vec![Need::Text(literal)]),
-        Matcher::Set(set) => Some(set.literals().iter().cloned().map(Need::Text).collect()),
-        Matcher::Globs(set) => Some(set.literals()?.iter().cloned().map(Need::Text).collect()),
+        } => literal_of(pattern).map(|(literal, anchor)| vec![Need::Text(literal, anchor)]),
+        Matcher::Set(set) => Some(set.literals().iter().map(anywhere).collect()),
+        Matcher::Globs(set) => Some(set.literals()?.iter().map(anywhere).collect()),
         Matcher::Regex {
             required: Some(texts),
             ..
-        } => Some(texts.iter().cloned().map(Need::Text).collect()),
+        } => Some(texts.iter().map(anywhere).collect()),
         // A number matches the value's number, or its text exactly; when the
         // text is the plain decimal of the number, the number covers both.
         Matcher::Num { value, text }
@@ -525,25 +591,26 @@ fn needs_of(matcher: &Matcher) -> Option<Vec<Need>> {
     }
 }
 
-/// The folded literal a string pattern needs inside the value, if it has one.
-fn literal_of(pattern: &StrPattern) -> Option<String> {
-    match pattern {
-        StrPattern::Exact(s)
-        | StrPattern::Prefix(s)
-        | StrPattern::Suffix(s)
-        | StrPattern::Contains(s)
-            if !s.is_empty() =>
-        {
-            Some(s.clone())
-        }
+/// A literal needed anywhere in the value.
+fn anywhere(literal: impl AsRef<str>) -> Need {
+    Need::Text(literal.as_ref().to_string(), Anchor::Anywhere)
+}
+
+/// The folded literal a string pattern needs in the value, and where, if it
+/// has one.
+fn literal_of(pattern: &StrPattern) -> Option<(String, Anchor)> {
+    let (literal, anchor) = match pattern {
+        StrPattern::Exact(s) => (s, Anchor::Whole),
+        StrPattern::Prefix(s) => (s, Anchor::Start),
+        StrPattern::Suffix(s) => (s, Anchor::End),
+        StrPattern::Contains(s) => (s, Anchor::Anywhere),
         // A glob compares case-insensitively by the regex engine's own case
         // folding, which equates more non-ASCII letters than `fold` does
         // (ς σ Σ); its literal is only a safe requirement when ASCII.
-        StrPattern::Glob(_, literal) if !literal.is_empty() && literal.is_ascii() => {
-            Some(literal.clone())
-        }
-        _ => None,
-    }
+        StrPattern::Glob(_, literal) if literal.is_ascii() => (literal, Anchor::Anywhere),
+        _ => return None,
+    };
+    (!literal.is_empty()).then(|| (literal.clone(), anchor))
 }
 
 /// All of the requirements, or `None` if any is `None`.
@@ -562,7 +629,7 @@ fn best(items: impl Iterator<Item = Requirement>) -> Option<Requirement> {
         let shortest = r
             .iter()
             .map(|(_, need)| match need {
-                Need::Text(l) => l.len(),
+                Need::Text(l, _) => l.len(),
                 // An exact number is about as selective as a short literal.
                 Need::Number(_) => 3,
             })
@@ -699,6 +766,52 @@ mod tests {
                 detections(&port, &[("DestinationPort", 4445.into())]),
                 (0, 0)
             );
+        }
+    }
+
+    /// A literal that must be the whole value, or its start, or its end,
+    /// lets its rule through only where it is found so: `Provider_Name:
+    /// Security` is not let through by `Microsoft-Windows-Security-Auditing`.
+    #[test]
+    fn a_literal_lets_its_rule_through_only_where_it_is_anchored() {
+        let cases = [
+            (
+                "Provider_Name: 'Security'",
+                "Provider_Name",
+                ["SECURITY", "security"],
+                ["Microsoft-Windows-Security-Auditing", "Security2"],
+            ),
+            (
+                r"Image|startswith: 'C:\Temp\'",
+                "Image",
+                [r"c:\temp\x.exe", r"C:\TEMP\"],
+                [r"d:\c:\temp\x.exe", r"C:\Temp"],
+            ),
+            (
+                r"Image|endswith: '\evil.exe'",
+                "Image",
+                [r"C:\x\EVIL.EXE", r"\evil.exe"],
+                [r"C:\x\evil.exe.bak", r"C:\x\evil.exe "],
+            ),
+        ];
+        for (selection, field, through, not_through) in cases {
+            let r = rules(&format!(
+                "    selection:\n        {selection}\n    condition: selection\n"
+            ));
+            assert_eq!(r.prefilter_coverage(), (7, 7), "{selection}");
+            let let_through = |value: &str| {
+                let mut event = Event::new("test");
+                event.insert(field, FieldValue::from(value));
+                r.let_through(&event).contains(&"t".to_string())
+            };
+            for value in through {
+                assert!(let_through(value), "{selection}: {value}");
+                assert_eq!(detections(&r, &[(field, value.into())]), (1, 1));
+            }
+            for value in not_through {
+                assert!(!let_through(value), "{selection}: {value}");
+                assert_eq!(detections(&r, &[(field, value.into())]), (0, 0));
+            }
         }
     }
 

@@ -471,6 +471,20 @@ impl RuleSet {
         });
     }
 
+    /// The titles of the rules in scope the prefilter lets through for an
+    /// event: what tests of its precision look at.
+    #[cfg(test)]
+    pub(crate) fn let_through(&self, event: &Event) -> Vec<String> {
+        let view = EventView::new(event);
+        let scoped = self.routes.for_event(&view);
+        self.prefilter.with_candidates(&view, scoped, |admitted| {
+            (scoped.iter().copied())
+                .filter(|&i| admitted.admits(i))
+                .map(|i| self.rules[i].meta.title.clone())
+                .collect()
+        })
+    }
+
     /// Matches one event without the literal prefilter: every rule in scope
     /// is evaluated. Gives the same detections as [`RuleSet::detect`], slower;
     /// tests use it to prove that.
