@@ -156,8 +156,21 @@ pub struct StrSet {
     automaton: Option<AhoCorasick>,
     /// Per automaton pattern: where it may match.
     anchors: Vec<Anchors>,
-    /// Every literal, exact ones included: what the prefilter looks for.
-    literals: Vec<String>,
+    /// Every literal, exact ones included, with where a matching value has
+    /// it: what the prefilter looks for.
+    literals: Vec<(String, Placement)>,
+}
+
+/// Where in a value a literal is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Placement {
+    Anywhere,
+    /// At its start.
+    Start,
+    /// At its end.
+    End,
+    /// The whole value.
+    Whole,
 }
 
 /// Where a literal may match, for every pattern of a set that has it.
@@ -196,7 +209,7 @@ impl StrSet {
             }
             let (literal, anchor): (String, fn(&mut Anchors)) = match pattern {
                 StrPattern::Exact(s) => {
-                    literals.push(s.clone());
+                    literals.push((s.clone(), Placement::Whole));
                     exact.insert(s.into_boxed_str());
                     continue;
                 }
@@ -208,7 +221,6 @@ impl StrSet {
                     continue;
                 }
             };
-            literals.push(literal.clone());
             match anchored.iter_mut().find(|(l, _)| *l == literal) {
                 Some((_, anchors)) => anchor(anchors),
                 None => {
@@ -230,6 +242,18 @@ impl StrSet {
             Some(Ok(automaton)) => Some(automaton),
             Some(Err(_)) => return (None, original),
         };
+        for (literal, anchors) in &anchored {
+            let placements = if anchors.anywhere {
+                vec![Placement::Anywhere]
+            } else {
+                let start = anchors.start.then_some(Placement::Start);
+                start
+                    .into_iter()
+                    .chain(anchors.end.then_some(Placement::End))
+                    .collect()
+            };
+            literals.extend(placements.into_iter().map(|p| (literal.clone(), p)));
+        }
         let set = StrSet {
             exact,
             automaton,
@@ -255,8 +279,8 @@ impl StrSet {
         })
     }
 
-    /// The literals, one of which a matching value contains.
-    pub fn literals(&self) -> &[String] {
+    /// The literals, one of which a matching value has where it is placed.
+    pub fn literals(&self) -> &[(String, Placement)] {
         &self.literals
     }
 }
@@ -385,7 +409,19 @@ mod tests {
             let one_by_one = patterns[..8].iter().any(|p| p.is_match(value));
             assert_eq!(set.is_match(value), one_by_one, "{value:?}");
         }
-        assert_eq!(set.literals().len(), 8);
+        let placed = |literal: &str| {
+            let found = set.literals().iter().filter(|(l, _)| l == literal);
+            found.map(|&(_, p)| p).collect::<Vec<_>>()
+        };
+        assert_eq!(placed("exact"), [Placement::Whole]);
+        assert_eq!(placed("rundll32"), [Placement::Start]);
+        assert_eq!(
+            placed("foo"),
+            [Placement::Anywhere],
+            "contains covers the rest"
+        );
+        assert_eq!(placed(r"\powershell.exe"), [Placement::End]);
+        assert_eq!(set.literals().len(), 6);
         assert!(StrSet::gather(patterns[..3].to_vec(), 4).0.is_none());
     }
 

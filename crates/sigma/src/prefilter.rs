@@ -26,7 +26,7 @@ use vigil_event::FieldValue;
 use crate::compile::{CompiledRule, Cond};
 use crate::eval::EventView;
 use crate::names::NameTable;
-use crate::pattern::StrPattern;
+use crate::pattern::{Placement, StrPattern};
 use crate::search::{Check, FieldRef, Matcher, Search};
 
 /// One necessary condition of a rule: it can match only if one of these
@@ -44,22 +44,10 @@ enum Place {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Need {
-    /// This folded literal in the field's folded text, where it is anchored.
-    Text(String, Anchor),
+    /// This folded literal in the field's folded text, where it is placed.
+    Text(String, Placement),
     /// The field's value is this number.
     Number(i64),
-}
-
-/// Where in a value a needed literal must be found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Anchor {
-    Anywhere,
-    /// At its start.
-    Start,
-    /// At its end.
-    End,
-    /// The whole value.
-    Whole,
 }
 
 pub(crate) struct Prefilter {
@@ -105,12 +93,12 @@ struct Anchored {
 }
 
 impl Anchored {
-    fn add(&mut self, anchor: Anchor, rules: Vec<u32>) {
+    fn add(&mut self, anchor: Placement, rules: Vec<u32>) {
         match anchor {
-            Anchor::Anywhere => self.anywhere = rules,
-            Anchor::Start => self.start = rules,
-            Anchor::End => self.end = rules,
-            Anchor::Whole => self.whole = rules,
+            Placement::Anywhere => self.anywhere = rules,
+            Placement::Start => self.start = rules,
+            Placement::End => self.end = rules,
+            Placement::Whole => self.whole = rules,
         }
     }
 
@@ -572,7 +560,11 @@ fn needs_of(matcher: &Matcher) -> Option<Vec<Need>> {
             pattern,
             cased: false,
         } => literal_of(pattern).map(|(literal, anchor)| vec![Need::Text(literal, anchor)]),
-        Matcher::Set(set) => Some(set.literals().iter().map(anywhere).collect()),
+        Matcher::Set(set) => Some(
+            (set.literals().iter())
+                .map(|(literal, placement)| Need::Text(literal.clone(), *placement))
+                .collect(),
+        ),
         Matcher::Globs(set) => Some(set.literals()?.iter().map(anywhere).collect()),
         Matcher::Regex {
             required: Some(texts),
@@ -593,21 +585,21 @@ fn needs_of(matcher: &Matcher) -> Option<Vec<Need>> {
 
 /// A literal needed anywhere in the value.
 fn anywhere(literal: impl AsRef<str>) -> Need {
-    Need::Text(literal.as_ref().to_string(), Anchor::Anywhere)
+    Need::Text(literal.as_ref().to_string(), Placement::Anywhere)
 }
 
 /// The folded literal a string pattern needs in the value, and where, if it
 /// has one.
-fn literal_of(pattern: &StrPattern) -> Option<(String, Anchor)> {
+fn literal_of(pattern: &StrPattern) -> Option<(String, Placement)> {
     let (literal, anchor) = match pattern {
-        StrPattern::Exact(s) => (s, Anchor::Whole),
-        StrPattern::Prefix(s) => (s, Anchor::Start),
-        StrPattern::Suffix(s) => (s, Anchor::End),
-        StrPattern::Contains(s) => (s, Anchor::Anywhere),
+        StrPattern::Exact(s) => (s, Placement::Whole),
+        StrPattern::Prefix(s) => (s, Placement::Start),
+        StrPattern::Suffix(s) => (s, Placement::End),
+        StrPattern::Contains(s) => (s, Placement::Anywhere),
         // A glob compares case-insensitively by the regex engine's own case
         // folding, which equates more non-ASCII letters than `fold` does
         // (ς σ Σ); its literal is only a safe requirement when ASCII.
-        StrPattern::Glob(_, literal) if literal.is_ascii() => (literal, Anchor::Anywhere),
+        StrPattern::Glob(_, literal) if literal.is_ascii() => (literal, Placement::Anywhere),
         _ => return None,
     };
     (!literal.is_empty()).then(|| (literal.clone(), anchor))
@@ -792,6 +784,13 @@ mod tests {
                 "Image",
                 [r"C:\x\EVIL.EXE", r"\evil.exe"],
                 [r"C:\x\evil.exe.bak", r"C:\x\evil.exe "],
+            ),
+            // Enough items to be tested as one set.
+            (
+                r"Image|endswith: ['\a1.exe', '\a2.exe', '\a3.exe', '\a4.exe', '\a5.exe', '\a6.exe', '\a7.exe', '\a8.exe']",
+                "Image",
+                [r"C:\x\A8.EXE", r"\a1.exe"],
+                [r"C:\x\a8.exe.bak", r"C:\x\a1.exe x"],
             ),
         ];
         for (selection, field, through, not_through) in cases {
