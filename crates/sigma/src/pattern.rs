@@ -132,6 +132,23 @@ impl StrPattern {
         })
     }
 
+    /// The literal a matching (folded) value has, and where, if the pattern
+    /// has one the prefilter can look for.
+    pub fn required_literal(&self) -> Option<(&str, Placement)> {
+        let (literal, placement) = match self {
+            StrPattern::Exact(s) => (s, Placement::Whole),
+            StrPattern::Prefix(s) => (s, Placement::Start),
+            StrPattern::Suffix(s) => (s, Placement::End),
+            StrPattern::Contains(s) => (s, Placement::Anywhere),
+            // A glob compares case-insensitively by the regex engine's own
+            // case folding, which equates more non-ASCII letters than `fold`
+            // does (ς σ Σ); its literal is only a safe requirement when ASCII.
+            StrPattern::Glob(_, literal) if literal.is_ascii() => (literal, Placement::Anywhere),
+            _ => return None,
+        };
+        (!literal.is_empty()).then_some((literal.as_str(), placement))
+    }
+
     /// Tests a haystack already folded when the pattern is case-insensitive.
     pub fn is_match(&self, haystack: &str) -> bool {
         match self {
@@ -324,15 +341,9 @@ impl GlobSet {
                 continue;
             };
             bodies.push(format!("(?:{body})"));
-            // As for a single glob (see the prefilter): only an ASCII
-            // literal is a safe requirement under the engine's case folding.
-            if let StrPattern::Glob(_, literal) = pattern {
-                match &mut literals {
-                    Some(all) if !literal.is_empty() && literal.is_ascii() => {
-                        all.push(literal.clone())
-                    }
-                    _ => literals = None,
-                }
+            match (&mut literals, pattern.required_literal()) {
+                (Some(all), Some((literal, _))) => all.push(literal.to_string()),
+                _ => literals = None,
             }
         }
         let union = format!("(?si)^(?:{})$", bodies.join("|"));

@@ -26,7 +26,7 @@ use vigil_event::FieldValue;
 use crate::compile::{CompiledRule, Cond};
 use crate::eval::EventView;
 use crate::names::NameTable;
-use crate::pattern::{Placement, StrPattern};
+use crate::pattern::Placement;
 use crate::search::{Check, FieldRef, Matcher, Search};
 
 /// One necessary condition of a rule: it can match only if one of these
@@ -559,7 +559,8 @@ fn needs_of(matcher: &Matcher) -> Option<Vec<Need>> {
         Matcher::Str {
             pattern,
             cased: false,
-        } => literal_of(pattern).map(|(literal, anchor)| vec![Need::Text(literal, anchor)]),
+        } => (pattern.required_literal())
+            .map(|(literal, placement)| vec![Need::Text(literal.to_string(), placement)]),
         Matcher::Set(set) => Some(
             (set.literals().iter())
                 .map(|(literal, placement)| Need::Text(literal.clone(), *placement))
@@ -586,23 +587,6 @@ fn needs_of(matcher: &Matcher) -> Option<Vec<Need>> {
 /// A literal needed anywhere in the value.
 fn anywhere(literal: impl AsRef<str>) -> Need {
     Need::Text(literal.as_ref().to_string(), Placement::Anywhere)
-}
-
-/// The folded literal a string pattern needs in the value, and where, if it
-/// has one.
-fn literal_of(pattern: &StrPattern) -> Option<(String, Placement)> {
-    let (literal, anchor) = match pattern {
-        StrPattern::Exact(s) => (s, Placement::Whole),
-        StrPattern::Prefix(s) => (s, Placement::Start),
-        StrPattern::Suffix(s) => (s, Placement::End),
-        StrPattern::Contains(s) => (s, Placement::Anywhere),
-        // A glob compares case-insensitively by the regex engine's own case
-        // folding, which equates more non-ASCII letters than `fold` does
-        // (ς σ Σ); its literal is only a safe requirement when ASCII.
-        StrPattern::Glob(_, literal) if literal.is_ascii() => (literal, Placement::Anywhere),
-        _ => return None,
-    };
-    (!literal.is_empty()).then(|| (literal.clone(), anchor))
 }
 
 /// All of the requirements, or `None` if any is `None`.
