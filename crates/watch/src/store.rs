@@ -20,7 +20,7 @@ use crate::follow::Checkpoint;
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS detections (
     seq INTEGER PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,
+    key TEXT NOT NULL,
     time TEXT,
     level TEXT NOT NULL,
     rule_id TEXT NOT NULL,
@@ -28,6 +28,12 @@ CREATE TABLE IF NOT EXISTS detections (
     computer TEXT,
     json TEXT NOT NULL
 );
+-- What keeps a detection from being stored twice. Its key alone would do,
+-- but keys are hashes: each would land on a page of its own, and a commit
+-- would rewrite a page of the index per detection. Events come roughly in
+-- time order, so ordered by time first a batch's detections land together.
+-- (A key hashes the time, so the pair is unique exactly when the key is.)
+CREATE UNIQUE INDEX IF NOT EXISTS detections_once ON detections (coalesce(time, ''), key);
 CREATE TABLE IF NOT EXISTS positions (
     input TEXT PRIMARY KEY,
     identity INTEGER NOT NULL,
@@ -265,11 +271,10 @@ mod tests {
     use sha2::{Digest, Sha256};
     use vigil_event::{Detection, Level};
 
-    use super::key;
+    use super::{key, Batch, Store};
 
-    #[test]
-    fn a_key_is_the_hex_sha256_of_what_identifies_the_detection() {
-        let detection = Detection {
+    fn detection() -> Detection {
+        Detection {
             timestamp: chrono::DateTime::from_timestamp(1_700_000_000, 0),
             computer: Some("WS-01".into()),
             channel: Some("Security".into()),
@@ -281,7 +286,12 @@ mod tests {
             tags: Arc::from(vec![]),
             source: Arc::from("stdin"),
             details: vec![("TargetUserName".into(), "alice".into())],
-        };
+        }
+    }
+
+    #[test]
+    fn a_key_is_the_hex_sha256_of_what_identifies_the_detection() {
+        let detection = detection();
         let identity = "r-1\u{1f}2023-11-14T22:13:20+00:00\u{1f}stdin\u{1f}7\u{1f}TargetUserName\u{1e}alice\u{1f}";
         let expected: String = Sha256::digest(identity.as_bytes())
             .iter()
@@ -289,5 +299,34 @@ mod tests {
             .collect();
         assert_eq!(key(&detection), expected);
         assert_eq!(expected.len(), 64);
+    }
+
+    #[test]
+    fn a_detection_is_stored_once_with_or_without_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("store")).unwrap();
+        let timed = detection();
+        let untimed = Detection {
+            timestamp: None,
+            ..detection()
+        };
+        let other = Detection {
+            record_id: Some(8),
+            ..detection()
+        };
+        let batch = |detections: Vec<Detection>| Batch {
+            detections,
+            ..Batch::default()
+        };
+        let new = store
+            .commit(batch(vec![timed.clone(), untimed.clone(), timed.clone()]))
+            .unwrap();
+        assert_eq!(new.len(), 2, "the repeat in one batch is not new");
+        let new = store
+            .commit(batch(vec![untimed, other.clone(), timed]))
+            .unwrap();
+        assert_eq!(new.len(), 1, "only the detection not stored before is new");
+        assert_eq!(key(&new[0]), key(&other));
+        assert_eq!(store.keyed_detections_after(0, 100).unwrap().len(), 3);
     }
 }
