@@ -77,6 +77,8 @@ pub(crate) struct Prefilter {
 /// The literals and numbers rules need in fields of one name.
 struct FieldAutomaton {
     automaton: Option<AhoCorasick>,
+    /// What a value must hold for the automaton to find anything in it.
+    telltales: Option<Telltales>,
     /// Pattern id → the rules whose requirement that literal satisfies, by
     /// where it was found.
     rules: Vec<Anchored>,
@@ -90,6 +92,59 @@ struct Anchored {
     start: Vec<u32>,
     end: Vec<u32>,
     whole: Vec<u32>,
+}
+
+/// Bytes a value must hold one of to contain any of a set of literals: one
+/// byte of each literal, the one least common in log values, looked for
+/// before folding (a capital stands for its small letter, and any byte past
+/// ASCII for whatever its character folds to). GUIDs, times and numbers,
+/// which most events carry several of and which are new in every event,
+/// mostly hold none and are then neither scanned nor remembered.
+struct Telltales {
+    /// Per byte of the unfolded value, whether it may be one.
+    bytes: [bool; 256],
+    /// Whether an integer's text (digits and a minus) may hold one.
+    in_integers: bool,
+}
+
+/// Bytes from the least common in log values to the most: letters rare in
+/// English first, then punctuation, then common letters, and last what
+/// GUIDs, hashes, times and paths are made of. A byte not listed is rarer
+/// than all of them.
+const BY_COMMONNESS: &[u8] =
+    b"qjxkvwygpbmhulrsnio!#$%&'()*+,;<=>?@[]^`|~\"cdabftez0123456789-.:{}\\/_ ";
+
+impl Telltales {
+    /// The telltales of the (folded) literals; `None` when one of them is
+    /// empty (found everywhere).
+    fn of(literals: &[String]) -> Option<Telltales> {
+        let commonness = |b: &u8| {
+            BY_COMMONNESS
+                .iter()
+                .position(|c| c == b)
+                .map_or(0, |p| p + 1)
+        };
+        let mut chosen = [false; 256];
+        for literal in literals {
+            let rarest = literal.as_bytes().iter().min_by_key(|b| commonness(b))?;
+            chosen[usize::from(*rarest)] = true;
+        }
+        let bytes: [bool; 256] = std::array::from_fn(|b| {
+            let b = b as u8;
+            chosen[usize::from(b.to_ascii_lowercase())] || !b.is_ascii()
+        });
+        let in_integers = bytes[usize::from(b'-')] || (b'0'..=b'9').any(|d| bytes[usize::from(d)]);
+        Some(Telltales { bytes, in_integers })
+    }
+
+    /// Whether `value` may contain one of the literals (once folded).
+    fn may_hold(&self, value: &FieldValue) -> bool {
+        match value {
+            FieldValue::Str(text) => text.bytes().any(|b| self.bytes[usize::from(b)]),
+            FieldValue::Int(_) => self.in_integers,
+            _ => true,
+        }
+    }
 }
 
 impl Anchored {
@@ -372,7 +427,11 @@ impl Prefilter {
             memo,
         } = marking;
         let current = *current;
-        let value = match view.event.field_at(index) {
+        let field = view.event.field_at(index);
+        if field.is_some_and(|(_, value)| !automaton.may_find(value)) {
+            return;
+        }
+        let value = match field {
             Some((_, FieldValue::Str(text))) if text.len() <= MEMO_LONGEST => Lookup::Text(text),
             Some((_, FieldValue::Int(number))) => Lookup::Int(*number),
             _ => {
@@ -447,16 +506,32 @@ impl FieldAutomaton {
             }
         };
         FieldAutomaton {
+            telltales: automaton.as_ref().and_then(|_| Telltales::of(&texts)),
             automaton,
             rules,
             numbers,
         }
     }
 
+    /// Whether the automaton may find a literal or a number in `value`.
+    fn may_find(&self, value: &FieldValue) -> bool {
+        let literals = match (&self.automaton, &self.telltales) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(_), Some(telltales)) => telltales.may_hold(value),
+        };
+        literals || !self.numbers.is_empty()
+    }
+
     /// Calls `each` with the rules whose literal or number is in the field
     /// at `index` (a rule may come more than once).
     fn mark(&self, view: &EventView, index: usize, each: &mut dyn FnMut(u32)) {
-        if let Some(automaton) = &self.automaton {
+        let value = view.event.field_at(index).map(|(_, value)| value);
+        let scan = match (&self.telltales, value) {
+            (Some(telltales), Some(value)) => telltales.may_hold(value),
+            _ => true,
+        };
+        if let Some(automaton) = self.automaton.as_ref().filter(|_| scan) {
             view.each_folded(index, &mut |text| {
                 for hit in automaton.find_overlapping_iter(text) {
                     self.rules[hit.pattern().as_usize()].found(
@@ -823,5 +898,62 @@ mod tests {
         assert_eq!(detections(&r, &[("EventID", 4624.into())]), (1, 1));
         assert_eq!(detections(&r, &[("EventID", 14624.into())]), (1, 1));
         assert_eq!(detections(&r, &[("EventID", 4625.into())]), (0, 0));
+    }
+
+    #[test]
+    fn a_value_without_a_telltale_holds_none_of_the_literals() {
+        use super::Telltales;
+        use crate::pattern::fold;
+
+        // Literals and values over a few letters, digits and punctuation,
+        // capitals, and characters past ASCII that fold to ASCII (the Kelvin
+        // sign to `k`, a dotted capital I to `i` and a combining dot).
+        let alphabet: Vec<char> = "abkqz09-:{}\\ KQZ\u{212A}\u{130}é".chars().collect();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut text = |longest: usize| -> String {
+            let mut next = |below: usize| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed % below as u64) as usize
+            };
+            let len = 1 + next(longest);
+            (0..len).map(|_| alphabet[next(alphabet.len())]).collect()
+        };
+        let (mut ruled_out, mut tried) = (0, 0);
+        for _ in 0..2_000 {
+            let count = 1 + text(4).len() % 4;
+            let literals: Vec<String> = (0..count).map(|_| fold(&text(4))).collect();
+            let telltales = Telltales::of(&literals).expect("no literal is empty");
+            for _ in 0..50 {
+                let value = text(12);
+                let folded = fold(&value);
+                let holds = literals.iter().any(|l| folded.contains(l.as_str()));
+                let may = telltales.may_hold(&FieldValue::from(value.as_str()));
+                assert!(may || !holds, "{value:?} holds one of {literals:?}");
+                tried += 1;
+                ruled_out += usize::from(!may);
+            }
+        }
+        assert!(
+            ruled_out > tried / 10,
+            "only {ruled_out} of {tried} ruled out"
+        );
+
+        // What a GUID, a time or a number is made of is no telltale of a
+        // keyword such as Mimikatz's commands.
+        let keywords = ["sekurlsa::", "lsadump::", "privilege::debug"].map(String::from);
+        let telltales = Telltales::of(&keywords).unwrap();
+        for value in [
+            "{5770385F-C22A-43E0-BF4C-06F5698FFBD9}",
+            "2026-03-02T00:00:20.915052Z",
+        ] {
+            assert!(!telltales.may_hold(&FieldValue::from(value)), "{value}");
+        }
+        assert!(!telltales.may_hold(&FieldValue::Int(-4624)));
+        assert!(telltales.may_hold(&FieldValue::from("SEKURLSA::LogonPasswords")));
+        let digits = Telltales::of(&["4624".to_string()]).unwrap();
+        assert!(digits.may_hold(&FieldValue::Int(14624)));
+        assert!(Telltales::of(&[String::new()]).is_none());
     }
 }
