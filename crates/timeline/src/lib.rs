@@ -27,6 +27,8 @@
 use std::io::Write;
 
 use chrono::SecondsFormat;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use vigil_event::Detection;
 
 mod sorter;
@@ -114,7 +116,7 @@ pub fn render(
 ) -> Result<(), TimelineError> {
     match format {
         TimelineFormat::Jsonl => {
-            serde_json::to_writer(&mut *line, &to_json(d)).map_err(std::io::Error::from)?;
+            write_json(d, line)?;
             line.push(b'\n');
         }
         TimelineFormat::Csv => {
@@ -135,26 +137,59 @@ fn timestamp(d: &Detection) -> String {
         .unwrap_or_default()
 }
 
-/// A detection as one JSON object with the timeline's columns.
-pub fn to_json(d: &Detection) -> serde_json::Value {
-    let details: serde_json::Map<String, serde_json::Value> = d
-        .details
-        .iter()
-        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-        .collect();
-    serde_json::json!({
-        "timestamp": d.timestamp.map(|_| timestamp(d)),
-        "computer": d.computer,
-        "channel": d.channel,
-        "event_id": d.event_id,
-        "record_id": d.record_id,
-        "rule_title": &*d.rule_title,
-        "level": d.level.as_str(),
-        "rule_id": &*d.rule_id,
-        "tags": &*d.tags,
-        "details": details,
-        "source": &*d.source,
-    })
+/// Appends a detection as one JSON object with the timeline's columns,
+/// written straight from the detection (no `serde_json::Value` between).
+pub fn write_json(d: &Detection, out: &mut Vec<u8>) -> Result<(), TimelineError> {
+    let line = JsonLine {
+        timestamp: d.timestamp.map(|_| timestamp(d)),
+        computer: d.computer.as_deref(),
+        channel: d.channel.as_deref(),
+        event_id: d.event_id,
+        record_id: d.record_id,
+        rule_title: &d.rule_title,
+        level: d.level.as_str(),
+        rule_id: &d.rule_id,
+        tags: &d.tags,
+        details: Details(&d.details),
+        source: &d.source,
+    };
+    serde_json::to_writer(out, &line).map_err(std::io::Error::from)?;
+    Ok(())
+}
+
+/// The timeline's JSON object, its members in column order.
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    timestamp: Option<String>,
+    computer: Option<&'a str>,
+    channel: Option<&'a str>,
+    event_id: Option<i64>,
+    record_id: Option<u64>,
+    rule_title: &'a str,
+    level: &'a str,
+    rule_id: &'a str,
+    tags: &'a [String],
+    details: Details<'a>,
+    source: &'a str,
+}
+
+/// A detection's details as one JSON object: a name given twice keeps its
+/// first place and takes its last value, as an object built member by
+/// member would.
+struct Details<'a>(&'a [(String, String)]);
+
+impl Serialize for Details<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for (at, (name, value)) in self.0.iter().enumerate() {
+            if self.0[..at].iter().any(|(earlier, _)| earlier == name) {
+                continue;
+            }
+            let last = self.0[at..].iter().rev().find(|(later, _)| later == name);
+            map.serialize_entry(name, last.map_or(value, |(_, v)| v))?;
+        }
+        map.end()
+    }
 }
 
 fn csv_row(d: &Detection) -> [String; 11] {
@@ -243,5 +278,43 @@ mod tests {
         let row = reader.records().next().unwrap().unwrap();
         assert_eq!(&row[9], "CommandLine: cmd /c \"x, y\"");
         assert_eq!(&row[3], "4688");
+    }
+
+    #[test]
+    fn a_json_line_has_the_columns_in_order_and_each_detail_once() {
+        let mut d = detection(Some(1), "Tab\there \"quoted\" é");
+        d.details.push(("Image".into(), "C:\\x.exe".into()));
+        d.details.push(("CommandLine".into(), "second".into()));
+        let mut line = Vec::new();
+        write_json(&d, &mut line).unwrap();
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            concat!(
+                r#"{"timestamp":"2026-03-02T08:00:01Z","computer":"WS-01","channel":"Security","#,
+                r#""event_id":4688,"record_id":1,"rule_title":"Tab\there \"quoted\" é","#,
+                r#""level":"high","rule_id":"id","tags":["attack.t1059"],"#,
+                r#""details":{"CommandLine":"second","Image":"C:\\x.exe"},"source":"a.evtx"}"#
+            )
+        );
+        let bare = Detection {
+            timestamp: None,
+            computer: None,
+            channel: None,
+            event_id: None,
+            record_id: None,
+            tags: Arc::from(vec![]),
+            details: vec![],
+            ..detection(None, "t")
+        };
+        let mut line = Vec::new();
+        write_json(&bare, &mut line).unwrap();
+        assert_eq!(
+            String::from_utf8(line).unwrap(),
+            concat!(
+                r#"{"timestamp":null,"computer":null,"channel":null,"event_id":null,"#,
+                r#""record_id":null,"rule_title":"t","level":"high","rule_id":"id","#,
+                r#""tags":[],"details":{},"source":"a.evtx"}"#
+            )
+        );
     }
 }

@@ -133,7 +133,9 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for d in batch.detections {
-                let json = vigil_timeline::to_json(&d).to_string();
+                let mut json = Vec::with_capacity(512);
+                vigil_timeline::write_json(&d, &mut json)?;
+                let json = String::from_utf8(json)?;
                 let changed = insert.execute(params![
                     key(&d),
                     d.timestamp.map(|t| t.to_rfc3339()),
