@@ -112,7 +112,7 @@ struct Telltales {
 /// GUIDs, hashes, times and paths are made of. A byte not listed is rarer
 /// than all of them.
 const BY_COMMONNESS: &[u8] =
-    b"qjxkvwygpbmhulrsnio!#$%&'()*+,;<=>?@[]^`|~\"cdabftez0123456789-.:{}\\/_ ";
+    b"qjxkvwygpmhulrsnio!#$%&'()*+,;<=>?@[]^`|~\"cdabftez0123456789-.:{}\\/_ ";
 
 impl Telltales {
     /// The telltales of the (folded) literals; `None` when one of them is
@@ -942,7 +942,15 @@ mod tests {
 
         // What a GUID, a time or a number is made of is no telltale of a
         // keyword such as Mimikatz's commands.
-        let keywords = ["sekurlsa::", "lsadump::", "privilege::debug"].map(String::from);
+        let keywords = [
+            "sekurlsa::",
+            "lsadump::",
+            "privilege::debug",
+            "seatbelt",
+            "cobalt",
+            "\\mimilib.dll",
+        ]
+        .map(String::from);
         let telltales = Telltales::of(&keywords).unwrap();
         for value in [
             "{5770385F-C22A-43E0-BF4C-06F5698FFBD9}",
@@ -955,5 +963,13 @@ mod tests {
         let digits = Telltales::of(&["4624".to_string()]).unwrap();
         assert!(digits.may_hold(&FieldValue::Int(14624)));
         assert!(Telltales::of(&[String::new()]).is_none());
+        let mut listed = super::BY_COMMONNESS.to_vec();
+        listed.sort_unstable();
+        listed.dedup();
+        assert_eq!(
+            listed.len(),
+            super::BY_COMMONNESS.len(),
+            "a byte listed twice"
+        );
     }
 }
