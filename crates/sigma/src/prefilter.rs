@@ -27,6 +27,7 @@ use crate::compile::{CompiledRule, Cond};
 use crate::eval::EventView;
 use crate::names::NameTable;
 use crate::pattern::Placement;
+use crate::ruleset::RuleList;
 use crate::search::{Check, FieldRef, Matcher, Search};
 
 /// One necessary condition of a rule: it can match only if one of these
@@ -66,12 +67,11 @@ pub(crate) struct Prefilter {
     keywords_merged: bool,
     /// Per rule: whether it is gated (evaluated only when marked).
     gated: Vec<bool>,
-    /// The rules not gated, marked before every scan so that whether a rule
-    /// is let through is one test.
-    ungated: Vec<usize>,
-    /// Per rule: whether a keyword literal can let it through, so that the
-    /// keyword automaton must scan the event.
-    keyword: Vec<bool>,
+    /// A bit per rule not gated: an event's marks start from these.
+    ungated: Box<[u64]>,
+    /// A bit per rule a keyword literal can let through, so that the keyword
+    /// automaton must scan an event such a rule may apply to.
+    keyword: Box<[u64]>,
 }
 
 /// The literals and numbers rules need in fields of one name.
@@ -195,9 +195,8 @@ const MEMO_LONGEST: usize = 128;
 const MEMO_ENTRIES: usize = 4096;
 
 thread_local! {
-    /// Marks of the rules let through for the current event: a rule is let
-    /// through when its mark equals the current generation.
-    static MARKS: RefCell<(u32, Vec<u32>)> = const { RefCell::new((0, Vec::new())) };
+    /// A bit per rule let through for the current event.
+    static MARKS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 
     static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
 }
@@ -246,24 +245,45 @@ impl Remembers {
 
 static PREFILTERS: AtomicU64 = AtomicU64::new(1);
 
-/// One event's marking: the marks, the generation that counts as marked,
-/// and this thread's remembered values.
+/// One event's marking: a bit per rule let through, and this thread's
+/// remembered values.
 struct Marking<'m> {
-    marks: &'m mut [u32],
-    current: u32,
+    marks: &'m mut [u64],
     memo: &'m mut Memo,
+}
+
+fn set(marks: &mut [u64], rule: u32) {
+    marks[rule as usize / 64] |= 1 << (rule % 64);
+}
+
+/// A bit per rule of `of`, set for `rules`.
+pub(crate) fn bits(rules: impl Iterator<Item = usize>, of: usize) -> Box<[u64]> {
+    let mut bits = vec![0u64; of.div_ceil(64)].into_boxed_slice();
+    for rule in rules {
+        bits[rule / 64] |= 1 << (rule % 64);
+    }
+    bits
 }
 
 /// Which rules one event's scan let through: those it marked, and a rule
 /// without a literal to look for always (marked before the scan).
 pub(crate) struct Admitted<'a> {
-    marks: &'a [u32],
-    current: u32,
+    marks: &'a [u64],
+    scoped: &'a [u64],
 }
 
 impl Admitted<'_> {
-    pub(crate) fn admits(&self, rule: usize) -> bool {
-        self.marks[rule] == self.current
+    /// The rules in scope let through, in rule order.
+    pub(crate) fn rules(&self) -> impl Iterator<Item = usize> + '_ {
+        let words = self.marks.iter().zip(self.scoped.iter());
+        words.enumerate().flat_map(|(at, (marked, scoped))| {
+            let mut word = marked & scoped;
+            std::iter::from_fn(move || {
+                let bit = word.trailing_zeros() as usize;
+                word &= word.checked_sub(1)?;
+                Some(at * 64 + bit)
+            })
+        })
     }
 }
 
@@ -331,9 +351,12 @@ impl Prefilter {
             automata,
             keywords_merged: !merged_keywords.is_empty(),
             keywords: (!keywords.is_empty()).then(|| FieldAutomaton::build(keywords, &mut gated)),
-            ungated: (0..gated.len()).filter(|&rule| !gated[rule]).collect(),
+            ungated: bits((0..gated.len()).filter(|&rule| !gated[rule]), gated.len()),
+            keyword: bits(
+                (0..keyword.len()).filter(|&rule| keyword[rule]),
+                keyword.len(),
+            ),
             gated,
-            keyword,
         }
     }
 
@@ -358,13 +381,13 @@ impl Prefilter {
     pub(crate) fn with_candidates<R>(
         &self,
         view: &EventView,
-        scoped: &[usize],
+        scoped: &RuleList,
         each: impl FnOnce(&Admitted) -> R,
     ) -> R {
-        let keywords = self
-            .keywords
-            .as_ref()
-            .filter(|_| scoped.iter().any(|&r| self.keyword[r]));
+        let keywords = self.keywords.as_ref().filter(|_| {
+            let mut words = self.keyword.iter().zip(scoped.bits.iter());
+            words.any(|(keyword, scoped)| keyword & scoped != 0)
+        });
         MARKS.with(|marks| {
             MEMO.with(|memo| {
                 let mut memo = memo.borrow_mut();
@@ -374,24 +397,12 @@ impl Prefilter {
                     memo.entries.resize_with(MEMO_ENTRIES, || None);
                 }
                 let mut marks = marks.borrow_mut();
-                let (generation, marks) = &mut *marks;
-                *generation = generation.wrapping_add(1);
-                if *generation == 0 {
-                    marks.iter_mut().for_each(|m| *m = 0);
-                    *generation = 1;
-                }
-                if marks.len() < self.gated.len() {
-                    marks.resize(self.gated.len(), 0);
-                }
-                let current = *generation;
-                for &rule in &self.ungated {
-                    marks[rule] = current;
-                }
+                marks.clear();
+                marks.extend_from_slice(&self.ungated);
                 for (index, (field, _)) in view.event.fields().enumerate() {
                     let slot = self.slots.get(field);
                     let mut marking = Marking {
-                        marks,
-                        current,
+                        marks: &mut marks,
                         memo: &mut memo,
                     };
                     if let Some(&slot) = slot {
@@ -405,7 +416,10 @@ impl Prefilter {
                         }
                     }
                 }
-                each(&Admitted { marks, current })
+                each(&Admitted {
+                    marks: &marks,
+                    scoped: &scoped.bits,
+                })
             })
         })
     }
@@ -421,12 +435,7 @@ impl Prefilter {
         index: usize,
         marking: &mut Marking,
     ) {
-        let Marking {
-            marks,
-            current,
-            memo,
-        } = marking;
-        let current = *current;
+        let Marking { marks, memo } = marking;
         let field = view.event.field_at(index);
         if field.is_some_and(|(_, value)| !automaton.may_find(value)) {
             return;
@@ -435,7 +444,7 @@ impl Prefilter {
             Some((_, FieldValue::Str(text))) if text.len() <= MEMO_LONGEST => Lookup::Text(text),
             Some((_, FieldValue::Int(number))) => Lookup::Int(*number),
             _ => {
-                automaton.mark(view, index, &mut |rule| marks[rule as usize] = current);
+                automaton.mark(view, index, &mut |rule| set(marks, rule));
                 return;
             }
         };
@@ -443,7 +452,7 @@ impl Prefilter {
         if let Some(seen) = &memo.entries[place] {
             if seen.automaton == which && seen.value.is(&value) {
                 for &rule in seen.rules.iter() {
-                    marks[rule as usize] = current;
+                    set(marks, rule);
                 }
                 return;
             }
@@ -453,7 +462,7 @@ impl Prefilter {
         rules.sort_unstable();
         rules.dedup();
         for &rule in &rules {
-            marks[rule as usize] = current;
+            set(marks, rule);
         }
         memo.entries[place] = Some(Remembered {
             automaton: which,

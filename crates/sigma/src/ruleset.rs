@@ -301,7 +301,7 @@ impl ProductRoutes {
         }
     }
 
-    fn for_event(&self, view: &EventView) -> &[usize] {
+    fn for_event(&self, view: &EventView) -> &RuleList {
         let routes = match view.event.product {
             None => &self.unknown,
             Some(product) => self
@@ -325,20 +325,20 @@ struct Routes {
     /// Lower-cased channel → its rules.
     by_channel: HashMap<String, ChannelRoutes, FixedState>,
     /// Rules for a channel no rule names.
-    any_channel: Vec<usize>,
+    any_channel: RuleList,
     /// Every rule, for events that do not say their channel.
-    all: Vec<usize>,
+    all: RuleList,
 }
 
 /// The rules that may apply to events of one channel.
 struct ChannelRoutes {
     /// EventID → rules.
-    by_id: HashMap<i64, Vec<usize>, FixedState>,
+    by_id: HashMap<i64, RuleList, FixedState>,
     /// Rules for an EventID no rule names.
-    other_id: Vec<usize>,
+    other_id: RuleList,
     /// Rules for an event that has no EventID (which rules naming EventIDs
     /// do not exclude).
-    without_id: Vec<usize>,
+    without_id: RuleList,
 }
 
 impl Routes {
@@ -380,6 +380,7 @@ impl Routes {
         let mut channels: Vec<&String> = channel_any.keys().chain(channel_id.keys()).collect();
         channels.sort();
         channels.dedup();
+        let list = |rules_of: Vec<usize>| RuleList::new(rules_of, rules.len());
         let by_channel = channels
             .into_iter()
             .map(|channel| {
@@ -394,24 +395,24 @@ impl Routes {
                 let by_id = ids
                     .into_iter()
                     .flatten()
-                    .map(|(&id, own)| (id, merged(&[own, &other_id])))
+                    .map(|(&id, own)| (id, list(merged(&[own, &other_id]))))
                     .collect();
                 let routes = ChannelRoutes {
                     by_id,
-                    other_id,
-                    without_id,
+                    other_id: list(other_id),
+                    without_id: list(without_id),
                 };
                 (channel.clone(), routes)
             })
             .collect();
         Routes {
             by_channel,
-            any_channel,
-            all,
+            any_channel: list(any_channel),
+            all: list(all),
         }
     }
 
-    fn for_event(&self, view: &EventView) -> &[usize] {
+    fn for_event(&self, view: &EventView) -> &RuleList {
         let Some(channel) = view.channel() else {
             return &self.all;
         };
@@ -422,6 +423,21 @@ impl Routes {
             None => &routes.without_id,
             Some(id) => routes.by_id.get(&id).unwrap_or(&routes.other_id),
         }
+    }
+}
+
+/// Rules that may apply to some kind of event: their indexes in rule order,
+/// and a bit per rule of the set for the prefilter to intersect with what
+/// it lets through.
+pub(crate) struct RuleList {
+    pub(crate) rules: Vec<usize>,
+    pub(crate) bits: Box<[u64]>,
+}
+
+impl RuleList {
+    fn new(rules: Vec<usize>, of: usize) -> RuleList {
+        let bits = crate::prefilter::bits(rules.iter().copied(), of);
+        RuleList { rules, bits }
     }
 }
 
@@ -456,17 +472,15 @@ impl RuleSet {
     pub fn detect(&self, event: &Event, out: &mut Vec<Detection>) {
         let view = EventView::new(event);
         let scoped = self.routes.for_event(&view);
-        if !self.prefilter.worth_scanning(scoped) {
-            for &i in scoped {
+        if !self.prefilter.worth_scanning(&scoped.rules) {
+            for &i in &scoped.rules {
                 self.try_rule(i, &view, out);
             }
             return;
         }
         self.prefilter.with_candidates(&view, scoped, |admitted| {
-            for &i in scoped {
-                if admitted.admits(i) {
-                    self.try_rule(i, &view, out);
-                }
+            for i in admitted.rules() {
+                self.try_rule(i, &view, out);
             }
         });
     }
@@ -478,8 +492,7 @@ impl RuleSet {
         let view = EventView::new(event);
         let scoped = self.routes.for_event(&view);
         self.prefilter.with_candidates(&view, scoped, |admitted| {
-            (scoped.iter().copied())
-                .filter(|&i| admitted.admits(i))
+            (admitted.rules())
                 .map(|i| self.rules[i].meta.title.clone())
                 .collect()
         })
@@ -496,7 +509,12 @@ impl RuleSet {
     /// Calls `each` with every rule that may apply to the event's channel and
     /// EventID, in rule order.
     fn each_scoped(&self, view: &EventView, each: &mut dyn FnMut(usize)) {
-        self.routes.for_event(view).iter().copied().for_each(each);
+        self.routes
+            .for_event(view)
+            .rules
+            .iter()
+            .copied()
+            .for_each(each);
     }
 
     fn try_rule(&self, index: usize, view: &EventView, out: &mut Vec<Detection>) {
