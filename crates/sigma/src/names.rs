@@ -117,7 +117,17 @@ pub(crate) struct NameTable<T> {
     /// How far to shift a [`hash`] for a slot: 64 minus the slots' bits.
     shift: u32,
     /// Open addressing, at most half full; collisions go to the next slot.
-    slots: Vec<Option<(Box<str>, T)>>,
+    slots: Vec<Option<Named<T>>>,
+}
+
+#[derive(Debug)]
+struct Named<T> {
+    /// The name's [`hash`], compared before the name.
+    hash: u64,
+    /// As first given: a name asked for as it is spelt here is found by
+    /// one comparison of bytes.
+    name: Box<str>,
+    value: T,
 }
 
 impl<T> NameTable<T> {
@@ -131,33 +141,40 @@ impl<T> NameTable<T> {
             slots: (0..size).map(|_| None).collect(),
         };
         for (name, value) in entries {
-            let mut slot = table.slot_of(&name);
+            let hash = hash(&name);
+            let mut slot = table.slot_of(hash);
             loop {
                 match &table.slots[slot] {
                     None => {
-                        table.slots[slot] = Some((name, value));
+                        table.slots[slot] = Some(Named { hash, name, value });
                         break;
                     }
-                    Some((kept, _)) if kept.eq_ignore_ascii_case(&name) => break,
-                    Some(_) => slot = (slot + 1) % size,
+                    Some(kept) if kept.name.eq_ignore_ascii_case(&name) => break,
+                    Some(_) => slot = (slot + 1) & (size - 1),
                 }
             }
         }
         table
     }
 
-    fn slot_of(&self, name: &str) -> usize {
-        (hash(name) >> self.shift) as usize
+    fn slot_of(&self, hash: u64) -> usize {
+        (hash >> self.shift) as usize
     }
 
     /// The value of the name equal to `name` but for ASCII case.
     pub(crate) fn get(&self, name: &str) -> Option<&T> {
-        let mut slot = self.slot_of(name);
+        let hash = hash(name);
+        let mut slot = self.slot_of(hash);
         loop {
             match &self.slots[slot] {
                 None => return None,
-                Some((kept, value)) if kept.eq_ignore_ascii_case(name) => return Some(value),
-                Some(_) => slot = (slot + 1) % self.slots.len(),
+                Some(kept)
+                    if kept.hash == hash
+                        && (*kept.name == *name || kept.name.eq_ignore_ascii_case(name)) =>
+                {
+                    return Some(&kept.value)
+                }
+                Some(_) => slot = (slot + 1) & (self.slots.len() - 1),
             }
         }
     }

@@ -291,6 +291,9 @@ impl Prefilter {
     pub(crate) fn build(rules: &[CompiledRule]) -> Prefilter {
         // Per lowercased field name: need → rules.
         let mut literals: HashMap<Box<str>, HashMap<Need, Vec<u32>>> = HashMap::new();
+        // Lower-cased field name → as the first rule naming it spells it
+        // (as events mostly spell it too).
+        let mut spellings: HashMap<Box<str>, Box<str>> = HashMap::new();
         let mut keywords: HashMap<Need, Vec<u32>> = HashMap::new();
         let mut gated = Vec::with_capacity(rules.len());
         let mut keyword = vec![false; rules.len()];
@@ -307,8 +310,11 @@ impl Prefilter {
                 match place {
                     Place::Field(field) => {
                         for name in field.names.iter() {
-                            let by_need = literals.entry(name.to_ascii_lowercase().into());
-                            need(by_need.or_default(), &literal);
+                            let folded: Box<str> = name.to_ascii_lowercase().into();
+                            spellings
+                                .entry(folded.clone())
+                                .or_insert_with(|| name.clone());
+                            need(literals.entry(folded).or_default(), &literal);
                         }
                     }
                     Place::AnyField => {
@@ -341,7 +347,8 @@ impl Prefilter {
                 merged.sort_unstable();
                 merged.dedup();
             }
-            slots.push((name, automata.len()));
+            let spelt = spellings.remove(&name).unwrap_or(name);
+            slots.push((spelt, automata.len()));
             automata.push(FieldAutomaton::build(by_need, &mut gated));
         }
         Prefilter {
