@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use foldhash::fast::FixedState;
+use memchr::memmem;
 use regex::Regex;
 
 /// One piece of a Sigma string value after escape processing.
@@ -88,13 +89,32 @@ pub enum StrPattern {
     Exact(String),
     Prefix(String),
     Suffix(String),
-    Contains(String),
+    Contains(Needle),
     /// `*` alone: any string, including the empty one.
     Any,
     /// Wildcards in the middle: a regular expression anchored at both ends,
     /// and the longest literal piece (normalised like the others), which any
     /// match contains.
     Glob(Regex, String),
+}
+
+/// A literal looked for anywhere in a value, its searcher built once rather
+/// than for every value (as `str::contains` builds one).
+#[derive(Debug, Clone)]
+pub struct Needle {
+    text: String,
+    finder: memmem::Finder<'static>,
+}
+
+impl Needle {
+    pub fn new(text: String) -> Needle {
+        let finder = memmem::Finder::new(text.as_bytes()).into_owned();
+        Needle { text, finder }
+    }
+
+    fn is_in(&self, haystack: &str) -> bool {
+        self.finder.find(haystack.as_bytes()).is_some()
+    }
 }
 
 impl StrPattern {
@@ -107,7 +127,9 @@ impl StrPattern {
             [Token::Literal(s)] => StrPattern::Exact(norm(s)),
             [Token::Literal(s), Token::AnyRun] => StrPattern::Prefix(norm(s)),
             [Token::AnyRun, Token::Literal(s)] => StrPattern::Suffix(norm(s)),
-            [Token::AnyRun, Token::Literal(s), Token::AnyRun] => StrPattern::Contains(norm(s)),
+            [Token::AnyRun, Token::Literal(s), Token::AnyRun] => {
+                StrPattern::Contains(Needle::new(norm(s)))
+            }
             _ => {
                 let mut re = String::from(if cased { "(?s)^" } else { "(?si)^" });
                 for token in tokens {
@@ -139,7 +161,7 @@ impl StrPattern {
             StrPattern::Exact(s) => (s, Placement::Whole),
             StrPattern::Prefix(s) => (s, Placement::Start),
             StrPattern::Suffix(s) => (s, Placement::End),
-            StrPattern::Contains(s) => (s, Placement::Anywhere),
+            StrPattern::Contains(needle) => (&needle.text, Placement::Anywhere),
             // A glob compares case-insensitively by the regex engine's own
             // case folding, which equates more non-ASCII letters than `fold`
             // does (ς σ Σ); its literal is only a safe requirement when ASCII.
@@ -155,7 +177,7 @@ impl StrPattern {
             StrPattern::Exact(s) => haystack == s,
             StrPattern::Prefix(s) => haystack.starts_with(s.as_str()),
             StrPattern::Suffix(s) => haystack.ends_with(s.as_str()),
-            StrPattern::Contains(s) => haystack.contains(s.as_str()),
+            StrPattern::Contains(needle) => needle.is_in(haystack),
             StrPattern::Any => true,
             StrPattern::Glob(re, _) => re.is_match(haystack),
         }
@@ -205,10 +227,8 @@ impl StrSet {
     /// are handed back.
     pub fn gather(patterns: Vec<StrPattern>, least: usize) -> (Option<StrSet>, Vec<StrPattern>) {
         let settable = |p: &StrPattern| match p {
-            StrPattern::Exact(s)
-            | StrPattern::Prefix(s)
-            | StrPattern::Suffix(s)
-            | StrPattern::Contains(s) => !s.is_empty(),
+            StrPattern::Exact(s) | StrPattern::Prefix(s) | StrPattern::Suffix(s) => !s.is_empty(),
+            StrPattern::Contains(needle) => !needle.text.is_empty(),
             _ => false,
         };
         if patterns.iter().filter(|p| settable(p)).count() < least {
@@ -232,7 +252,7 @@ impl StrSet {
                 }
                 StrPattern::Prefix(s) => (s, |a| a.start = true),
                 StrPattern::Suffix(s) => (s, |a| a.end = true),
-                StrPattern::Contains(s) => (s, |a| a.anywhere = true),
+                StrPattern::Contains(needle) => (needle.text, |a| a.anywhere = true),
                 other => {
                     rest.push(other);
                     continue;
