@@ -89,7 +89,7 @@ pub enum StrPattern {
     Exact(String),
     Prefix(String),
     Suffix(String),
-    Contains(Needle),
+    Contains(Box<Needle>),
     /// `*` alone: any string, including the empty one.
     Any,
     /// Wildcards in the middle: a regular expression anchored at both ends,
@@ -128,7 +128,7 @@ impl StrPattern {
             [Token::Literal(s), Token::AnyRun] => StrPattern::Prefix(norm(s)),
             [Token::AnyRun, Token::Literal(s)] => StrPattern::Suffix(norm(s)),
             [Token::AnyRun, Token::Literal(s), Token::AnyRun] => {
-                StrPattern::Contains(Needle::new(norm(s)))
+                StrPattern::Contains(Box::new(Needle::new(norm(s))))
             }
             _ => {
                 let mut re = String::from(if cased { "(?s)^" } else { "(?si)^" });
