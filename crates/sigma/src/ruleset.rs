@@ -395,7 +395,10 @@ impl Routes {
                 let by_id = ids
                     .into_iter()
                     .flatten()
-                    .map(|(&id, own)| (id, list(merged(&[own, &other_id]))))
+                    .map(|(&id, own)| {
+                        let listed = merged(&[own, &other_id]);
+                        (id, RuleList::of_kind(listed, rules, channel, id))
+                    })
                     .collect();
                 let routes = ChannelRoutes {
                     by_id,
@@ -432,12 +435,46 @@ impl Routes {
 pub(crate) struct RuleList {
     pub(crate) rules: Vec<usize>,
     pub(crate) bits: Box<[u64]>,
+    /// A bit per rule whose scope every event routed here is of, so that it
+    /// need not be checked again (empty when that is not known).
+    in_scope: Box<[u64]>,
 }
 
 impl RuleList {
     fn new(rules: Vec<usize>, of: usize) -> RuleList {
         let bits = crate::prefilter::bits(rules.iter().copied(), of);
-        RuleList { rules, bits }
+        RuleList {
+            rules,
+            bits,
+            in_scope: Box::default(),
+        }
+    }
+
+    /// A list for events of one channel and EventID, knowing which of its
+    /// rules' scopes they are all of: a rule with a variant for that channel
+    /// (or any) and that EventID (or any) and no further condition. (Events
+    /// reach a list only with a product its rules allow.)
+    fn of_kind(rules: Vec<usize>, all: &[CompiledRule], channel: &str, id: i64) -> RuleList {
+        let sure = |rule: &CompiledRule| {
+            let variants = &rule.scope.variants;
+            variants.is_empty()
+                || variants.iter().any(|v| {
+                    (v.channels.is_empty() || v.channels.iter().any(|c| c == channel))
+                        && (v.event_ids.is_empty() || v.event_ids.contains(&id))
+                        && v.conditions.is_empty()
+                })
+        };
+        let in_scope = (rules.iter().copied()).filter(|&rule| sure(&all[rule]));
+        let in_scope = crate::prefilter::bits(in_scope, all.len());
+        RuleList {
+            in_scope,
+            ..RuleList::new(rules, all.len())
+        }
+    }
+
+    /// Whether every event routed here is of the rule's scope.
+    fn in_scope(&self, rule: usize) -> bool {
+        (self.in_scope.get(rule / 64)).is_some_and(|word| word & 1 << (rule % 64) != 0)
     }
 }
 
@@ -474,13 +511,13 @@ impl RuleSet {
         let scoped = self.routes.for_event(&view);
         if !self.prefilter.worth_scanning(&scoped.rules) {
             for &i in &scoped.rules {
-                self.try_rule(i, &view, out);
+                self.try_rule(i, &view, scoped.in_scope(i), out);
             }
             return;
         }
         self.prefilter.with_candidates(&view, scoped, |admitted| {
             for i in admitted.rules() {
-                self.try_rule(i, &view, out);
+                self.try_rule(i, &view, scoped.in_scope(i), out);
             }
         });
     }
@@ -503,7 +540,7 @@ impl RuleSet {
     /// tests use it to prove that.
     pub fn detect_unindexed(&self, event: &Event, out: &mut Vec<Detection>) {
         let view = EventView::new(event);
-        self.each_scoped(&view, &mut |i| self.try_rule(i, &view, out));
+        self.each_scoped(&view, &mut |i| self.try_rule(i, &view, false, out));
     }
 
     /// Calls `each` with every rule that may apply to the event's channel and
@@ -517,9 +554,16 @@ impl RuleSet {
             .for_each(each);
     }
 
-    fn try_rule(&self, index: usize, view: &EventView, out: &mut Vec<Detection>) {
+    /// Matches one rule; `in_scope` when the event is known to be of the
+    /// rule's scope.
+    fn try_rule(&self, index: usize, view: &EventView, in_scope: bool, out: &mut Vec<Detection>) {
         let rule = &self.rules[index];
-        if !rule.matches(view) {
+        let matches = if in_scope {
+            rule.condition.eval(view, &rule.searches)
+        } else {
+            rule.matches(view)
+        };
+        if !matches {
             return;
         }
         for &f in &rule.filters {
@@ -555,5 +599,60 @@ fn detection(rule: &CompiledRule, event: &Event) -> Detection {
         tags: rule.tags.clone(),
         source: event.source.clone(),
         details,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use vigil_event::{Event, FieldValue};
+
+    use crate::{RuleSetBuilder, RuleSetOptions};
+
+    /// A rule routed to the events of its channel and EventID is still held
+    /// to the rest of its scope: `registry_add` is Sysmon's EventID 12 with
+    /// `EventType: CreateKey`, and a deleted key of the same EventID is not
+    /// one. A `registry_event` rule (EventIDs 12 to 14, nothing more) is.
+    #[test]
+    fn a_routed_rule_is_held_to_its_scopes_conditions() {
+        let mut builder = RuleSetBuilder::new(RuleSetOptions::default());
+        for (i, category) in ["registry_add", "registry_event"].iter().enumerate() {
+            let rule = format!(
+                "title: {category}\nid: 44444444-4444-4444-8444-44444444444{i}\nlogsource:\n    product: windows\n    category: {category}\ndetection:\n    selection:\n        TargetObject|contains: '\\CurrentVersion\\Run'\n    condition: selection\n"
+            );
+            builder.add_text(Path::new(&format!("{category}.yml")), &rule);
+        }
+        let rules = builder.build().0;
+        let detect = |event_type: &str| {
+            let mut event = Event::new("test");
+            event.product = Some("windows");
+            let fields = [
+                (
+                    "Channel",
+                    FieldValue::from("Microsoft-Windows-Sysmon/Operational"),
+                ),
+                ("EventID", FieldValue::Int(12)),
+                ("EventType", FieldValue::from(event_type)),
+                (
+                    "TargetObject",
+                    FieldValue::from(r"HKLM\Software\Microsoft\Windows\CurrentVersion\Run\x"),
+                ),
+            ];
+            for (name, value) in fields {
+                event.insert(name, value);
+            }
+            let (mut found, mut unindexed) = (Vec::new(), Vec::new());
+            rules.detect(&event, &mut found);
+            rules.detect_unindexed(&event, &mut unindexed);
+            let titles = |d: Vec<vigil_event::Detection>| -> Vec<String> {
+                d.iter().map(|d| d.rule_title.to_string()).collect()
+            };
+            let found = titles(found);
+            assert_eq!(found, titles(unindexed));
+            found
+        };
+        assert_eq!(detect("CreateKey"), ["registry_add", "registry_event"]);
+        assert_eq!(detect("DeleteKey"), ["registry_event"]);
     }
 }
