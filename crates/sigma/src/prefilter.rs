@@ -187,9 +187,11 @@ impl Anchored {
 const MERGED_KEYWORDS: usize = 16_384;
 
 /// Text values at most this long (and integers) are remembered with the
-/// rules they let through; longer ones (command lines, scripts) rarely
-/// repeat.
-const MEMO_LONGEST: usize = 128;
+/// rules they let through: most command lines too, which repeat often
+/// (services, scheduled tasks) and cost the most to scan, while hashing and
+/// keeping one that does not repeat costs a small part of its scan. Longer
+/// ones (scripts) are scanned every time.
+const MEMO_LONGEST: usize = 1024;
 
 /// Values remembered per thread.
 const MEMO_ENTRIES: usize = 4096;
