@@ -48,6 +48,7 @@ mod webhook;
 
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError};
@@ -164,10 +165,12 @@ pub(crate) enum Intake {
         number: u64,
         arrived: Instant,
     },
-    /// Lines of standard input read together: each a line and its number,
-    /// or the number of a line that is not text and why.
+    /// Lines of standard input read together, one after another in `text`:
+    /// each where it is in `text` and its number, or the number of a line
+    /// that is not text and why.
     Lines {
-        lines: Vec<Result<(String, u64), (u64, String)>>,
+        text: String,
+        lines: Vec<Result<(Range<usize>, u64), (u64, String)>>,
         arrived: Instant,
     },
     /// Standard input is closed.
@@ -674,16 +677,26 @@ impl<'d> Session<'d> {
                 None => inputs.queue.try_recv(),
             };
             match next {
-                Ok(Intake::Lines { lines, arrived }) => {
+                Ok(Intake::Lines {
+                    text,
+                    lines,
+                    arrived,
+                }) => {
                     self.metrics.event_in(STDIN, lines.len() as u64);
                     let mut texts = Vec::with_capacity(lines.len());
                     for line in &lines {
                         pending.lines += 1;
                         match line {
-                            Ok((text, number)) => {
-                                pending.arrivals.push(arrived);
-                                texts.push((text.as_str(), *number));
-                            }
+                            Ok((at, number)) => match text.get(at.clone()) {
+                                Some(line) => {
+                                    pending.arrivals.push(arrived);
+                                    texts.push((line, *number));
+                                }
+                                None => {
+                                    let reason = "not where it was read";
+                                    malformed(STDIN, *number, reason, counts, self.metrics)
+                                }
+                            },
                             Err((number, reason)) => {
                                 malformed(STDIN, *number, reason, counts, self.metrics)
                             }
@@ -874,25 +887,40 @@ fn spawn_stdin(intake: SyncSender<Intake>) {
     std::thread::spawn(move || {
         let stdin = std::io::stdin();
         let mut reader = std::io::BufReader::with_capacity(1 << 20, stdin.lock());
+        // A group's lines are read one after another into one buffer: no
+        // allocation and no copy per line.
         let mut buffer = Vec::new();
         let mut number = 0;
         let mut lines = Vec::with_capacity(GROUP);
         loop {
-            buffer.clear();
+            let start = buffer.len();
             let ended = matches!(reader.read_until(b'\n', &mut buffer), Ok(0) | Err(_));
             if !ended {
                 number += 1;
-                lines.push(match std::str::from_utf8(&buffer) {
-                    Ok(text) => Ok((text.trim_end_matches(['\n', '\r']).to_string(), number)),
-                    Err(error) => Err((
-                        number,
-                        format!("not valid UTF-8 at byte {}", error.valid_up_to() + 1),
-                    )),
+                let mut end = buffer.len();
+                while end > start && matches!(buffer[end - 1], b'\n' | b'\r') {
+                    end -= 1;
+                }
+                lines.push(match std::str::from_utf8(&buffer[start..end]) {
+                    Ok(_) => Ok((start..end, number)),
+                    Err(error) => {
+                        buffer.truncate(start);
+                        Err((
+                            number,
+                            format!("not valid UTF-8 at byte {}", error.valid_up_to() + 1),
+                        ))
+                    }
                 });
             }
             let more_buffered = !reader.buffer().is_empty();
             if !lines.is_empty() && (ended || lines.len() >= GROUP || !more_buffered) {
+                // Every line kept in the buffer was checked to be UTF-8, and
+                // each ends where a line did (after a newline or at the end).
+                let next = Vec::with_capacity(buffer.len());
+                let text = String::from_utf8(std::mem::replace(&mut buffer, next));
+                let text = text.unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into());
                 let group = Intake::Lines {
+                    text,
                     lines: std::mem::replace(&mut lines, Vec::with_capacity(GROUP)),
                     arrived: Instant::now(),
                 };
