@@ -156,6 +156,10 @@ pub struct Counts {
 const STDIN: &str = "stdin";
 const HTTP: &str = "http";
 
+/// A line of standard input: where it is in its group's text and its
+/// number, or the number of a line that is not text and why.
+type ReadLine = Result<(Range<usize>, u64), (u64, String)>;
+
 /// What the reader threads (standard input, HTTP) hand to the watcher.
 pub(crate) enum Intake {
     Line {
@@ -165,12 +169,10 @@ pub(crate) enum Intake {
         number: u64,
         arrived: Instant,
     },
-    /// Lines of standard input read together, one after another in `text`:
-    /// each where it is in `text` and its number, or the number of a line
-    /// that is not text and why.
+    /// Lines of standard input read together, one after another in `text`.
     Lines {
         text: String,
-        lines: Vec<Result<(Range<usize>, u64), (u64, String)>>,
+        lines: Vec<ReadLine>,
         arrived: Instant,
     },
     /// Standard input is closed.
