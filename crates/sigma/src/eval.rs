@@ -237,7 +237,9 @@ impl<'e> EventView<'e> {
             Matcher::Set(set) => set.is_match(hay.folded),
             Matcher::Globs(set) => set.is_match(hay.folded),
             Matcher::Regex { regex, .. } => regex.is_match(hay.text),
-            Matcher::Cidr(net) => parse_ip(hay.text).is_some_and(|ip| net.contains(&ip)),
+            Matcher::Cidr(nets) => {
+                parse_ip(hay.text).is_some_and(|ip| nets.iter().any(|net| net.contains(&ip)))
+            }
             Matcher::Compare { op, value } => number_of(hay.value).is_some_and(|n| match op {
                 CmpOp::Gt => n > *value,
                 CmpOp::Gte => n >= *value,

@@ -78,7 +78,8 @@ pub enum Matcher {
         /// prefilter; `None` when there are none it can use.
         required: Option<Vec<String>>,
     },
-    Cidr(IpNet),
+    /// Any of these networks (a value's address read once for all of them).
+    Cidr(Vec<IpNet>),
     Compare {
         op: CmpOp,
         value: f64,
@@ -263,9 +264,11 @@ const SET_LEAST: usize = 8;
 const GLOBS_LEAST: usize = 2;
 
 /// Puts a check's case-insensitive string patterns into one set matcher,
-/// when there are enough of them; the other matchers stay as they are.
+/// when there are enough of them, and its networks into one matcher (an
+/// address is read once for all); the other matchers stay as they are.
 fn gather_strings(matchers: Vec<Matcher>) -> Vec<Matcher> {
     let mut patterns = Vec::new();
+    let mut networks = Vec::new();
     let mut others = Vec::new();
     for matcher in matchers {
         match matcher {
@@ -273,8 +276,12 @@ fn gather_strings(matchers: Vec<Matcher>) -> Vec<Matcher> {
                 pattern,
                 cased: false,
             } => patterns.push(pattern),
+            Matcher::Cidr(nets) => networks.extend(nets),
             other => others.push(other),
         }
+    }
+    if !networks.is_empty() {
+        others.push(Matcher::Cidr(networks));
     }
     let (set, rest) = StrSet::gather(patterns, SET_LEAST);
     others.extend(set.map(Matcher::Set));
@@ -359,7 +366,7 @@ fn compile_values(
             matchers.push(Matcher::Regex { regex, required });
         } else if has(Modifier::Cidr) {
             let net = parse_cidr(&text).ok_or_else(|| format!("'{text}' is not a CIDR range"))?;
-            matchers.push(Matcher::Cidr(net));
+            matchers.push(Matcher::Cidr(vec![net]));
         } else if has(Modifier::FieldRef) {
             let anchor = if has(Modifier::Contains) {
                 Anchor::Contains
