@@ -446,14 +446,15 @@ impl Prefilter {
     ) {
         let Marking { marks, memo } = marking;
         let field = view.event.field_at(index);
-        if field.is_some_and(|(_, value)| !automaton.may_find(value)) {
+        let scan = field.is_none_or(|(_, value)| automaton.may_find_text(value));
+        if !scan && automaton.numbers.is_empty() {
             return;
         }
         let value = match field {
             Some((_, FieldValue::Str(text))) if text.len() <= MEMO_LONGEST => Lookup::Text(text),
             Some((_, FieldValue::Int(number))) => Lookup::Int(*number),
             _ => {
-                automaton.mark(view, index, &mut |rule| set(marks, rule));
+                automaton.mark(view, index, scan, &mut |rule| set(marks, rule));
                 return;
             }
         };
@@ -467,7 +468,7 @@ impl Prefilter {
             }
         }
         let mut rules = Vec::new();
-        automaton.mark(view, index, &mut |rule| rules.push(rule));
+        automaton.mark(view, index, scan, &mut |rule| rules.push(rule));
         rules.sort_unstable();
         rules.dedup();
         for &rule in &rules {
@@ -531,24 +532,19 @@ impl FieldAutomaton {
         }
     }
 
-    /// Whether the automaton may find a literal or a number in `value`.
-    fn may_find(&self, value: &FieldValue) -> bool {
-        let literals = match (&self.automaton, &self.telltales) {
+    /// Whether the automaton may find one of its literals in `value`.
+    fn may_find_text(&self, value: &FieldValue) -> bool {
+        match (&self.automaton, &self.telltales) {
             (None, _) => false,
             (Some(_), None) => true,
             (Some(_), Some(telltales)) => telltales.may_hold(value),
-        };
-        literals || !self.numbers.is_empty()
+        }
     }
 
-    /// Calls `each` with the rules whose literal or number is in the field
-    /// at `index` (a rule may come more than once).
-    fn mark(&self, view: &EventView, index: usize, each: &mut dyn FnMut(u32)) {
-        let value = view.event.field_at(index).map(|(_, value)| value);
-        let scan = match (&self.telltales, value) {
-            (Some(telltales), Some(value)) => telltales.may_hold(value),
-            _ => true,
-        };
+    /// Calls `each` with the rules whose literal (when `scan`, the text is
+    /// scanned for them) or number is in the field at `index` (a rule may
+    /// come more than once).
+    fn mark(&self, view: &EventView, index: usize, scan: bool, each: &mut dyn FnMut(u32)) {
         if let Some(automaton) = self.automaton.as_ref().filter(|_| scan) {
             view.each_folded(index, &mut |text| {
                 for hit in automaton.find_overlapping_iter(text) {
