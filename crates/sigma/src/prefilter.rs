@@ -254,16 +254,15 @@ struct Marking<'m> {
     memo: &'m mut Memo,
 }
 
-fn set(marks: &mut [u64], rule: u32) {
-    marks[rule as usize / 64] |= 1 << (rule % 64);
+/// Sets the rule's bit.
+fn set(bits: &mut [u64], rule: usize) {
+    bits[rule / 64] |= 1 << (rule % 64);
 }
 
 /// A bit per rule of `of`, set for `rules`.
 pub(crate) fn bits(rules: impl Iterator<Item = usize>, of: usize) -> Box<[u64]> {
     let mut bits = vec![0u64; of.div_ceil(64)].into_boxed_slice();
-    for rule in rules {
-        bits[rule / 64] |= 1 << (rule % 64);
-    }
+    rules.for_each(|rule| set(&mut bits, rule));
     bits
 }
 
@@ -454,7 +453,7 @@ impl Prefilter {
             Some((_, FieldValue::Str(text))) if text.len() <= MEMO_LONGEST => Lookup::Text(text),
             Some((_, FieldValue::Int(number))) => Lookup::Int(*number),
             _ => {
-                automaton.mark(view, index, scan, &mut |rule| set(marks, rule));
+                automaton.mark(view, index, scan, &mut |rule| set(marks, rule as usize));
                 return;
             }
         };
@@ -462,7 +461,7 @@ impl Prefilter {
         if let Some(seen) = &memo.entries[place] {
             if seen.automaton == which && seen.value.is(&value) {
                 for &rule in seen.rules.iter() {
-                    set(marks, rule);
+                    set(marks, rule as usize);
                 }
                 return;
             }
@@ -472,7 +471,7 @@ impl Prefilter {
         rules.sort_unstable();
         rules.dedup();
         for &rule in &rules {
-            set(marks, rule);
+            set(marks, rule as usize);
         }
         memo.entries[place] = Some(Remembered {
             automaton: which,

@@ -897,7 +897,10 @@ fn spawn_stdin(intake: SyncSender<Intake>) {
         loop {
             let start = buffer.len();
             let ended = matches!(reader.read_until(b'\n', &mut buffer), Ok(0) | Err(_));
-            if !ended {
+            if ended {
+                // What a failed read left of a line is not a line.
+                buffer.truncate(start);
+            } else {
                 number += 1;
                 let mut end = buffer.len();
                 while end > start && matches!(buffer[end - 1], b'\n' | b'\r') {
