@@ -236,7 +236,9 @@ impl<'e> EventView<'e> {
             Matcher::Null => hay.value.is_null() || hay.text.is_empty(),
             Matcher::Set(set) => set.is_match(hay.folded),
             Matcher::Globs(set) => set.is_match(hay.folded),
-            Matcher::Regex { regex, .. } => regex.is_match(hay.text),
+            Matcher::Regex {
+                regex, requisite, ..
+            } => requisite.as_ref().is_none_or(|r| r.is_in(hay.folded)) && regex.is_match(hay.text),
             Matcher::Cidr(nets) => {
                 parse_ip(hay.text).is_some_and(|ip| nets.iter().any(|net| net.contains(&ip)))
             }

@@ -49,3 +49,19 @@ pub mod search;
 pub use document::{CorrelationRule, RuleMeta};
 pub use logsource::{LogSource, LogSourceTable};
 pub use ruleset::{LoadReport, RuleError, RuleSet, RuleSetBuilder, RuleSetOptions};
+
+/// What the crate's randomized tests share.
+#[cfg(test)]
+mod testing {
+    /// A reproducible stream of numbers below a bound (xorshift), for
+    /// randomized tests that must fail the same way every run.
+    pub(crate) fn numbers(seed: u64) -> impl FnMut(usize) -> usize {
+        let mut state = seed;
+        move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        }
+    }
+}

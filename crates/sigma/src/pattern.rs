@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::{AhoCorasick, Anchored, Input, StartKind};
 use foldhash::fast::FixedState;
 use memchr::memmem;
 use regex::Regex;
@@ -117,6 +117,35 @@ impl Needle {
     }
 }
 
+/// Texts one of which a (folded) value must hold for a costlier test to
+/// pass: looked for first, so that the costlier test runs only on the few
+/// values that have one.
+#[derive(Debug, Clone)]
+pub enum Requisite {
+    One(Box<Needle>),
+    Any(AhoCorasick),
+}
+
+impl Requisite {
+    /// A requisite of these texts; `None` when there are none, or when they
+    /// cannot be searched for together.
+    pub fn new(texts: &[String]) -> Option<Requisite> {
+        match texts {
+            [] => None,
+            [one] => Some(Requisite::One(Box::new(Needle::new(one.clone())))),
+            many => AhoCorasick::new(many).ok().map(Requisite::Any),
+        }
+    }
+
+    /// Whether `folded` holds one of the texts.
+    pub fn is_in(&self, folded: &str) -> bool {
+        match self {
+            Requisite::One(needle) => needle.is_in(folded),
+            Requisite::Any(automaton) => automaton.is_match(folded),
+        }
+    }
+}
+
 impl StrPattern {
     /// Compiles tokens into a pattern; `cased` keeps literals as written.
     pub fn compile(tokens: &[Token], cased: bool) -> Result<StrPattern, regex::Error> {
@@ -189,42 +218,36 @@ impl StrPattern {
 /// compare the value with each item in turn. Equal to any of its patterns
 /// matching: exact ones by a set lookup, the others by one automaton whose
 /// hits are checked against where their pattern is anchored.
+/// Several case-insensitive string patterns of one check, tested at once.
+/// Each kind of placement has its own test, so that none of them walks the
+/// whole value reporting every literal it holds:
+///
+/// * whole values are looked up in a hash set;
+/// * literals found anywhere, by one automaton that stops at the first;
+/// * prefixes, by an automaton run anchored at the value's start;
+/// * suffixes, by an automaton of the reversed literals run anchored at the
+///   start of the reversed value.
 #[derive(Debug, Clone)]
 pub struct StrSet {
     exact: HashSet<Box<str>, FixedState>,
-    automaton: Option<AhoCorasick>,
-    /// Per automaton pattern: where it may match.
-    anchors: Vec<Anchors>,
-    /// Every literal, exact ones included, with where a matching value has
-    /// it: what the prefilter looks for.
+    anywhere: Option<AhoCorasick>,
+    starts: Option<AhoCorasick>,
+    ends: Option<AhoCorasick>,
     literals: Vec<(String, Placement)>,
 }
 
-/// Where in a value a literal is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Placement {
     Anywhere,
-    /// At its start.
     Start,
-    /// At its end.
     End,
-    /// The whole value.
     Whole,
 }
 
-/// Where a literal may match, for every pattern of a set that has it.
-#[derive(Debug, Clone, Copy, Default)]
-struct Anchors {
-    anywhere: bool,
-    start: bool,
-    end: bool,
-}
+/// Values up to this long are reversed on the stack for the suffix test.
+const REVERSED_ON_STACK: usize = 256;
 
 impl StrSet {
-    /// A set of the patterns that have a literal of their own (exact,
-    /// prefix, suffix, contains; not empty), or `None` when fewer than
-    /// `least` do (or their literals cannot make an automaton); the others
-    /// are handed back.
     pub fn gather(patterns: Vec<StrPattern>, least: usize) -> (Option<StrSet>, Vec<StrPattern>) {
         let settable = |p: &StrPattern| match p {
             StrPattern::Exact(s) | StrPattern::Prefix(s) | StrPattern::Suffix(s) => !s.is_empty(),
@@ -234,104 +257,141 @@ impl StrSet {
         if patterns.iter().filter(|p| settable(p)).count() < least {
             return (None, patterns);
         }
-        let original = patterns.clone();
         let mut exact = HashSet::with_hasher(FixedState::default());
-        let mut anchored: Vec<(String, Anchors)> = Vec::new();
+        let mut placed: Vec<(String, Placement)> = Vec::new();
         let mut rest = Vec::new();
-        let mut literals = Vec::new();
         for pattern in patterns {
             if !settable(&pattern) {
                 rest.push(pattern);
                 continue;
             }
-            let (literal, anchor): (String, fn(&mut Anchors)) = match pattern {
+            let literal = match pattern {
                 StrPattern::Exact(s) => {
-                    literals.push((s.clone(), Placement::Whole));
-                    exact.insert(s.into_boxed_str());
-                    continue;
+                    exact.insert(s.clone().into_boxed_str());
+                    (s, Placement::Whole)
                 }
-                StrPattern::Prefix(s) => (s, |a| a.start = true),
-                StrPattern::Suffix(s) => (s, |a| a.end = true),
-                StrPattern::Contains(needle) => (needle.text, |a| a.anywhere = true),
+                StrPattern::Prefix(s) => (s, Placement::Start),
+                StrPattern::Suffix(s) => (s, Placement::End),
+                StrPattern::Contains(needle) => (needle.text, Placement::Anywhere),
                 other => {
                     rest.push(other);
                     continue;
                 }
             };
-            match anchored.iter_mut().find(|(l, _)| *l == literal) {
-                Some((_, anchors)) => anchor(anchors),
-                None => {
-                    let mut anchors = Anchors::default();
-                    anchor(&mut anchors);
-                    anchored.push((literal, anchors));
-                }
+            if !placed.contains(&literal) {
+                placed.push(literal);
             }
         }
-        // A contiguous NFA: a DFA per check would be faster by a little and
-        // take tens of megabytes over a large ruleset.
-        let built = (!anchored.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::ContiguousNFA))
-                .build(anchored.iter().map(|(l, _)| l))
+        // A literal looked for anywhere also covers it at the start or end.
+        let anywhere: HashSet<String> = (placed.iter())
+            .filter(|(_, p)| *p == Placement::Anywhere)
+            .map(|(l, _)| l.clone())
+            .collect();
+        placed.retain(|(l, p)| {
+            matches!(p, Placement::Anywhere | Placement::Whole) || !anywhere.contains(l.as_str())
         });
-        let automaton = match built {
-            None => None,
-            Some(Ok(automaton)) => Some(automaton),
-            Some(Err(_)) => return (None, original),
+        let of = |placement: Placement| {
+            (placed.iter())
+                .filter(move |(_, p)| *p == placement)
+                .map(|(l, _)| l.as_bytes().to_vec())
         };
-        for (literal, anchors) in &anchored {
-            let placements = if anchors.anywhere {
-                vec![Placement::Anywhere]
-            } else {
-                let start = anchors.start.then_some(Placement::Start);
-                start
+        let reversed = of(Placement::End).map(|mut l| {
+            l.reverse();
+            l
+        });
+        let built = (
+            automaton(of(Placement::Anywhere), StartKind::Unanchored),
+            automaton(of(Placement::Start), StartKind::Anchored),
+            automaton(reversed, StartKind::Anchored),
+        );
+        let (Ok(anywhere), Ok(starts), Ok(ends)) = built else {
+            // Too large to build: the patterns are tested one by one. The
+            // literals moved out of them are put back as they were.
+            let mut patterns = rest;
+            patterns.extend(
+                placed
                     .into_iter()
-                    .chain(anchors.end.then_some(Placement::End))
-                    .collect()
-            };
-            literals.extend(placements.into_iter().map(|p| (literal.clone(), p)));
-        }
+                    .map(|(literal, placement)| match placement {
+                        Placement::Whole => StrPattern::Exact(literal),
+                        Placement::Start => StrPattern::Prefix(literal),
+                        Placement::End => StrPattern::Suffix(literal),
+                        Placement::Anywhere => StrPattern::Contains(Box::new(Needle::new(literal))),
+                    }),
+            );
+            return (None, patterns);
+        };
         let set = StrSet {
             exact,
-            automaton,
-            anchors: anchored.into_iter().map(|(_, a)| a).collect(),
-            literals,
+            anywhere,
+            starts,
+            ends,
+            literals: placed,
         };
         (Some(set), rest)
     }
 
-    /// Whether any of the patterns matches the folded haystack.
     pub fn is_match(&self, folded: &str) -> bool {
         if self.exact.contains(folded) {
             return true;
         }
-        let Some(automaton) = &self.automaton else {
+        if self.anywhere.as_ref().is_some_and(|a| a.is_match(folded)) {
+            return true;
+        }
+        if (self.starts.as_ref()).is_some_and(|a| a.is_match(anchored(folded.as_bytes()))) {
+            return true;
+        }
+        let Some(ends) = &self.ends else {
             return false;
         };
-        automaton.find_overlapping_iter(folded).any(|hit| {
-            let anchors = self.anchors[hit.pattern().as_usize()];
-            anchors.anywhere
-                || (anchors.start && hit.start() == 0)
-                || (anchors.end && hit.end() == folded.len())
-        })
+        let bytes = folded.as_bytes();
+        let mut stack = [0u8; REVERSED_ON_STACK];
+        let mut heap = Vec::new();
+        let reversed: &mut [u8] = if bytes.len() <= REVERSED_ON_STACK {
+            &mut stack[..bytes.len()]
+        } else {
+            heap.resize(bytes.len(), 0);
+            &mut heap
+        };
+        for (to, from) in reversed.iter_mut().zip(bytes.iter().rev()) {
+            *to = *from;
+        }
+        ends.is_match(anchored(reversed))
     }
 
-    /// The literals, one of which a matching value has where it is placed.
     pub fn literals(&self) -> &[(String, Placement)] {
         &self.literals
     }
 }
 
-/// Several case-insensitive wildcard patterns of one check as one regular
-/// expression: a list such as `CommandLine|contains: [' -e* JAB', ' -e*
-/// IAB', …]` would otherwise run a search per item over the same value.
-/// Equal to any of its patterns matching.
+/// A search of `text` for a literal at its very start.
+fn anchored(text: &[u8]) -> Input<'_> {
+    Input::new(text).anchored(Anchored::Yes)
+}
+
+/// An automaton of these literals, or `None` when there are none; an error
+/// when it is too large to build.
+fn automaton(
+    literals: impl Iterator<Item = Vec<u8>>,
+    start: StartKind,
+) -> Result<Option<AhoCorasick>, aho_corasick::BuildError> {
+    let literals: Vec<Vec<u8>> = literals.collect();
+    if literals.is_empty() {
+        return Ok(None);
+    }
+    AhoCorasick::builder()
+        .start_kind(start)
+        .build(literals)
+        .map(Some)
+}
+
 #[derive(Debug, Clone)]
 pub struct GlobSet {
     regex: Regex,
     /// The patterns' literals, one of which a matching value contains; `None`
     /// when a pattern has none the prefilter can use.
     literals: Option<Vec<String>>,
+    /// The same literals, looked for before the expression is run.
+    requisite: Option<Requisite>,
 }
 
 impl GlobSet {
@@ -371,13 +431,28 @@ impl GlobSet {
             .dfa_size_limit(16 << 20)
             .build()
         {
-            Ok(regex) => (Some(GlobSet { regex, literals }), rest),
+            Ok(regex) => {
+                let requisite = literals.as_deref().and_then(Requisite::new);
+                let set = GlobSet {
+                    regex,
+                    literals,
+                    requisite,
+                };
+                (Some(set), rest)
+            }
             Err(_) => (None, patterns),
         }
     }
 
     /// Whether any of the patterns matches the folded haystack.
     pub fn is_match(&self, folded: &str) -> bool {
+        // The expression ignores case the Unicode way, so a folded value
+        // can still match a literal it does not hold (`ſ` is an `s` to
+        // it): only an ASCII value is refused for want of the literals.
+        let refused = |r: &Requisite| !r.is_in(folded) && folded.is_ascii();
+        if self.requisite.as_ref().is_some_and(refused) {
+            return false;
+        }
         self.regex.is_match(folded)
     }
 
@@ -458,6 +533,50 @@ mod tests {
 
     /// A set of wildcard patterns matches a value exactly when one of them
     /// does, and hands back what is not a wildcard pattern.
+    /// Random sets of prefixes, suffixes, whole values and literals, some of
+    /// them given in several placements, on random values (some longer than
+    /// the stack's room for the reversed value): the set matches exactly
+    /// when one of its patterns does.
+    #[test]
+    fn a_random_set_matches_as_its_patterns_do() {
+        let pieces = ["\\", "cmd", ".exe", "a", "ab", "b", "x", "\u{e9}", " -e"];
+        let mut next = crate::testing::numbers(0x9e37_79b9_7f4a_7c15);
+        let text = |next: &mut dyn FnMut(usize) -> usize, most: usize| -> String {
+            (0..1 + next(most))
+                .map(|_| pieces[next(pieces.len())])
+                .collect()
+        };
+        for _ in 0..300 {
+            let patterns: Vec<StrPattern> = (0..4 + next(6))
+                .map(|_| {
+                    let literal = text(&mut next, 3);
+                    let written = match next(4) {
+                        0 => literal,
+                        1 => format!("{literal}*"),
+                        2 => format!("*{literal}"),
+                        _ => format!("*{literal}*"),
+                    };
+                    pattern(&written)
+                })
+                .collect();
+            let (set, rest) = StrSet::gather(patterns.clone(), 4);
+            let set = set.expect("four patterns with literals");
+            assert!(rest.is_empty());
+            for _ in 0..50 {
+                let mut value = text(&mut next, 8);
+                if next(10) == 0 {
+                    value = value.repeat(1 + REVERSED_ON_STACK / value.len());
+                }
+                let one_by_one = patterns.iter().any(|p| p.is_match(&value));
+                assert_eq!(
+                    set.is_match(&value),
+                    one_by_one,
+                    "{patterns:?} on {value:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_glob_set_matches_as_its_patterns_do() {
         let items = [
@@ -467,6 +586,7 @@ mod tests {
             "c:\\*\\x?.exe",
             "a*b",
             "*a.b*c*",
+            "*sekurlsa*::*",
             "*exact*",
             "plain",
         ];
@@ -487,12 +607,16 @@ mod tests {
             "xaxbc",
             "",
             "\u{3a3}",
+            // The expression takes `ſ` for an `s`; the literal does not.
+            "\u{17f}ekurlsa::logonpasswords",
+            "sekurlsa::x",
+            "sekurlsa",
         ];
         for value in values {
-            let one_by_one = patterns[..6].iter().any(|p| p.is_match(value));
+            let one_by_one = patterns[..7].iter().any(|p| p.is_match(value));
             assert_eq!(set.is_match(value), one_by_one, "{value:?}");
         }
-        assert_eq!(set.literals().map(<[String]>::len), Some(6));
+        assert_eq!(set.literals().map(<[String]>::len), Some(7));
         assert!(GlobSet::gather(patterns[..2].to_vec(), 3).0.is_none());
         // A pattern without a literal leaves the set without a requirement.
         let mut loose = patterns[..3].to_vec();

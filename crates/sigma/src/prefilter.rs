@@ -922,14 +922,8 @@ mod tests {
         // capitals, and characters past ASCII that fold to ASCII (the Kelvin
         // sign to `k`, a dotted capital I to `i` and a combining dot).
         let alphabet: Vec<char> = "abkqz09-:{}\\ KQZ\u{212A}\u{130}é".chars().collect();
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = crate::testing::numbers(0x2545_f491_4f6c_dd1d);
         let mut text = |longest: usize| -> String {
-            let mut next = |below: usize| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                (seed % below as u64) as usize
-            };
             let len = 1 + next(longest);
             (0..len).map(|_| alphabet[next(alphabet.len())]).collect()
         };

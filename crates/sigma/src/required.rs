@@ -20,13 +20,25 @@ const MOST: usize = 64;
 /// Folded texts one of which every match of `pattern` contains, with the
 /// expression's case option; `None` when the prefilter cannot tell any.
 pub(crate) fn required_texts(pattern: &str, case_insensitive: bool) -> Option<Vec<String>> {
+    texts_of_length(pattern, case_insensitive, SHORTEST)
+}
+
+/// Like [`required_texts`], but texts of any length: a value is searched
+/// for them before the expression is run on it, and even a single
+/// character (the backquote of PowerShell's token obfuscation) spares
+/// running the expression on most values.
+pub(crate) fn checked_texts(pattern: &str, case_insensitive: bool) -> Option<Vec<String>> {
+    texts_of_length(pattern, case_insensitive, 1)
+}
+
+fn texts_of_length(pattern: &str, case_insensitive: bool, shortest: usize) -> Option<Vec<String>> {
     let hir = regex_syntax::ParserBuilder::new()
         .case_insensitive(case_insensitive)
         .build()
         .parse(pattern)
         .ok()?;
     let texts = required(&hir)?;
-    let usable = texts.len() <= MOST && texts.iter().all(|t| t.len() >= SHORTEST);
+    let usable = texts.len() <= MOST && texts.iter().all(|t| t.len() >= shortest);
     usable.then_some(texts)
 }
 
@@ -168,6 +180,74 @@ mod tests {
         assert_eq!(texts(r"abcd|.*", false), None);
         assert_eq!(texts(r"[a-z]+", false), None);
         assert_eq!(texts(r"(", false), None);
+    }
+
+    /// Texts too short for the prefilter are still looked for before an
+    /// expression is run; a value without them is never a match.
+    #[test]
+    fn short_texts_are_checked_and_a_value_without_them_never_matches() {
+        let patterns = [
+            r"\w+`(?:\w+|-|.)`[\w+|\s]",
+            r#""(?:\{\d\})+"\s*-f"#,
+            r"(?i)\$\{`?e`?n`?v`?:`?p`?a`?t`?h`?\}",
+            r"net\s+user\s+",
+            r"(?i)kelvin|\x60",
+        ];
+        assert_eq!(
+            checked_texts(patterns[0], false),
+            Some(vec!["`".to_string()])
+        );
+        assert_eq!(required_texts(patterns[0], false), None);
+        let pieces = [
+            "`",
+            "\"",
+            "{",
+            "}",
+            "{0}",
+            "0",
+            "-f",
+            " ",
+            "\t",
+            "${",
+            "e",
+            "nv",
+            ":",
+            "path",
+            "P",
+            "net",
+            "NET",
+            "user",
+            "User",
+            "x",
+            "K",
+            "elvin",
+            "\u{212A}",
+            "\u{17F}",
+            "\"{0}{1}\"",
+            "${env:path}",
+            "${E`nV:Path}",
+            "net user ",
+            "w`r`i",
+        ];
+        let mut next = crate::testing::numbers(0x2545_f491_4f6c_dd1d);
+        for pattern in patterns {
+            let texts = checked_texts(pattern, false).expect(pattern);
+            let requisite = crate::pattern::Requisite::new(&texts).expect(pattern);
+            let regex = regex::Regex::new(pattern).unwrap();
+            let mut matched = 0;
+            for _ in 0..20_000 {
+                let value: String = (0..next(10)).map(|_| pieces[next(pieces.len())]).collect();
+                let folded = crate::pattern::fold(&value);
+                if regex.is_match(&value) {
+                    matched += 1;
+                    assert!(
+                        requisite.is_in(&folded),
+                        "{pattern} matches {value:?} but none of {texts:?} is in it"
+                    );
+                }
+            }
+            assert!(matched > 0, "{pattern} matched none of the values tried");
+        }
     }
 
     /// Whenever an expression matches a value, the folded value contains

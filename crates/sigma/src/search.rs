@@ -9,7 +9,7 @@ use regex::{Regex, RegexBuilder};
 use yaml_serde::Value;
 
 use crate::modifier::{self, Modifier, Stage};
-use crate::pattern::{fold, tokenize, GlobSet, StrPattern, StrSet};
+use crate::pattern::{fold, tokenize, GlobSet, Requisite, StrPattern, StrSet};
 
 /// A field as a rule names it, with the names the same concept has in other
 /// kinds of events (from the logsource table), tried in order.
@@ -77,6 +77,9 @@ pub enum Matcher {
         /// Folded texts one of which every match contains, for the
         /// prefilter; `None` when there are none it can use.
         required: Option<Vec<String>>,
+        /// Folded texts (of any length) one of which every match contains,
+        /// looked for before the expression is run.
+        requisite: Option<Requisite>,
     },
     /// Any of these networks (a value's address read once for all of them).
     Cidr(Vec<IpNet>),
@@ -362,8 +365,15 @@ fn compile_values(
                 .dfa_size_limit(16 << 20)
                 .build()
                 .map_err(|e| format!("invalid regular expression: {e}"))?;
-            let required = crate::required::required_texts(&text, has(Modifier::ReIgnoreCase));
-            matchers.push(Matcher::Regex { regex, required });
+            let case_insensitive = has(Modifier::ReIgnoreCase);
+            let required = crate::required::required_texts(&text, case_insensitive);
+            let requisite = crate::required::checked_texts(&text, case_insensitive)
+                .and_then(|texts| Requisite::new(&texts));
+            matchers.push(Matcher::Regex {
+                regex,
+                required,
+                requisite,
+            });
         } else if has(Modifier::Cidr) {
             let net = parse_cidr(&text).ok_or_else(|| format!("'{text}' is not a CIDR range"))?;
             matchers.push(Matcher::Cidr(vec![net]));
