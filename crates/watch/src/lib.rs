@@ -171,7 +171,7 @@ pub(crate) enum Intake {
     },
     /// Lines of standard input read together, one after another in `text`.
     Lines {
-        text: String,
+        text: GroupText,
         lines: Vec<ReadLine>,
         arrived: Instant,
     },
@@ -184,6 +184,26 @@ pub(crate) enum Intake {
         arrived: Instant,
         done: Sender<usize>,
     },
+}
+
+/// The text of a group of standard input's lines. Dropped, it goes back to
+/// the reader, to be filled again.
+pub(crate) struct GroupText {
+    text: String,
+    back: SyncSender<String>,
+}
+
+impl GroupText {
+    fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl Drop for GroupText {
+    fn drop(&mut self) {
+        // The reader has gone when this fails; the text is then dropped.
+        let _ = self.back.try_send(std::mem::take(&mut self.text));
+    }
 }
 
 /// Runs until a stop signal (or, with `exit_at_end`, the end of the inputs).
@@ -689,7 +709,7 @@ impl<'d> Session<'d> {
                     for line in &lines {
                         pending.lines += 1;
                         match line {
-                            Ok((at, number)) => match text.get(at.clone()) {
+                            Ok((at, number)) => match text.as_str().get(at.clone()) {
                                 Some(line) => {
                                     pending.arrivals.push(arrived);
                                     texts.push((line, *number));
@@ -886,7 +906,23 @@ fn open_output(output: &Output) -> anyhow::Result<Option<Box<dyn Write>>> {
 /// stream costs one queue message per group, and a slow one no delay.
 fn spawn_stdin(intake: SyncSender<Intake>) {
     const GROUP: usize = 1_000;
+    // A few buffers hold the groups, each filled again once its lines are
+    // matched: the reader waits for one when the watcher is behind. New
+    // memory for every group would have the system clear it page by page
+    // before the lines are copied in (a tenth of the time standard input
+    // takes), and a queue of groups ahead would hold that much more.
+    const BUFFERS: usize = 4;
+    // A buffer grown larger than this by a long line is shrunk back.
+    const LARGEST: usize = 16 << 20;
+    let (back, returned) = std::sync::mpsc::sync_channel::<String>(BUFFERS);
+    let reuse = |spent: String| {
+        let mut bytes = spent.into_bytes();
+        bytes.clear();
+        bytes.shrink_to(LARGEST);
+        bytes
+    };
     std::thread::spawn(move || {
+        let mut buffers = 1;
         let stdin = std::io::stdin();
         let mut reader = std::io::BufReader::with_capacity(1 << 20, stdin.lock());
         // A group's lines are read one after another into one buffer: no
@@ -921,11 +957,25 @@ fn spawn_stdin(intake: SyncSender<Intake>) {
             if !lines.is_empty() && (ended || lines.len() >= GROUP || !more_buffered) {
                 // Every line kept in the buffer was checked to be UTF-8, and
                 // each ends where a line did (after a newline or at the end).
-                let next = Vec::with_capacity(buffer.len());
+                let next = match returned.try_recv() {
+                    Ok(spent) => reuse(spent),
+                    Err(_) if buffers < BUFFERS => {
+                        buffers += 1;
+                        Vec::with_capacity(buffer.len())
+                    }
+                    Err(_) => match returned.recv() {
+                        Ok(spent) => reuse(spent),
+                        // The watcher has stopped.
+                        Err(_) => return,
+                    },
+                };
                 let text = String::from_utf8(std::mem::replace(&mut buffer, next));
                 let text = text.unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into());
                 let group = Intake::Lines {
-                    text,
+                    text: GroupText {
+                        text,
+                        back: back.clone(),
+                    },
                     lines: std::mem::replace(&mut lines, Vec::with_capacity(GROUP)),
                     arrived: Instant::now(),
                 };
