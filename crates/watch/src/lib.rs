@@ -42,16 +42,16 @@
 mod follow;
 mod http;
 mod metrics;
+mod stdin;
 mod store;
 mod syslog;
 mod webhook;
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::net::SocketAddr;
-use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -156,10 +156,6 @@ pub struct Counts {
 const STDIN: &str = "stdin";
 const HTTP: &str = "http";
 
-/// A line of standard input: where it is in its group's text and its
-/// number, or the number of a line that is not text and why.
-type ReadLine = Result<(Range<usize>, u64), (u64, String)>;
-
 /// What the reader threads (standard input, HTTP) hand to the watcher.
 pub(crate) enum Intake {
     Line {
@@ -169,10 +165,9 @@ pub(crate) enum Intake {
         number: u64,
         arrived: Instant,
     },
-    /// Lines of standard input read together, one after another in `text`.
+    /// Lines of standard input read together.
     Lines {
-        text: GroupText,
-        lines: Vec<ReadLine>,
+        group: stdin::Group,
         arrived: Instant,
     },
     /// Standard input is closed.
@@ -184,26 +179,6 @@ pub(crate) enum Intake {
         arrived: Instant,
         done: Sender<usize>,
     },
-}
-
-/// The text of a group of standard input's lines. Dropped, it goes back to
-/// the reader, to be filled again.
-pub(crate) struct GroupText {
-    text: String,
-    back: SyncSender<String>,
-}
-
-impl GroupText {
-    fn as_str(&self) -> &str {
-        &self.text
-    }
-}
-
-impl Drop for GroupText {
-    fn drop(&mut self) {
-        // The reader has gone when this fails; the text is then dropped.
-        let _ = self.back.try_send(std::mem::take(&mut self.text));
-    }
 }
 
 /// Runs until a stop signal (or, with `exit_at_end`, the end of the inputs).
@@ -239,7 +214,7 @@ pub fn run(
     // behind, they wait.
     let (intake, queue) = std::sync::mpsc::sync_channel::<Intake>(64);
     if config.stdin {
-        spawn_stdin(intake.clone());
+        stdin::spawn(intake.clone());
     }
     if let Some(addr) = config.listen {
         let bound = http::serve(addr, intake.clone(), metrics.clone())?;
@@ -699,28 +674,18 @@ impl<'d> Session<'d> {
                 None => inputs.queue.try_recv(),
             };
             match next {
-                Ok(Intake::Lines {
-                    text,
-                    lines,
-                    arrived,
-                }) => {
-                    self.metrics.event_in(STDIN, lines.len() as u64);
-                    let mut texts = Vec::with_capacity(lines.len());
-                    for line in &lines {
+                Ok(Intake::Lines { group, arrived }) => {
+                    self.metrics.event_in(STDIN, group.len() as u64);
+                    let mut texts = Vec::with_capacity(group.len());
+                    for line in group.lines() {
                         pending.lines += 1;
                         match line {
-                            Ok((at, number)) => match text.as_str().get(at.clone()) {
-                                Some(line) => {
-                                    pending.arrivals.push(arrived);
-                                    texts.push((line, *number));
-                                }
-                                None => {
-                                    let reason = "not where it was read";
-                                    malformed(STDIN, *number, reason, counts, self.metrics)
-                                }
-                            },
+                            Ok((text, number)) => {
+                                pending.arrivals.push(arrived);
+                                texts.push((text, number));
+                            }
                             Err((number, reason)) => {
-                                malformed(STDIN, *number, reason, counts, self.metrics)
+                                malformed(STDIN, number, &reason, counts, self.metrics)
                             }
                         }
                     }
@@ -898,97 +863,6 @@ fn open_output(output: &Output) -> anyhow::Result<Option<Box<dyn Write>>> {
         )),
         Output::None => None,
     })
-}
-
-/// Standard input on its own thread, through the bounded intake queue: a
-/// reader faster than the rules waits instead of filling memory. Lines are
-/// sent in groups of what is already buffered (up to 1,000), so a fast
-/// stream costs one queue message per group, and a slow one no delay.
-fn spawn_stdin(intake: SyncSender<Intake>) {
-    const GROUP: usize = 1_000;
-    // A few buffers hold the groups, each filled again once its lines are
-    // matched: the reader waits for one when the watcher is behind. New
-    // memory for every group would have the system clear it page by page
-    // before the lines are copied in (a tenth of the time standard input
-    // takes), and a queue of groups ahead would hold that much more.
-    const BUFFERS: usize = 4;
-    // A buffer grown larger than this by a long line is shrunk back.
-    const LARGEST: usize = 16 << 20;
-    let (back, returned) = std::sync::mpsc::sync_channel::<String>(BUFFERS);
-    let reuse = |spent: String| {
-        let mut bytes = spent.into_bytes();
-        bytes.clear();
-        bytes.shrink_to(LARGEST);
-        bytes
-    };
-    std::thread::spawn(move || {
-        let mut buffers = 1;
-        let stdin = std::io::stdin();
-        let mut reader = std::io::BufReader::with_capacity(1 << 20, stdin.lock());
-        // A group's lines are read one after another into one buffer: no
-        // allocation and no copy per line.
-        let mut buffer = Vec::new();
-        let mut number = 0;
-        let mut lines = Vec::with_capacity(GROUP);
-        loop {
-            let start = buffer.len();
-            let ended = matches!(reader.read_until(b'\n', &mut buffer), Ok(0) | Err(_));
-            if ended {
-                // What a failed read left of a line is not a line.
-                buffer.truncate(start);
-            } else {
-                number += 1;
-                let mut end = buffer.len();
-                while end > start && matches!(buffer[end - 1], b'\n' | b'\r') {
-                    end -= 1;
-                }
-                lines.push(match std::str::from_utf8(&buffer[start..end]) {
-                    Ok(_) => Ok((start..end, number)),
-                    Err(error) => {
-                        buffer.truncate(start);
-                        Err((
-                            number,
-                            format!("not valid UTF-8 at byte {}", error.valid_up_to() + 1),
-                        ))
-                    }
-                });
-            }
-            let more_buffered = !reader.buffer().is_empty();
-            if !lines.is_empty() && (ended || lines.len() >= GROUP || !more_buffered) {
-                // Every line kept in the buffer was checked to be UTF-8, and
-                // each ends where a line did (after a newline or at the end).
-                let next = match returned.try_recv() {
-                    Ok(spent) => reuse(spent),
-                    Err(_) if buffers < BUFFERS => {
-                        buffers += 1;
-                        Vec::with_capacity(buffer.len())
-                    }
-                    Err(_) => match returned.recv() {
-                        Ok(spent) => reuse(spent),
-                        // The watcher has stopped.
-                        Err(_) => return,
-                    },
-                };
-                let text = String::from_utf8(std::mem::replace(&mut buffer, next));
-                let text = text.unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into());
-                let group = Intake::Lines {
-                    text: GroupText {
-                        text,
-                        back: back.clone(),
-                    },
-                    lines: std::mem::replace(&mut lines, Vec::with_capacity(GROUP)),
-                    arrived: Instant::now(),
-                };
-                if intake.send(group).is_err() {
-                    return;
-                }
-            }
-            if ended {
-                let _ = intake.send(Intake::End);
-                return;
-            }
-        }
-    });
 }
 
 /// One structured log line on stderr.
