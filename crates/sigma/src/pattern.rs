@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, Anchored, Input, StartKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, StartKind};
 use foldhash::fast::FixedState;
 use memchr::memmem;
 use regex::Regex;
@@ -213,12 +213,9 @@ impl StrPattern {
     }
 }
 
-/// Many case-insensitive patterns of one check, tested in one pass: a
-/// list such as `Image|endswith: [\\a.exe, \\b.exe, …]` would otherwise
-/// compare the value with each item in turn. Equal to any of its patterns
-/// matching: exact ones by a set lookup, the others by one automaton whose
-/// hits are checked against where their pattern is anchored.
-/// Several case-insensitive string patterns of one check, tested at once.
+/// Many case-insensitive patterns of one check, tested at once: a list such
+/// as `Image|endswith: [\\a.exe, \\b.exe, …]` would otherwise compare the
+/// value with each item in turn. Equal to any of its patterns matching.
 /// Each kind of placement has its own test, so that none of them walks the
 /// whole value reporting every literal it holds:
 ///
@@ -233,14 +230,20 @@ pub struct StrSet {
     anywhere: Option<AhoCorasick>,
     starts: Option<AhoCorasick>,
     ends: Option<AhoCorasick>,
+    /// Every literal, exact ones included, with where a matching value has
+    /// it: what the prefilter looks for.
     literals: Vec<(String, Placement)>,
 }
 
+/// Where in a value a literal is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Placement {
     Anywhere,
+    /// At its start.
     Start,
+    /// At its end.
     End,
+    /// The whole value.
     Whole,
 }
 
@@ -248,6 +251,10 @@ pub enum Placement {
 const REVERSED_ON_STACK: usize = 256;
 
 impl StrSet {
+    /// A set of the patterns that have a literal of their own (exact,
+    /// prefix, suffix, contains; not empty), or `None` when fewer than
+    /// `least` do (or their literals cannot make automata); the others
+    /// are handed back.
     pub fn gather(patterns: Vec<StrPattern>, least: usize) -> (Option<StrSet>, Vec<StrPattern>) {
         let settable = |p: &StrPattern| match p {
             StrPattern::Exact(s) | StrPattern::Prefix(s) | StrPattern::Suffix(s) => !s.is_empty(),
@@ -330,6 +337,7 @@ impl StrSet {
         (Some(set), rest)
     }
 
+    /// Whether any of the patterns matches the folded haystack.
     pub fn is_match(&self, folded: &str) -> bool {
         if self.exact.contains(folded) {
             return true;
@@ -358,6 +366,7 @@ impl StrSet {
         ends.is_match(anchored(reversed))
     }
 
+    /// The literals, one of which a matching value has where it is placed.
     pub fn literals(&self) -> &[(String, Placement)] {
         &self.literals
     }
@@ -378,12 +387,19 @@ fn automaton(
     if literals.is_empty() {
         return Ok(None);
     }
+    // A contiguous NFA: a DFA per check would be faster by a little and
+    // take tens of megabytes over a large ruleset.
     AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::ContiguousNFA))
         .start_kind(start)
         .build(literals)
         .map(Some)
 }
 
+/// Several case-insensitive wildcard patterns of one check as one regular
+/// expression: a list such as `CommandLine|contains: [' -e* JAB', ' -e*
+/// IAB', …]` would otherwise run a search per item over the same value.
+/// Equal to any of its patterns matching.
 #[derive(Debug, Clone)]
 pub struct GlobSet {
     regex: Regex,
