@@ -17,29 +17,25 @@ const SHORTEST: usize = 3;
 /// More alternatives than this are not looked for.
 const MOST: usize = 64;
 
+/// Whether texts from [`checked_texts`] are long enough for the prefilter
+/// to look for.
+pub(crate) fn for_prefilter(texts: &[String]) -> bool {
+    texts.iter().all(|t| t.len() >= SHORTEST)
+}
+
 /// Folded texts one of which every match of `pattern` contains, with the
-/// expression's case option; `None` when the prefilter cannot tell any.
-pub(crate) fn required_texts(pattern: &str, case_insensitive: bool) -> Option<Vec<String>> {
-    texts_of_length(pattern, case_insensitive, SHORTEST)
-}
-
-/// Like [`required_texts`], but texts of any length: a value is searched
-/// for them before the expression is run on it, and even a single
-/// character (the backquote of PowerShell's token obfuscation) spares
-/// running the expression on most values.
+/// expression's case option; `None` when none can be told. The prefilter
+/// uses them when they are long enough ([`for_prefilter`]); shorter ones
+/// are still looked for in a value before the expression is run on it:
+/// even a single character (the backquote of PowerShell's token
+/// obfuscation) spares running the expression on most values.
 pub(crate) fn checked_texts(pattern: &str, case_insensitive: bool) -> Option<Vec<String>> {
-    texts_of_length(pattern, case_insensitive, 1)
-}
-
-fn texts_of_length(pattern: &str, case_insensitive: bool, shortest: usize) -> Option<Vec<String>> {
     let hir = regex_syntax::ParserBuilder::new()
         .case_insensitive(case_insensitive)
         .build()
         .parse(pattern)
         .ok()?;
-    let texts = required(&hir)?;
-    let usable = texts.len() <= MOST && texts.iter().all(|t| t.len() >= shortest);
-    usable.then_some(texts)
+    required(&hir).filter(|texts| texts.len() <= MOST)
 }
 
 /// Texts one of which every match contains.
@@ -148,6 +144,11 @@ fn better(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Option<Vec<String>>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The texts the prefilter looks for.
+    fn required_texts(pattern: &str, case_insensitive: bool) -> Option<Vec<String>> {
+        checked_texts(pattern, case_insensitive).filter(|texts| for_prefilter(texts))
+    }
 
     fn texts(pattern: &str, case_insensitive: bool) -> Option<Vec<String>> {
         required_texts(pattern, case_insensitive).map(|mut t| {

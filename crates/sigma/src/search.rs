@@ -366,9 +366,11 @@ fn compile_values(
                 .build()
                 .map_err(|e| format!("invalid regular expression: {e}"))?;
             let case_insensitive = has(Modifier::ReIgnoreCase);
-            let required = crate::required::required_texts(&text, case_insensitive);
-            let requisite = crate::required::checked_texts(&text, case_insensitive)
-                .and_then(|texts| Requisite::new(&texts));
+            // One reading of the expression for both: the prefilter's texts
+            // are the checked ones when they are long enough.
+            let checked = crate::required::checked_texts(&text, case_insensitive);
+            let requisite = checked.as_deref().and_then(Requisite::new);
+            let required = checked.filter(|texts| crate::required::for_prefilter(texts));
             matchers.push(Matcher::Regex {
                 regex,
                 required,
