@@ -7,6 +7,11 @@
 //! rule looks for in any field) have one automaton of their own, run over
 //! every field.
 //!
+//! A rule is gated by up to [`TESTED`] of its necessary conditions at once
+//! (`Image|endswith: \rundll32.exe` and `ParentImage|endswith:
+//! \explorer.exe`): it is let through only when the event meets all of them,
+//! so that a literal most events hold does not let the rule through alone.
+//!
 //! The prefilter only ever rules out: a rule it lets through is evaluated
 //! exactly as without it. Its literals are the folded literals the matchers
 //! themselves compare, and a field is found under any of the names the rule
@@ -34,8 +39,22 @@ use crate::search::{Check, FieldRef, Matcher, Search};
 /// occurs in the event.
 type Requirement = Vec<(Place, Need)>;
 
+/// How many of a rule's necessary conditions the prefilter tests at most.
+const TESTED: usize = 3;
+
+/// A rule's entry in the automata's lists: its index, and in the low two
+/// bits which of its tested conditions (below [`TESTED`]) a find meets.
+/// (A rule set holds far fewer than 2³⁰ rules.)
+type Entry = u32;
+
+const _: () = assert!(TESTED <= 4, "an entry has two bits for its condition");
+
+fn entry(rule: usize, condition: usize) -> Entry {
+    (rule as u32) << 2 | condition as u32
+}
+
 /// Where a needed literal or number has to be found.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Place {
     /// In the field a rule names (under any of its names).
     Field(FieldRef),
@@ -67,8 +86,9 @@ pub(crate) struct Prefilter {
     keywords_merged: bool,
     /// Per rule: whether it is gated (evaluated only when marked).
     gated: Vec<bool>,
-    /// A bit per rule not gated: an event's marks start from these.
-    ungated: Box<[u64]>,
+    /// Per tested condition, a bit per rule that does not need it met (not
+    /// gated, or with fewer conditions): an event's marks start from these.
+    met: [Box<[u64]>; TESTED],
     /// A bit per rule a keyword literal can let through, so that the keyword
     /// automaton must scan an event such a rule may apply to.
     keyword: Box<[u64]>,
@@ -79,19 +99,19 @@ struct FieldAutomaton {
     automaton: Option<AhoCorasick>,
     /// What a value must hold for the automaton to find anything in it.
     telltales: Option<Telltales>,
-    /// Pattern id → the rules whose requirement that literal satisfies, by
-    /// where it was found.
+    /// Pattern id → the rules' conditions that literal meets, by where it
+    /// was found.
     rules: Vec<Anchored>,
-    numbers: HashMap<i64, Vec<u32>, FixedState>,
+    numbers: HashMap<i64, Vec<Entry>, FixedState>,
 }
 
 /// The rules one literal lets through, by where in the value it is found.
 #[derive(Default)]
 struct Anchored {
-    anywhere: Vec<u32>,
-    start: Vec<u32>,
-    end: Vec<u32>,
-    whole: Vec<u32>,
+    anywhere: Vec<Entry>,
+    start: Vec<Entry>,
+    end: Vec<Entry>,
+    whole: Vec<Entry>,
 }
 
 /// Bytes a value must hold one of to contain any of a set of literals: one
@@ -148,7 +168,7 @@ impl Telltales {
 }
 
 impl Anchored {
-    fn add(&mut self, anchor: Placement, rules: Vec<u32>) {
+    fn add(&mut self, anchor: Placement, rules: Vec<Entry>) {
         match anchor {
             Placement::Anywhere => self.anywhere = rules,
             Placement::Start => self.start = rules,
@@ -157,15 +177,15 @@ impl Anchored {
         }
     }
 
-    fn all(&self) -> impl Iterator<Item = &u32> {
+    fn all(&self) -> impl Iterator<Item = &Entry> {
         (self.anywhere.iter().chain(&self.start))
             .chain(&self.end)
             .chain(&self.whole)
     }
 
-    /// Calls `each` with the rules a match from `start` to `end` in a value
-    /// `len` bytes long lets through.
-    fn found(&self, start: usize, end: usize, len: usize, each: &mut dyn FnMut(u32)) {
+    /// Calls `each` with the rules' conditions a match from `start` to `end`
+    /// in a value `len` bytes long meets.
+    fn found(&self, start: usize, end: usize, len: usize, each: &mut dyn FnMut(Entry)) {
         let at_start = start == 0;
         let at_end = end == len;
         let chosen = [
@@ -197,8 +217,9 @@ const MEMO_LONGEST: usize = 1024;
 const MEMO_ENTRIES: usize = 4096;
 
 thread_local! {
-    /// A bit per rule let through for the current event.
-    static MARKS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// Per tested condition, a bit per rule: whether the current event
+    /// meets it.
+    static MARKS: RefCell<Marks> = RefCell::new(Marks::default());
 
     static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
 }
@@ -219,7 +240,7 @@ struct Remembered {
     /// The automaton: a field's slot, or past the last slot the keywords'.
     automaton: u32,
     value: Remembers,
-    rules: Box<[u32]>,
+    rules: Box<[Entry]>,
 }
 
 /// A value worth remembering.
@@ -247,16 +268,41 @@ impl Remembers {
 
 static PREFILTERS: AtomicU64 = AtomicU64::new(1);
 
-/// One event's marking: a bit per rule let through, and this thread's
-/// remembered values.
+/// One event's marking: the conditions met, and this thread's remembered
+/// values.
 struct Marking<'m> {
-    marks: &'m mut [u64],
+    marks: &'m mut Marks,
     memo: &'m mut Memo,
 }
 
 /// Sets the rule's bit.
 fn set(bits: &mut [u64], rule: usize) {
     bits[rule / 64] |= 1 << (rule % 64);
+}
+
+/// Per tested condition, a bit per rule (`words` words each, one after the
+/// other): the conditions one event meets.
+#[derive(Default)]
+struct Marks {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl Marks {
+    /// Starts an event: the conditions rules do not need are met.
+    fn start(&mut self, met: &[Box<[u64]>; TESTED]) {
+        self.words = met[0].len();
+        self.bits.clear();
+        met.iter()
+            .for_each(|bits| self.bits.extend_from_slice(bits));
+    }
+
+    fn meet(&mut self, entry: Entry) {
+        let condition = entry as usize & 3;
+        let rule = (entry >> 2) as usize;
+        let words = self.words;
+        set(&mut self.bits[condition * words..][..words], rule);
+    }
 }
 
 /// A bit per rule of `of`, set for `rules`.
@@ -266,25 +312,34 @@ pub(crate) fn bits(rules: impl Iterator<Item = usize>, of: usize) -> Box<[u64]> 
     bits
 }
 
-/// Which rules one event's scan let through: those it marked, and a rule
-/// without a literal to look for always (marked before the scan).
+/// Which rules one event's scan let through: those whose every tested
+/// condition it meets, and a rule without a literal to look for always.
 pub(crate) struct Admitted<'a> {
-    marks: &'a [u64],
+    marks: &'a Marks,
     scoped: &'a [u64],
 }
 
 impl Admitted<'_> {
     /// The rules in scope let through, in rule order.
     pub(crate) fn rules(&self) -> impl Iterator<Item = usize> + '_ {
-        let words = self.marks.iter().zip(self.scoped.iter());
-        words.enumerate().flat_map(|(at, (marked, scoped))| {
-            let mut word = marked & scoped;
-            std::iter::from_fn(move || {
-                let bit = word.trailing_zeros() as usize;
-                word &= word.checked_sub(1)?;
-                Some(at * 64 + bit)
+        let Marks { words, bits } = self.marks;
+        // One slice per tested condition (this fails to compile if
+        // `TESTED` changes without it).
+        let [first, second, third]: [&[u64]; TESTED] =
+            std::array::from_fn(|condition| &bits[condition * words..][..*words]);
+        let met = (first.iter().zip(second))
+            .zip(third)
+            .map(|((a, b), c)| a & b & c);
+        met.zip(self.scoped.iter())
+            .enumerate()
+            .flat_map(|(at, (met, scoped))| {
+                let mut word = met & scoped;
+                std::iter::from_fn(move || {
+                    let bit = word.trailing_zeros() as usize;
+                    word &= word.checked_sub(1)?;
+                    Some(at * 64 + bit)
+                })
             })
-        })
     }
 }
 
@@ -297,30 +352,35 @@ impl Prefilter {
         let mut spellings: HashMap<Box<str>, Box<str>> = HashMap::new();
         let mut keywords: HashMap<Need, Vec<u32>> = HashMap::new();
         let mut gated = Vec::with_capacity(rules.len());
+        let mut tested = Vec::with_capacity(rules.len());
         let mut keyword = vec![false; rules.len()];
         for (index, rule) in rules.iter().enumerate() {
-            let requirement = requirement(&rule.condition, &rule.searches);
-            gated.push(requirement.is_some());
-            let need = |by_need: &mut HashMap<Need, Vec<u32>>, literal: &Need| {
-                let rules = by_need.entry(literal.clone()).or_default();
-                if rules.last() != Some(&(index as u32)) {
-                    rules.push(index as u32);
-                }
-            };
-            for (place, literal) in requirement.into_iter().flatten() {
-                match place {
-                    Place::Field(field) => {
-                        for name in field.names.iter() {
-                            let folded: Box<str> = name.to_ascii_lowercase().into();
-                            spellings
-                                .entry(folded.clone())
-                                .or_insert_with(|| name.clone());
-                            need(literals.entry(folded).or_default(), &literal);
-                        }
+            let requirements = requirements(&rule.condition, &rule.searches);
+            gated.push(!requirements.is_empty());
+            tested.push(requirements.len());
+            for (condition, requirement) in requirements.into_iter().enumerate() {
+                let entry = entry(index, condition);
+                let need = |by_need: &mut HashMap<Need, Vec<Entry>>, literal: &Need| {
+                    let entries = by_need.entry(literal.clone()).or_default();
+                    if entries.last() != Some(&entry) {
+                        entries.push(entry);
                     }
-                    Place::AnyField => {
-                        keyword[index] = true;
-                        need(&mut keywords, &literal);
+                };
+                for (place, literal) in requirement {
+                    match place {
+                        Place::Field(field) => {
+                            for name in field.names.iter() {
+                                let folded: Box<str> = name.to_ascii_lowercase().into();
+                                spellings
+                                    .entry(folded.clone())
+                                    .or_insert_with(|| name.clone());
+                                need(literals.entry(folded).or_default(), &literal);
+                            }
+                        }
+                        Place::AnyField => {
+                            keyword[index] = true;
+                            need(&mut keywords, &literal);
+                        }
                     }
                 }
             }
@@ -352,14 +412,19 @@ impl Prefilter {
             slots.push((spelt, automata.len()));
             automata.push(FieldAutomaton::build(by_need, &mut gated));
         }
+        let keywords = (!keywords.is_empty()).then(|| FieldAutomaton::build(keywords, &mut gated));
+        let met = std::array::from_fn(|condition| {
+            let unneeded = |&rule: &usize| !gated[rule] || tested[rule] <= condition;
+            bits((0..gated.len()).filter(unneeded), gated.len())
+        });
         Prefilter {
             id: PREFILTERS.fetch_add(1, Ordering::Relaxed),
             slots: NameTable::new(slots),
             hasher: FixedState::default(),
             automata,
             keywords_merged: !merged_keywords.is_empty(),
-            keywords: (!keywords.is_empty()).then(|| FieldAutomaton::build(keywords, &mut gated)),
-            ungated: bits((0..gated.len()).filter(|&rule| !gated[rule]), gated.len()),
+            keywords,
+            met,
             keyword: bits(
                 (0..keyword.len()).filter(|&rule| keyword[rule]),
                 keyword.len(),
@@ -405,8 +470,7 @@ impl Prefilter {
                     memo.entries.resize_with(MEMO_ENTRIES, || None);
                 }
                 let mut marks = marks.borrow_mut();
-                marks.clear();
-                marks.extend_from_slice(&self.ungated);
+                marks.start(&self.met);
                 for (index, (field, _)) in view.event.fields().enumerate() {
                     let slot = self.slots.get(field);
                     let mut marking = Marking {
@@ -453,15 +517,15 @@ impl Prefilter {
             Some((_, FieldValue::Str(text))) if text.len() <= MEMO_LONGEST => Lookup::Text(text),
             Some((_, FieldValue::Int(number))) => Lookup::Int(*number),
             _ => {
-                automaton.mark(view, index, scan, &mut |rule| set(marks, rule as usize));
+                automaton.mark(view, index, scan, &mut |entry| marks.meet(entry));
                 return;
             }
         };
         let place = self.hasher.hash_one((which, &value)) as usize % MEMO_ENTRIES;
         if let Some(seen) = &memo.entries[place] {
             if seen.automaton == which && seen.value.is(&value) {
-                for &rule in seen.rules.iter() {
-                    set(marks, rule as usize);
+                for &entry in seen.rules.iter() {
+                    marks.meet(entry);
                 }
                 return;
             }
@@ -470,8 +534,8 @@ impl Prefilter {
         automaton.mark(view, index, scan, &mut |rule| rules.push(rule));
         rules.sort_unstable();
         rules.dedup();
-        for &rule in &rules {
-            set(marks, rule as usize);
+        for &entry in &rules {
+            marks.meet(entry);
         }
         memo.entries[place] = Some(Remembered {
             automaton: which,
@@ -488,7 +552,7 @@ impl FieldAutomaton {
     /// The automaton of the literals and the table of the numbers; if the
     /// literals cannot make an automaton (past its size limits), the rules
     /// that need them are ungated instead: evaluated on every event in scope.
-    fn build(by_need: HashMap<Need, Vec<u32>>, gated: &mut [bool]) -> FieldAutomaton {
+    fn build(by_need: HashMap<Need, Vec<Entry>>, gated: &mut [bool]) -> FieldAutomaton {
         let mut by_need: Vec<_> = by_need.into_iter().collect();
         by_need.sort();
         let mut texts: Vec<String> = Vec::new();
@@ -516,8 +580,8 @@ impl FieldAutomaton {
             None => None,
             Some(Ok(automaton)) => Some(automaton),
             Some(Err(_)) => {
-                for &rule in rules.iter().flat_map(Anchored::all) {
-                    gated[rule as usize] = false;
+                for &entry in rules.iter().flat_map(Anchored::all) {
+                    gated[(entry >> 2) as usize] = false;
                 }
                 rules.clear();
                 None
@@ -540,10 +604,10 @@ impl FieldAutomaton {
         }
     }
 
-    /// Calls `each` with the rules whose literal (when `scan`, the text is
-    /// scanned for them) or number is in the field at `index` (a rule may
-    /// come more than once).
-    fn mark(&self, view: &EventView, index: usize, scan: bool, each: &mut dyn FnMut(u32)) {
+    /// Calls `each` with the rules' conditions whose literal (when `scan`,
+    /// the text is scanned for them) or number is in the field at `index`
+    /// (one may come more than once).
+    fn mark(&self, view: &EventView, index: usize, scan: bool, each: &mut dyn FnMut(Entry)) {
         if let Some(automaton) = self.automaton.as_ref().filter(|_| scan) {
             view.each_folded(index, &mut |text| {
                 for hit in automaton.find_overlapping_iter(text) {
@@ -569,29 +633,52 @@ impl FieldAutomaton {
     }
 }
 
-/// A necessary condition for `cond` to hold, or `None` when there is none the
-/// prefilter can test.
-fn requirement(cond: &Cond, searches: &[Search]) -> Option<Requirement> {
-    match cond {
-        Cond::Search(index) => search_requirement(&searches[*index]),
-        Cond::And(items) => best(items.iter().filter_map(|c| requirement(c, searches))),
-        Cond::Or(items) => union(items.iter().map(|c| requirement(c, searches))),
-        Cond::Not(_) => None,
-        Cond::AtLeast(n, items) if *n >= items.len() && *n > 0 => {
-            best(items.iter().filter_map(|c| requirement(c, searches)))
+/// The necessary conditions of `cond` the prefilter tests, most selective
+/// first: at most [`TESTED`], none when there is none it can test.
+fn requirements(cond: &Cond, searches: &[Search]) -> Vec<Requirement> {
+    let mut all = conjuncts(cond, searches);
+    all.sort_by_key(|r| std::cmp::Reverse(selectivity(r)));
+    let mut chosen: Vec<Requirement> = Vec::with_capacity(TESTED);
+    for requirement in all {
+        if chosen.len() < TESTED && !chosen.contains(&requirement) {
+            chosen.push(requirement);
         }
-        Cond::AtLeast(0, _) => None,
-        Cond::AtLeast(_, items) => union(items.iter().map(|c| requirement(c, searches))),
+    }
+    chosen
+}
+
+/// Necessary conditions of `cond` the prefilter can test, each on its own:
+/// an event can meet `cond` only if it meets every one of them.
+fn conjuncts(cond: &Cond, searches: &[Search]) -> Vec<Requirement> {
+    let every = |items: &[Cond]| items.iter().flat_map(|c| conjuncts(c, searches)).collect();
+    let any = |items: &[Cond]| {
+        union(
+            items
+                .iter()
+                .map(|c| best(conjuncts(c, searches).into_iter())),
+        )
+        .into_iter()
+        .collect()
+    };
+    match cond {
+        Cond::Search(index) => search_conjuncts(&searches[*index]),
+        Cond::And(items) => every(items),
+        Cond::AtLeast(n, items) if *n >= items.len() && *n > 0 => every(items),
+        Cond::Not(_) | Cond::AtLeast(0, _) => Vec::new(),
+        Cond::Or(items) | Cond::AtLeast(_, items) => any(items),
     }
 }
 
-fn search_requirement(search: &Search) -> Option<Requirement> {
-    union(
-        search
-            .alternatives
-            .iter()
-            .map(|checks| best(checks.iter().filter_map(check_requirement))),
-    )
+/// A search's conditions: every check's, when it has one list of checks;
+/// otherwise one condition, that of one check of each list.
+fn search_conjuncts(search: &Search) -> Vec<Requirement> {
+    if let [checks] = search.alternatives.as_slice() {
+        return checks.iter().filter_map(check_requirement).collect();
+    }
+    let alternatives = search.alternatives.iter();
+    union(alternatives.map(|checks| best(checks.iter().filter_map(check_requirement))))
+        .into_iter()
+        .collect()
 }
 
 fn check_requirement(check: &Check) -> Option<Requirement> {
@@ -686,21 +773,24 @@ fn union(items: impl Iterator<Item = Option<Requirement>>) -> Option<Requirement
     (!all.is_empty()).then_some(all)
 }
 
-/// The most selective of several requirements that must all hold: the one
-/// whose shortest literal is longest, then the one with fewest literals.
+/// The most selective of several requirements that must all hold.
 fn best(items: impl Iterator<Item = Requirement>) -> Option<Requirement> {
-    items.max_by_key(|r| {
-        let shortest = r
-            .iter()
-            .map(|(_, need)| match need {
-                Need::Text(l, _) => l.len(),
-                // An exact number is about as selective as a short literal.
-                Need::Number(_) => 3,
-            })
-            .min()
-            .unwrap_or(0);
-        (shortest.min(8), usize::MAX - r.len())
-    })
+    items.max_by_key(selectivity)
+}
+
+/// How selective a requirement is thought to be: the longer its shortest
+/// literal, the more (up to 8 bytes), then the fewer its literals.
+fn selectivity(requirement: &Requirement) -> (usize, usize) {
+    let shortest = requirement
+        .iter()
+        .map(|(_, need)| match need {
+            Need::Text(l, _) => l.len(),
+            // An exact number is about as selective as a short literal.
+            Need::Number(_) => 3,
+        })
+        .min()
+        .unwrap_or(0);
+    (shortest.min(8), usize::MAX - requirement.len())
 }
 
 #[cfg(test)]
@@ -902,6 +992,121 @@ mod tests {
             rules("    selection:\n        CommandLine|re: '^[a-z]+$'\n    condition: selection\n");
         assert_eq!(loose.prefilter_coverage(), (6, 7));
         assert_eq!(detections(&loose, &[("CommandLine", "abc".into())]), (1, 1));
+    }
+
+    /// A rule with several conditions is let through only by an event that
+    /// meets every one the prefilter tests: a common parent alone does not
+    /// let `rundll32 spawned by explorer` through.
+    #[test]
+    fn a_rule_is_let_through_only_when_every_tested_condition_is_met() {
+        let r = rules(concat!(
+            "    parent:\n        ParentImage|endswith: '\\explorer.exe'\n",
+            "    image:\n        Image|endswith: '\\rundll32.exe'\n",
+            "    command:\n        CommandLine|contains: 'javascript:'\n",
+            "    condition: parent and image and command\n",
+        ));
+        assert_eq!(r.prefilter_coverage(), (7, 7));
+        let met = [
+            ("ParentImage", r"C:\Windows\explorer.exe"),
+            ("Image", r"C:\Windows\System32\rundll32.exe"),
+            ("CommandLine", "rundll32 javascript:alert(1)"),
+        ];
+        for mask in 0..8 {
+            let mut event = Event::new("test");
+            for (at, (name, value)) in met.iter().enumerate() {
+                let value = if mask & 1 << at != 0 { value } else { "other" };
+                event.insert(*name, FieldValue::from(value));
+            }
+            let through = r.let_through(&event).contains(&"t".to_string());
+            assert_eq!(through, mask == 7, "conditions met: {mask:03b}");
+            let (mut fast, mut full) = (Vec::new(), Vec::new());
+            r.detect(&event, &mut fast);
+            r.detect_unindexed(&event, &mut full);
+            assert_eq!(
+                (fast.len(), full.len()),
+                (usize::from(mask == 7), fast.len())
+            );
+        }
+    }
+
+    /// Random conditions over random searches (`and`, `or`, `not`, `1 of`,
+    /// `all of`, lists of checks and lists of maps) never rule out a rule
+    /// that matches: with the prefilter, every event gets the detections it
+    /// gets when every rule is evaluated.
+    #[test]
+    fn random_conditions_are_never_ruled_out_wrongly() {
+        let mut next = crate::testing::numbers(0x9e37_79b9_7f4a_7c15);
+        let fields = ["Image", "ParentImage", "CommandLine"];
+        let words = ["alpha", "bravo", "charlie", "delta"];
+        let check = |next: &mut dyn FnMut(usize) -> usize| {
+            let modifier = ["contains", "startswith", "endswith"][next(3)];
+            format!(
+                "{}|{modifier}: '{}'",
+                fields[next(fields.len())],
+                words[next(words.len())]
+            )
+        };
+        let mut matched = 0;
+        for round in 0..60 {
+            let mut detection = String::new();
+            for search in 0..3 {
+                detection.push_str(&format!("    s{search}:\n"));
+                if next(3) == 0 {
+                    for _ in 0..2 {
+                        detection.push_str(&format!("        - {}\n", check(&mut next)));
+                    }
+                } else {
+                    for _ in 0..1 + next(3) {
+                        detection.push_str(&format!("        {}\n", check(&mut next)));
+                    }
+                }
+            }
+            let term = |next: &mut dyn FnMut(usize) -> usize| {
+                let term = ["s0", "s1", "s2", "1 of s*", "all of s*"][next(5)];
+                if next(4) == 0 {
+                    format!("not {term}")
+                } else {
+                    term.to_string()
+                }
+            };
+            let condition = match next(3) {
+                0 => format!("{} and {}", term(&mut next), term(&mut next)),
+                1 => format!(
+                    "{} or ({} and {})",
+                    term(&mut next),
+                    term(&mut next),
+                    term(&mut next)
+                ),
+                _ => format!(
+                    "({} or {}) and {}",
+                    term(&mut next),
+                    term(&mut next),
+                    term(&mut next)
+                ),
+            };
+            detection.push_str(&format!("    condition: {condition}\n"));
+            let r = rules(&detection);
+            for _ in 0..40 {
+                let mut event = Event::new("test");
+                for field in fields {
+                    let value: Vec<&str> = (0..next(3)).map(|_| words[next(words.len())]).collect();
+                    event.insert(field, FieldValue::from(value.join(" ").as_str()));
+                }
+                let (mut fast, mut full) = (Vec::new(), Vec::new());
+                r.detect(&event, &mut fast);
+                r.detect_unindexed(&event, &mut full);
+                assert_eq!(
+                    fast.len(),
+                    full.len(),
+                    "round {round}:\n{detection}{event:?}"
+                );
+                matched += full.len();
+            }
+        }
+        assert!(
+            matched > 100,
+            "the random rules match too rarely to test: {matched}"
+        );
     }
 
     #[test]

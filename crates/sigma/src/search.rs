@@ -13,7 +13,7 @@ use crate::pattern::{fold, tokenize, GlobSet, Requisite, StrPattern, StrSet};
 
 /// A field as a rule names it, with the names the same concept has in other
 /// kinds of events (from the logsource table), tried in order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldRef {
     pub names: Box<[Box<str>]>,
 }
