@@ -636,10 +636,8 @@ impl FieldAutomaton {
 /// The necessary conditions of `cond` the prefilter tests, most selective
 /// first: at most [`TESTED`], none when there is none it can test.
 fn requirements(cond: &Cond, searches: &[Search]) -> Vec<Requirement> {
-    let mut all = conjuncts(cond, searches);
-    all.sort_by_key(|r| std::cmp::Reverse(selectivity(r)));
-    let mut chosen: Vec<Requirement> = Vec::with_capacity(TESTED);
-    for requirement in all {
+    let mut chosen = Vec::with_capacity(TESTED);
+    for requirement in most_selective_first(conjuncts(cond, searches)) {
         if chosen.len() < TESTED && !chosen.contains(&requirement) {
             chosen.push(requirement);
         }
@@ -651,17 +649,13 @@ fn requirements(cond: &Cond, searches: &[Search]) -> Vec<Requirement> {
 /// an event can meet `cond` only if it meets every one of them.
 fn conjuncts(cond: &Cond, searches: &[Search]) -> Vec<Requirement> {
     let every = |items: &[Cond]| items.iter().flat_map(|c| conjuncts(c, searches)).collect();
-    let any = |items: &[Cond]| {
-        union(
-            items
-                .iter()
-                .map(|c| best(conjuncts(c, searches).into_iter())),
-        )
-        .into_iter()
-        .collect()
-    };
+    let any = |items: &[Cond]| either(items.iter().map(|c| conjuncts(c, searches)).collect());
     match cond {
-        Cond::Search(index) => search_conjuncts(&searches[*index]),
+        Cond::Search(index) => either(
+            (searches[*index].alternatives.iter())
+                .map(|checks| checks.iter().flat_map(check_conjuncts).collect())
+                .collect(),
+        ),
         Cond::And(items) => every(items),
         Cond::AtLeast(n, items) if *n >= items.len() && *n > 0 => every(items),
         Cond::Not(_) | Cond::AtLeast(0, _) => Vec::new(),
@@ -669,19 +663,31 @@ fn conjuncts(cond: &Cond, searches: &[Search]) -> Vec<Requirement> {
     }
 }
 
-/// A search's conditions: every check's, when it has one list of checks;
-/// otherwise one condition, that of one check of each list.
-fn search_conjuncts(search: &Search) -> Vec<Requirement> {
-    if let [checks] = search.alternatives.as_slice() {
-        return checks.iter().filter_map(check_requirement).collect();
+/// Necessary conditions of meeting one of several alternatives, from each
+/// alternative's own: one condition of each alternative, joined. The first
+/// joins each one's most selective condition, the second each one's next
+/// (or its last, when it has no more), and so on. None when an alternative
+/// has none.
+fn either(mut alternatives: Vec<Vec<Requirement>>) -> Vec<Requirement> {
+    if alternatives.len() == 1 {
+        return alternatives.pop().unwrap_or_default();
     }
-    let alternatives = search.alternatives.iter();
-    union(alternatives.map(|checks| best(checks.iter().filter_map(check_requirement))))
-        .into_iter()
+    if alternatives.is_empty() || alternatives.iter().any(Vec::is_empty) {
+        return Vec::new();
+    }
+    let alternatives: Vec<_> = alternatives.into_iter().map(most_selective_first).collect();
+    let most = alternatives.iter().map(Vec::len).max().unwrap_or(0);
+    (0..most.min(TESTED))
+        .map(|nth| {
+            let each = alternatives.iter().map(|a| &a[nth.min(a.len() - 1)]);
+            each.flatten().cloned().collect()
+        })
         .collect()
 }
 
-fn check_requirement(check: &Check) -> Option<Requirement> {
+/// A check's necessary conditions: one per value it must hold all of, or
+/// one for the values it must hold one of.
+fn check_conjuncts(check: &Check) -> Vec<Requirement> {
     match check {
         Check::Field {
             field,
@@ -699,9 +705,9 @@ fn check_requirement(check: &Check) -> Option<Requirement> {
                 )
             };
             if *all {
-                best(matchers.iter().filter_map(literal))
+                matchers.iter().filter_map(literal).collect()
             } else {
-                union(matchers.iter().map(literal))
+                union(matchers.iter().map(literal)).into_iter().collect()
             }
         }
         // Keywords are looked for as text only: a number written as a keyword
@@ -718,12 +724,12 @@ fn check_requirement(check: &Check) -> Option<Requirement> {
                     .collect()
             };
             if *all {
-                best(matchers.iter().filter_map(literal))
+                matchers.iter().filter_map(literal).collect()
             } else {
-                union(matchers.iter().map(literal))
+                union(matchers.iter().map(literal)).into_iter().collect()
             }
         }
-        _ => None,
+        _ => Vec::new(),
     }
 }
 
@@ -773,9 +779,10 @@ fn union(items: impl Iterator<Item = Option<Requirement>>) -> Option<Requirement
     (!all.is_empty()).then_some(all)
 }
 
-/// The most selective of several requirements that must all hold.
-fn best(items: impl Iterator<Item = Requirement>) -> Option<Requirement> {
-    items.max_by_key(selectivity)
+/// Requirements that must all hold, the most selective first.
+fn most_selective_first(mut requirements: Vec<Requirement>) -> Vec<Requirement> {
+    requirements.sort_by_key(|r| std::cmp::Reverse(selectivity(r)));
+    requirements
 }
 
 /// How selective a requirement is thought to be: the longer its shortest
@@ -1030,21 +1037,24 @@ mod tests {
     }
 
     /// Random conditions over random searches (`and`, `or`, `not`, `1 of`,
-    /// `all of`, lists of checks and lists of maps) never rule out a rule
-    /// that matches: with the prefilter, every event gets the detections it
-    /// gets when every rule is evaluated.
+    /// `all of`, lists of checks, lists of maps, lists of values) never rule
+    /// out a rule that matches: with the prefilter, every event gets the
+    /// detections it gets when every rule is evaluated.
     #[test]
     fn random_conditions_are_never_ruled_out_wrongly() {
         let mut next = crate::testing::numbers(0x9e37_79b9_7f4a_7c15);
         let fields = ["Image", "ParentImage", "CommandLine"];
         let words = ["alpha", "bravo", "charlie", "delta"];
+        // One value, one of two values, or (`contains|all`) both.
         let check = |next: &mut dyn FnMut(usize) -> usize| {
+            let field = fields[next(fields.len())];
             let modifier = ["contains", "startswith", "endswith"][next(3)];
-            format!(
-                "{}|{modifier}: '{}'",
-                fields[next(fields.len())],
-                words[next(words.len())]
-            )
+            let (first, second) = (words[next(words.len())], words[next(words.len())]);
+            match next(3) {
+                0 => format!("{field}|{modifier}: '{first}'"),
+                1 => format!("{field}|{modifier}: ['{first}', '{second}']"),
+                _ => format!("{field}|contains|all: ['{first}', '{second}']"),
+            }
         };
         let mut matched = 0;
         for round in 0..60 {
