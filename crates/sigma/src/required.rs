@@ -8,19 +8,42 @@
 //! ends a text instead of adding `s` to it. What is returned is therefore
 //! found in the folded value whenever the expression matches the value.
 
+use regex_syntax::hir::literal::{ExtractKind, Extractor, Literal};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Texts shorter than this are not worth looking for: nearly every value
-/// has them.
+/// has them (unless they are [`rare`]).
 const SHORTEST: usize = 3;
+
+/// Bytes few log values hold: a text of one of them is worth looking for
+/// (the backquote of PowerShell's token obfuscation, `$` of `${env:path}`).
+const RARE: &[u8] = b"`$^|~<>#@!&*+=;?%";
+
+/// Bytes that make a pair few values hold (`"{` of PowerShell's format
+/// operator), though alone they are common: quotes in command lines,
+/// braces in every GUID.
+const RARE_IN_PAIRS: &[u8] = b"\"'{}()[]";
 
 /// More alternatives than this are not looked for.
 const MOST: usize = 64;
 
-/// Whether texts from [`checked_texts`] are long enough for the prefilter
-/// to look for.
+/// Whether texts from [`checked_texts`] are worth the prefilter's looking
+/// for: every one long enough or [`rare`].
 pub(crate) fn for_prefilter(texts: &[String]) -> bool {
-    texts.iter().all(|t| t.len() >= SHORTEST)
+    texts.iter().all(|t| t.len() >= SHORTEST || rare(t))
+}
+
+/// Whether a text too short to be worth looking for is one few values hold
+/// all the same: a [`RARE`] byte, or two bytes one of which is [`RARE`] or
+/// [`RARE_IN_PAIRS`].
+fn rare(text: &str) -> bool {
+    match text.as_bytes() {
+        [one] => RARE.contains(one),
+        [a, b] => [a, b]
+            .iter()
+            .any(|b| RARE.contains(b) || RARE_IN_PAIRS.contains(b)),
+        _ => false,
+    }
 }
 
 /// Folded texts one of which every match of `pattern` contains, with the
@@ -35,7 +58,32 @@ pub(crate) fn checked_texts(pattern: &str, case_insensitive: bool) -> Option<Vec
         .build()
         .parse(pattern)
         .ok()?;
-    required(&hir).filter(|texts| texts.len() <= MOST)
+    let texts = required(&hir).filter(|texts| texts.len() <= MOST);
+    match texts {
+        Some(texts) if for_prefilter(&texts) => Some(texts),
+        // `"(?:\{\d\})+"\s*-f` always holds `-f`, which many values do;
+        // it also always starts with `"{`, which few do.
+        texts => starts(&hir).or(texts),
+    }
+}
+
+/// The texts every match starts with (one of them), when they are few and
+/// each is worth the prefilter's looking for; folded as [`required`]'s are
+/// (only ASCII: `ſ` folds to itself).
+fn starts(hir: &Hir) -> Option<Vec<String>> {
+    let starts = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
+    let literals = starts.literals()?;
+    if literals.is_empty() || literals.len() > MOST {
+        return None;
+    }
+    let fold = |literal: &Literal| {
+        let text = std::str::from_utf8(literal.as_bytes()).ok()?;
+        text.is_ascii().then(|| text.to_ascii_lowercase())
+    };
+    let mut texts = literals.iter().map(fold).collect::<Option<Vec<_>>>()?;
+    texts.sort();
+    texts.dedup();
+    for_prefilter(&texts).then_some(texts)
 }
 
 /// Texts one of which every match contains.
@@ -129,10 +177,12 @@ fn same(so_far: Option<char>, next: char) -> Option<char> {
 }
 
 /// The more selective of two alternatives: the one whose shortest text is
-/// longest, then the one with fewer texts.
+/// longest (a [`rare`] short text counting as long enough), then the one
+/// with fewer texts.
 fn better(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Option<Vec<String>> {
     let key = |texts: &Vec<String>| {
-        let shortest = texts.iter().map(String::len).min().unwrap_or(0);
+        let length = |t: &String| if rare(t) { SHORTEST } else { t.len() };
+        let shortest = texts.iter().map(length).min().unwrap_or(0);
         (shortest.min(8), usize::MAX - texts.len())
     };
     match (a, b) {
@@ -181,6 +231,18 @@ mod tests {
         assert_eq!(texts(r"abcd|.*", false), None);
         assert_eq!(texts(r"[a-z]+", false), None);
         assert_eq!(texts(r"(", false), None);
+        // Short texts few values hold are looked for: PowerShell's token
+        // obfuscation and format operator, and `${env:path}` spelt out.
+        assert_eq!(texts(r"\w+`(?:\w+|-|.)`[\w+|\s]", false), some(&["`"]));
+        assert_eq!(texts(r#""(?:\{\d\})+"\s*-f"#, false), some(&["\"{"]));
+        // What every match starts with, when what it holds is not worth it.
+        let starts: Vec<String> = (0..10).map(|d| format!("ab{d}")).collect();
+        assert_eq!(texts(r"ab[0-9]+-f", false), Some(starts));
+        assert_eq!(
+            texts(r"(?i)\$\{`?e`?n`?v`?:`?p`?a`?t`?h`?\}", false),
+            some(&["${"])
+        );
+        assert_eq!(texts(r"[a-z]+-f", false), None);
     }
 
     /// Texts too short for the prefilter are still looked for before an
@@ -198,7 +260,11 @@ mod tests {
             checked_texts(patterns[0], false),
             Some(vec!["`".to_string()])
         );
-        assert_eq!(required_texts(patterns[0], false), None);
+        // The backquote alone is rare enough for the prefilter.
+        assert_eq!(
+            required_texts(patterns[0], false),
+            Some(vec!["`".to_string()])
+        );
         let pieces = [
             "`",
             "\"",
@@ -262,6 +328,8 @@ mod tests {
             r"[Ss]ekurlsa::(?:logon|ekeys)",
             r"(?i)ΣΑΣ-hello",
             r"C:\\Users\\[^\\]+\\AppData",
+            r#""(?:\{\d\})+"\s*-f"#,
+            r"(?i)[Ss]ekurlsa",
         ];
         let values = [
             "cmd /c set x=1&& set y=ENVIRONMENT && echo",
