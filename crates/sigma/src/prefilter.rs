@@ -347,12 +347,12 @@ impl Admitted<'_> {
 
 impl Prefilter {
     pub(crate) fn build(rules: &[CompiledRule]) -> Prefilter {
-        // Per lowercased field name: need → rules.
-        let mut literals: HashMap<Box<str>, HashMap<Need, Vec<u32>>> = HashMap::new();
+        // Per lowercased field name: need → the rules' conditions it meets.
+        let mut literals: HashMap<Box<str>, HashMap<Need, Vec<Entry>>> = HashMap::new();
         // Lower-cased field name → as the first rule naming it spells it
         // (as events mostly spell it too).
         let mut spellings: HashMap<Box<str>, Box<str>> = HashMap::new();
-        let mut keywords: HashMap<Need, Vec<u32>> = HashMap::new();
+        let mut keywords: HashMap<Need, Vec<Entry>> = HashMap::new();
         let mut gated = Vec::with_capacity(rules.len());
         let mut tested = Vec::with_capacity(rules.len());
         let mut keyword = vec![false; rules.len()];
