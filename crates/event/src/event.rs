@@ -35,7 +35,6 @@ impl std::fmt::Display for Position {
 /// `EventData`/`UserData` fields by their own names (`Image`, `CommandLine`).
 /// Field lookup is exact first, then ASCII case-insensitive, because rule
 /// authors and log producers disagree on case (`ProcessId` / `ProcessID`).
-#[derive(Debug, Clone)]
 pub struct Event {
     /// The file (or stream) this event was read from.
     pub source: Arc<str>,
@@ -45,7 +44,38 @@ pub struct Event {
     /// `windows`, `linux`, … when the source knows; rules of another product
     /// are not applied to the event.
     pub product: Option<&'static str>,
-    fields: Vec<(Box<str>, FieldValue)>,
+    /// The fields' names; past the fields' count, the names an earlier
+    /// record's fields had, kept by [`Event::reuse`]: a record of the same
+    /// kind names its fields alike, and a name equal to the one at its
+    /// place is kept rather than made again.
+    names: Vec<Box<str>>,
+    /// The fields' values, at their names' indexes.
+    values: Vec<FieldValue>,
+}
+
+impl Clone for Event {
+    fn clone(&self) -> Self {
+        Event {
+            source: self.source.clone(),
+            position: self.position,
+            timestamp: self.timestamp,
+            product: self.product,
+            names: self.names().to_vec(),
+            values: self.values.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Event")
+            .field("source", &self.source)
+            .field("position", &self.position)
+            .field("timestamp", &self.timestamp)
+            .field("product", &self.product)
+            .field("fields", &self.fields().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Event {
@@ -55,63 +85,79 @@ impl Event {
             position: Position::Unknown,
             timestamp: None,
             product: None,
-            fields: Vec::new(),
+            names: Vec::new(),
+            values: Vec::new(),
         }
+    }
+
+    /// Makes this event a new, empty one from `source`, as [`Event::new`]
+    /// does, keeping the room its fields took and their names for the next
+    /// record's fields: reading many records into one event allocates
+    /// little.
+    pub fn reuse(&mut self, source: &str) {
+        if *self.source != *source {
+            self.source = source.into();
+        }
+        self.position = Position::Unknown;
+        self.timestamp = None;
+        self.product = None;
+        self.values.clear();
+    }
+
+    /// The names of the fields (not the spare ones).
+    fn names(&self) -> &[Box<str>] {
+        &self.names[..self.values.len()]
     }
 
     /// Adds a field. A later field of the same name does not replace an
     /// earlier one: the first occurrence wins on lookup.
-    pub fn insert(&mut self, name: impl Into<Box<str>>, value: FieldValue) {
-        self.fields.push((name.into(), value));
+    pub fn insert(&mut self, name: impl AsRef<str> + Into<Box<str>>, value: FieldValue) {
+        let at = self.values.len();
+        match self.names.get_mut(at) {
+            Some(spare) if **spare == *name.as_ref() => {}
+            Some(spare) => *spare = name.into(),
+            None => self.names.push(name.into()),
+        }
+        self.values.push(value);
     }
 
     /// Makes room for `additional` more fields, for a source that can tell
     /// about how many a record has.
     pub fn reserve(&mut self, additional: usize) {
-        self.fields.reserve(additional);
+        self.values.reserve(additional);
+        let spare = self.names.len() - self.values.len();
+        self.names.reserve(additional.saturating_sub(spare));
     }
 
     /// The value of a field by name: exact match first, then ignoring ASCII case.
     pub fn get(&self, name: &str) -> Option<&FieldValue> {
-        self.fields
-            .iter()
-            .find(|(k, _)| &**k == name)
-            .or_else(|| {
-                self.fields
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            })
-            .map(|(_, v)| v)
+        self.index_of(name).map(|index| &self.values[index])
     }
 
     /// The index of a field by name (same lookup as [`Event::get`]), for
     /// callers that cache per-field work.
     pub fn index_of(&self, name: &str) -> Option<usize> {
-        self.fields
-            .iter()
-            .position(|(k, _)| &**k == name)
-            .or_else(|| {
-                self.fields
-                    .iter()
-                    .position(|(k, _)| k.eq_ignore_ascii_case(name))
-            })
+        let names = self.names();
+        (names.iter().position(|k| **k == *name))
+            .or_else(|| names.iter().position(|k| k.eq_ignore_ascii_case(name)))
     }
 
     /// The field at an index from [`Event::index_of`] or [`Event::fields`].
     pub fn field_at(&self, index: usize) -> Option<(&str, &FieldValue)> {
-        self.fields.get(index).map(|(k, v)| (&**k, v))
+        let value = self.values.get(index)?;
+        Some((&self.names[index], value))
     }
 
     pub fn fields(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
-        self.fields.iter().map(|(k, v)| (&**k, v))
+        self.names().iter().map(|k| &**k).zip(&self.values)
     }
 
     pub fn len(&self) -> usize {
-        self.fields.len()
+        self.values.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.values.is_empty()
     }
 
     fn get_str(&self, name: &str) -> Option<&str> {
@@ -157,6 +203,50 @@ mod tests {
         assert_eq!(e.get("ProcessID"), Some(&FieldValue::Int(2)));
         assert_eq!(e.get("processid"), Some(&FieldValue::Int(1)));
         assert_eq!(e.get("Missing"), None);
+    }
+
+    /// An event read again is the new record's alone, whatever the earlier
+    /// one had, and keeps the earlier names where they are the same.
+    #[test]
+    fn a_reused_event_holds_only_the_new_record() {
+        let mut e = Event::new("a.jsonl");
+        e.insert("EventID", FieldValue::Int(1));
+        e.insert("Image", FieldValue::from("x.exe"));
+        e.insert("User", FieldValue::from("alice"));
+        e.position = Position::Line(3);
+        e.product = Some("windows");
+        let kept = e.field_at(0).unwrap().0.as_ptr();
+        e.reuse("a.jsonl");
+        assert!(e.is_empty() && e.position == Position::Unknown && e.product.is_none());
+        e.insert("EventID", FieldValue::Int(2));
+        e.insert("CommandLine", FieldValue::from("y"));
+        assert_eq!(
+            e.field_at(0).unwrap().0.as_ptr(),
+            kept,
+            "the same name kept"
+        );
+        assert_eq!(
+            e.fields().collect::<Vec<_>>(),
+            [
+                ("EventID", &FieldValue::Int(2)),
+                ("CommandLine", &FieldValue::from("y"))
+            ]
+        );
+        assert_eq!(e.get("User"), None);
+        assert_eq!(e.get("Image"), None);
+        assert!(
+            !format!("{e:?}").contains("User"),
+            "spare names are not shown"
+        );
+        e.reuse("b.jsonl");
+        assert_eq!(&*e.source, "b.jsonl");
+        e.insert("Other", FieldValue::Null);
+        e.insert("EventID", FieldValue::Null);
+        assert_eq!(
+            e.fields().map(|(n, _)| n).collect::<Vec<_>>(),
+            ["Other", "EventID"]
+        );
+        assert_eq!(e.clone().len(), 2);
     }
 
     #[test]

@@ -34,21 +34,31 @@ fn read_line(bytes: &[u8], number: u64, out: &mut Emitter) {
 /// One JSON line (evtx_dump shape, Winlogbeat/ECS or a flat object) as an
 /// event read from `source` at `position`; the reason when it is not one.
 pub fn parse_line(text: &str, source: Arc<str>, position: Position) -> Result<Event, String> {
+    let mut event = Event::new(source);
+    parse_line_into(text, position, &mut event)?;
+    Ok(event)
+}
+
+/// [`parse_line`] into an event already made, which is emptied first
+/// ([`Event::reuse`]) and keeps its source: a stream read line after line
+/// into one event spares most of the allocations of a new one.
+pub fn parse_line_into(text: &str, position: Position, event: &mut Event) -> Result<(), String> {
+    let source = event.source.clone();
+    event.reuse(&source);
     // evtx_dump's shape is flattened while it is parsed, without a `Value`;
     // a line that pass cannot take is parsed into a `Value` below.
     if is_event_xml(text) {
-        let mut event = Event::new(source.clone());
-        if flatten::event_xml_stream(text, &mut event).is_ok() {
+        if flatten::event_xml_stream(text, event).is_ok() {
             event.position = position;
-            return Ok(event);
+            return Ok(());
         }
+        event.reuse(&source);
     }
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => {
-            let mut event = Event::new(source);
             event.position = position;
-            flatten::object(map, &mut event);
-            Ok(event)
+            flatten::object(map, event);
+            Ok(())
         }
         Ok(other) => Err(format!(
             "expected a JSON object, found {}",
@@ -159,6 +169,42 @@ mod tests {
             );
         }
         assert!(parse_line(r#"{"Event":{"System":"#, Arc::from("x"), Position::Line(1)).is_err());
+    }
+
+    /// Lines read one after another into one event give what each gives
+    /// read into a new event: nothing of an earlier line stays, whatever
+    /// its shape, and a line that fails leaves the next one whole.
+    #[test]
+    fn lines_read_into_one_event_are_each_their_own() {
+        let lines = [
+            r##"{"Event":{"System":{"EventID":4624,"Channel":"Security","Computer":"a"},"EventData":{"TargetUserName":"erin","LogonType":3}}}"##,
+            r##"{"Event":{"System":{"EventID":1,"Channel":"Sysmon"},"EventData":{"Image":"C:\\x.exe"}}}"##,
+            r##"{"Event":{"System":{"EventID":1,"EventID":2,"Channel":"Sysmon"}}}"##,
+            r##"{"Event":{"System":"##,
+            r##"{"winlog":{"event_id":4625,"channel":"Security","event_data":{"TargetUserName":"bob"}},"@timestamp":"2026-03-02T08:00:00Z"}"##,
+            r##"{"ts":"2026-03-02T08:00:00Z","msg":"flat","n":1}"##,
+            r##"{"Event":{"System":{"EventID":4624,"Channel":"Security","Computer":"b"},"EventData":{"TargetUserName":"fay"}}}"##,
+        ];
+        let mut reused = Event::new("x.jsonl");
+        for (number, line) in (1..).zip(lines) {
+            let fresh = parse_line(line, Arc::from("x.jsonl"), Position::Line(number));
+            let into = parse_line_into(line, Position::Line(number), &mut reused);
+            match fresh {
+                Ok(fresh) => {
+                    assert_eq!(into, Ok(()), "{line}");
+                    assert_eq!(
+                        reused.fields().collect::<Vec<_>>(),
+                        fresh.fields().collect::<Vec<_>>(),
+                        "{line}"
+                    );
+                    assert_eq!(
+                        (reused.timestamp, reused.product, reused.position),
+                        (fresh.timestamp, fresh.product, fresh.position)
+                    );
+                }
+                Err(reason) => assert_eq!(into, Err(reason)),
+            }
+        }
     }
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {

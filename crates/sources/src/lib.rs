@@ -56,7 +56,7 @@ use vigil_event::Event;
 pub use discover::{discover, Format, InputFile};
 pub use error::SourceError;
 pub use evtx::render_only;
-pub use jsonl::parse_line as parse_json_line;
+pub use jsonl::{parse_line as parse_json_line, parse_line_into as parse_json_line_into};
 pub use report::{FileReport, IssueKind, SourceIssue};
 pub use syslog::{parse_line as parse_syslog_line, SyslogContext, SyslogError};
 

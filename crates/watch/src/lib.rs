@@ -499,9 +499,16 @@ impl<'d> Session<'d> {
                     let mut found = Vec::new();
                     rules.detect(&event, &mut found);
                     let wanted = found.iter().any(|d| correlations.wants(d));
+                    let timestamp = event.timestamp;
+                    let event = if wanted {
+                        Some(event)
+                    } else {
+                        SPARE_EVENT.with(|spare| *spare.borrow_mut() = Some(event));
+                        None
+                    };
                     Matched::Event {
-                        timestamp: event.timestamp,
-                        event: wanted.then_some(event),
+                        timestamp,
+                        event,
                         found,
                     }
                 }
@@ -807,8 +814,14 @@ impl<'d> Session<'d> {
     }
 }
 
+thread_local! {
+    /// The last event this thread matched that nothing kept: the next line
+    /// is read into it, which spares most of a new event's allocations.
+    static SPARE_EVENT: std::cell::RefCell<Option<Event>> = const { std::cell::RefCell::new(None) };
+}
+
 /// One line of an input as an event: syslog from the syslog listeners,
-/// JSON everywhere else.
+/// JSON everywhere else (read into this thread's spare event, if any).
 fn parse(text: &str, input: &str, number: u64) -> Result<Event, String> {
     if input == syslog::UDP || input == syslog::TCP {
         let mut context = vigil_sources::SyslogContext::new(input, chrono::Utc::now());
@@ -817,7 +830,13 @@ fn parse(text: &str, input: &str, number: u64) -> Result<Event, String> {
         event.position = Position::Line(number);
         return Ok(event);
     }
-    vigil_sources::parse_json_line(text, input.into(), Position::Line(number))
+    let spare = SPARE_EVENT.with(|spare| spare.borrow_mut().take());
+    let mut event = spare.unwrap_or_else(|| Event::new(input));
+    if *event.source != *input {
+        event.source = input.into();
+    }
+    vigil_sources::parse_json_line_into(text, Position::Line(number), &mut event)?;
+    Ok(event)
 }
 
 fn malformed(input: &str, number: u64, reason: &str, counts: &mut Counts, metrics: &Metrics) {
