@@ -45,7 +45,7 @@ pub struct Event {
     /// are not applied to the event.
     pub product: Option<&'static str>,
     /// The fields' names; past the fields' count, the names an earlier
-    /// record's fields had, kept by [`Event::reuse`]: a record of the same
+    /// record's fields had, kept by [`Event::clear`]: a record of the same
     /// kind names its fields alike, and a name equal to the one at its
     /// place is kept rather than made again.
     names: Vec<Box<str>>,
@@ -90,14 +90,11 @@ impl Event {
         }
     }
 
-    /// Makes this event a new, empty one from `source`, as [`Event::new`]
-    /// does, keeping the room its fields took and their names for the next
+    /// Empties this event for another record of its source, as a new one
+    /// is, keeping the room its fields took and their names for the next
     /// record's fields: reading many records into one event allocates
     /// little.
-    pub fn reuse(&mut self, source: &str) {
-        if *self.source != *source {
-            self.source = source.into();
-        }
+    pub fn clear(&mut self) {
         self.position = Position::Unknown;
         self.timestamp = None;
         self.product = None;
@@ -205,10 +202,11 @@ mod tests {
         assert_eq!(e.get("Missing"), None);
     }
 
-    /// An event read again is the new record's alone, whatever the earlier
-    /// one had, and keeps the earlier names where they are the same.
+    /// An event cleared and filled again is the new record's alone, whatever
+    /// the earlier one had, and keeps the earlier names where they are the
+    /// same.
     #[test]
-    fn a_reused_event_holds_only_the_new_record() {
+    fn a_cleared_event_holds_only_the_new_record() {
         let mut e = Event::new("a.jsonl");
         e.insert("EventID", FieldValue::Int(1));
         e.insert("Image", FieldValue::from("x.exe"));
@@ -216,7 +214,7 @@ mod tests {
         e.position = Position::Line(3);
         e.product = Some("windows");
         let kept = e.field_at(0).unwrap().0.as_ptr();
-        e.reuse("a.jsonl");
+        e.clear();
         assert!(e.is_empty() && e.position == Position::Unknown && e.product.is_none());
         e.insert("EventID", FieldValue::Int(2));
         e.insert("CommandLine", FieldValue::from("y"));
@@ -238,8 +236,8 @@ mod tests {
             !format!("{e:?}").contains("User"),
             "spare names are not shown"
         );
-        e.reuse("b.jsonl");
-        assert_eq!(&*e.source, "b.jsonl");
+        e.clear();
+        assert_eq!(&*e.source, "a.jsonl");
         e.insert("Other", FieldValue::Null);
         e.insert("EventID", FieldValue::Null);
         assert_eq!(

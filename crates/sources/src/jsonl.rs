@@ -39,12 +39,11 @@ pub fn parse_line(text: &str, source: Arc<str>, position: Position) -> Result<Ev
     Ok(event)
 }
 
-/// [`parse_line`] into an event already made, which is emptied first
-/// ([`Event::reuse`]) and keeps its source: a stream read line after line
-/// into one event spares most of the allocations of a new one.
+/// [`parse_line`] into an event already made, from its source, which is
+/// emptied first ([`Event::clear`]): a stream read line after line into one
+/// event spares most of the allocations of a new one.
 pub fn parse_line_into(text: &str, position: Position, event: &mut Event) -> Result<(), String> {
-    let source = event.source.clone();
-    event.reuse(&source);
+    event.clear();
     // evtx_dump's shape is flattened while it is parsed, without a `Value`;
     // a line that pass cannot take is parsed into a `Value` below.
     if is_event_xml(text) {
@@ -52,7 +51,7 @@ pub fn parse_line_into(text: &str, position: Position, event: &mut Event) -> Res
             event.position = position;
             return Ok(());
         }
-        event.reuse(&source);
+        event.clear();
     }
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => {
