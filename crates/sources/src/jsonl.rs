@@ -137,6 +137,21 @@ mod tests {
         }
     }
 
+    /// Two readings of `line` gave the same event: fields, time, product and
+    /// position.
+    fn assert_same_event(a: &Event, b: &Event, line: &str) {
+        assert_eq!(
+            a.fields().collect::<Vec<_>>(),
+            b.fields().collect::<Vec<_>>(),
+            "{line}"
+        );
+        assert_eq!(
+            (a.timestamp, a.product, a.position),
+            (b.timestamp, b.product, b.position),
+            "{line}"
+        );
+    }
+
     /// The one-pass reading of evtx_dump lines gives what the `Value` walk
     /// gives, and the lines it cannot take still read.
     #[test]
@@ -157,15 +172,7 @@ mod tests {
             let mut slow = Event::new(source);
             slow.position = Position::Line(3);
             flatten::object(map, &mut slow);
-            assert_eq!(
-                fast.fields().collect::<Vec<_>>(),
-                slow.fields().collect::<Vec<_>>(),
-                "{line}"
-            );
-            assert_eq!(
-                (fast.timestamp, fast.product, fast.position),
-                (slow.timestamp, slow.product, slow.position)
-            );
+            assert_same_event(&fast, &slow, line);
         }
         assert!(parse_line(r#"{"Event":{"System":"#, Arc::from("x"), Position::Line(1)).is_err());
     }
@@ -191,15 +198,7 @@ mod tests {
             match fresh {
                 Ok(fresh) => {
                     assert_eq!(into, Ok(()), "{line}");
-                    assert_eq!(
-                        reused.fields().collect::<Vec<_>>(),
-                        fresh.fields().collect::<Vec<_>>(),
-                        "{line}"
-                    );
-                    assert_eq!(
-                        (reused.timestamp, reused.product, reused.position),
-                        (fresh.timestamp, fresh.product, fresh.position)
-                    );
+                    assert_same_event(&reused, &fresh, line);
                 }
                 Err(reason) => assert_eq!(into, Err(reason)),
             }
