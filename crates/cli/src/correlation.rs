@@ -338,7 +338,7 @@ fn read_value(input: &mut dyn Read, depth: usize) -> io::Result<FieldValue> {
         }
         2 => FieldValue::Int(i64::from_le_bytes(spill::read_array(input)?)),
         3 => FieldValue::Float(f64::from_le_bytes(spill::read_array(input)?)),
-        4 => FieldValue::Str(spill::read_string(input)?.into_boxed_str()),
+        4 => FieldValue::Str(spill::read_string(input)?),
         5 if depth < MAX_DEPTH => {
             let count = u32::from_le_bytes(spill::read_array(input)?);
             let mut items = Vec::new();

@@ -49,8 +49,26 @@ pub struct Event {
     /// kind names its fields alike, and a name equal to the one at its
     /// place is kept rather than made again.
     names: Vec<Box<str>>,
-    /// The fields' values, at their names' indexes.
+    /// The fields' values, at their names' indexes; past the fields' count,
+    /// an earlier record's, whose strings [`Event::insert_text`] writes over
+    /// rather than allocating new ones.
     values: Vec<FieldValue>,
+    /// How many fields the record has.
+    count: usize,
+}
+
+/// A string kept for reuse that has grown past this many bytes is given up
+/// when a shorter text comes: one huge value must not hold its room for
+/// every record after it.
+const LARGEST_KEPT: usize = 64 * 1024;
+
+/// A copy of `text` with room to spare, so that the strings of the field at
+/// one place, whose records are of several kinds and lengths, soon all fit
+/// in the room kept there instead of growing it again and again.
+fn roomy_copy(text: &str) -> String {
+    let mut copy = String::with_capacity(text.len().next_power_of_two().max(16));
+    copy.push_str(text);
+    copy
 }
 
 impl Clone for Event {
@@ -61,7 +79,8 @@ impl Clone for Event {
             timestamp: self.timestamp,
             product: self.product,
             names: self.names().to_vec(),
-            values: self.values.clone(),
+            values: self.values().to_vec(),
+            count: self.count,
         }
     }
 }
@@ -87,42 +106,76 @@ impl Event {
             product: None,
             names: Vec::new(),
             values: Vec::new(),
+            count: 0,
         }
     }
 
     /// Empties this event for another record of its source, as a new one
-    /// is, keeping the room its fields took and their names for the next
-    /// record's fields: reading many records into one event allocates
-    /// little.
+    /// is, keeping the room its fields took, their names and their strings
+    /// for the next record's fields: reading many records into one event
+    /// allocates little.
     pub fn clear(&mut self) {
         self.position = Position::Unknown;
         self.timestamp = None;
         self.product = None;
-        self.values.clear();
+        self.count = 0;
     }
 
     /// The names of the fields (not the spare ones).
+    #[inline]
     fn names(&self) -> &[Box<str>] {
-        &self.names[..self.values.len()]
+        &self.names[..self.count]
+    }
+
+    /// The values of the fields (not the spare ones).
+    #[inline]
+    fn values(&self) -> &[FieldValue] {
+        &self.values[..self.count]
     }
 
     /// Adds a field. A later field of the same name does not replace an
     /// earlier one: the first occurrence wins on lookup.
     pub fn insert(&mut self, name: impl AsRef<str> + Into<Box<str>>, value: FieldValue) {
-        let at = self.values.len();
-        match self.names.get_mut(at) {
+        match self.values.get_mut(self.count) {
+            Some(spare) => *spare = value,
+            None => self.values.push(value),
+        }
+        self.name(name);
+    }
+
+    /// Adds a string field, as [`Event::insert`] does, writing the text over
+    /// the spare string at its place when there is one.
+    pub fn insert_text(&mut self, name: impl AsRef<str> + Into<Box<str>>, text: &str) {
+        match self.values.get_mut(self.count) {
+            Some(FieldValue::Str(spare))
+                if spare.capacity() >= text.len() && spare.capacity() <= LARGEST_KEPT =>
+            {
+                spare.clear();
+                spare.push_str(text);
+            }
+            Some(spare) => *spare = FieldValue::Str(roomy_copy(text)),
+            None => self.values.push(FieldValue::Str(roomy_copy(text))),
+        }
+        self.name(name);
+    }
+
+    /// Names the field whose value was just put at the fields' count, and
+    /// counts it.
+    fn name(&mut self, name: impl AsRef<str> + Into<Box<str>>) {
+        match self.names.get_mut(self.count) {
             Some(spare) if **spare == *name.as_ref() => {}
             Some(spare) => *spare = name.into(),
             None => self.names.push(name.into()),
         }
-        self.values.push(value);
+        self.count += 1;
     }
 
     /// Makes room for `additional` more fields, for a source that can tell
     /// about how many a record has.
     pub fn reserve(&mut self, additional: usize) {
-        self.values.reserve(additional);
-        let spare = self.names.len() - self.values.len();
+        let spare = self.values.len() - self.count;
+        self.values.reserve(additional.saturating_sub(spare));
+        let spare = self.names.len() - self.count;
         self.names.reserve(additional.saturating_sub(spare));
     }
 
@@ -140,21 +193,25 @@ impl Event {
     }
 
     /// The field at an index from [`Event::index_of`] or [`Event::fields`].
+    #[inline]
     pub fn field_at(&self, index: usize) -> Option<(&str, &FieldValue)> {
-        let value = self.values.get(index)?;
-        Some((&self.names[index], value))
+        if index >= self.count {
+            return None;
+        }
+        Some((&self.names[index], &self.values[index]))
     }
 
     pub fn fields(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
-        self.names().iter().map(|k| &**k).zip(&self.values)
+        self.names().iter().map(|k| &**k).zip(self.values())
     }
 
+    #[inline]
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.count == 0
     }
 
     fn get_str(&self, name: &str) -> Option<&str> {
@@ -245,6 +302,51 @@ mod tests {
             ["Other", "EventID"]
         );
         assert_eq!(e.clone().len(), 2);
+    }
+
+    /// Text written over a spare value is the new text alone, in the spare's
+    /// room when it fits, whatever the spare held.
+    #[test]
+    fn text_is_written_over_the_strings_a_cleared_event_kept() {
+        let mut e = Event::new("a.jsonl");
+        e.insert_text("Image", "C:\\Windows\\System32\\cmd.exe");
+        e.insert("ProcessId", FieldValue::Int(4));
+        e.insert_text("User", "a");
+        let room = |e: &Event, i: usize| match e.field_at(i) {
+            Some((_, FieldValue::Str(s))) => (s.as_ptr(), s.capacity()),
+            other => panic!("not a string: {other:?}"),
+        };
+        let image = room(&e, 0);
+        e.clear();
+        e.insert_text("Image", "x.exe");
+        e.insert_text("ProcessId", "not a number");
+        e.insert_text("User", &"b".repeat(100));
+        assert_eq!(room(&e, 0), image, "the same string, written over");
+        assert_eq!(
+            e.fields().collect::<Vec<_>>(),
+            [
+                ("Image", &FieldValue::from("x.exe")),
+                ("ProcessId", &FieldValue::from("not a number")),
+                ("User", &FieldValue::from("b".repeat(100))),
+            ]
+        );
+        e.clear();
+        e.insert("Image", FieldValue::Int(1));
+        e.insert_text("Other", "");
+        assert_eq!(
+            e.fields().collect::<Vec<_>>(),
+            [
+                ("Image", &FieldValue::Int(1)),
+                ("Other", &FieldValue::from(""))
+            ]
+        );
+        // A huge value's room is not kept for the shorter ones after it.
+        e.clear();
+        e.insert_text("Image", &"x".repeat(LARGEST_KEPT + 1));
+        e.clear();
+        e.insert_text("Image", "y");
+        assert!(room(&e, 0).1 < LARGEST_KEPT);
+        assert_eq!(e.get("Image"), Some(&FieldValue::from("y")));
     }
 
     #[test]

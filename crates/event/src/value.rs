@@ -11,7 +11,7 @@ pub enum FieldValue {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Box<str>),
+    Str(String),
     List(Vec<FieldValue>),
 }
 
@@ -67,11 +67,11 @@ impl FieldValue {
                     None => FieldValue::Float(n.as_f64().unwrap_or(f64::NAN)),
                 },
             },
-            serde_json::Value::String(s) => FieldValue::Str(s.as_str().into()),
+            serde_json::Value::String(s) => FieldValue::Str(s.clone()),
             serde_json::Value::Array(items) => {
                 FieldValue::List(items.iter().map(FieldValue::from_json).collect())
             }
-            serde_json::Value::Object(_) => FieldValue::Str(value.to_string().into()),
+            serde_json::Value::Object(_) => FieldValue::Str(value.to_string()),
         }
     }
 
@@ -83,7 +83,7 @@ impl FieldValue {
             FieldValue::Float(f) => serde_json::Number::from_f64(*f)
                 .map(serde_json::Value::Number)
                 .unwrap_or(serde_json::Value::Null),
-            FieldValue::Str(s) => serde_json::Value::String(s.to_string()),
+            FieldValue::Str(s) => serde_json::Value::String(s.clone()),
             FieldValue::List(items) => items.iter().map(FieldValue::to_json).collect(),
         }
     }
@@ -97,7 +97,7 @@ impl From<&str> for FieldValue {
 
 impl From<String> for FieldValue {
     fn from(s: String) -> Self {
-        FieldValue::Str(s.into_boxed_str())
+        FieldValue::Str(s)
     }
 }
 

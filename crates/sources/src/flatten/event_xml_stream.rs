@@ -19,7 +19,7 @@
 use vigil_event::{Event, FieldValue};
 
 use super::event_xml::{finish, is_namespace};
-use super::windows_id;
+use super::{is_windows_id, windows_id};
 
 /// Objects and arrays nested deeper than this are left to the tree walk
 /// (serde_json itself stops at 128).
@@ -53,6 +53,8 @@ pub(crate) fn flatten(json: &str, event: &mut Event) -> Result<(), Left> {
         event,
         keys: Vec::with_capacity(32),
         scratch: String::new(),
+        // Room for the longest attribute name a rendered record has.
+        name: String::with_capacity(64),
     };
     walk.root()?;
     walk.space();
@@ -77,6 +79,8 @@ struct Walk<'t, 'e> {
     keys: Vec<&'t str>,
     /// Where a string with escapes is decoded.
     scratch: String,
+    /// Where an attribute's field name is put together.
+    name: String,
 }
 
 /// Whether a byte ends a run of plain string content: a quote, a backslash,
@@ -262,12 +266,22 @@ impl<'t> Walk<'t, '_> {
 
     /// A string value as a field value: one allocation of its exact size.
     fn string_value(&mut self) -> Result<FieldValue, Left> {
+        let mut value = FieldValue::Null;
+        self.string(|_, text| value = FieldValue::Str(text.to_owned()))?;
+        Ok(value)
+    }
+
+    /// Reads the rest of a string whose opening quote was taken and hands
+    /// its text to `take`: a slice of the record when it has no escape,
+    /// decoded into the scratch string otherwise.
+    fn string(&mut self, take: impl FnOnce(&mut Self, &str)) -> Result<(), Left> {
         let start = self.at;
         self.run();
         match self.bytes().get(self.at) {
             Some(b'"') => {
                 self.at += 1;
-                Ok(FieldValue::Str(self.text[start..self.at - 1].into()))
+                take(self, &self.text[start..self.at - 1]);
+                Ok(())
             }
             Some(b'\\') => {
                 let mut owned = std::mem::take(&mut self.scratch);
@@ -277,9 +291,11 @@ impl<'t> Walk<'t, '_> {
                 owned.reserve(256);
                 owned.push_str(&self.text[start..self.at]);
                 let decoded = self.escaped(&mut owned);
-                let result = decoded.map(|()| FieldValue::Str(owned.as_str().into()));
+                if decoded.is_ok() {
+                    take(self, &owned);
+                }
                 self.scratch = owned;
-                result
+                decoded
             }
             _ => Err(Left("a string not closed, or with a control character")),
         }
@@ -482,6 +498,37 @@ impl<'t> Walk<'t, '_> {
         self.event.insert(name, value);
     }
 
+    /// Reads a leaf value into the field `name`: a string straight from the
+    /// record's text into the event (see [`Event::insert_text`]).
+    fn field(&mut self, name: impl AsRef<str> + Into<Box<str>>) -> Result<(), Left> {
+        if self.peek() != Some(b'"') {
+            let value = self.leaf()?;
+            self.emit(name, value);
+            return Ok(());
+        }
+        self.at += 1;
+        self.string(|walk, text| {
+            let id = is_windows_id(name.as_ref()).then(|| text.trim().parse().ok());
+            match id.flatten() {
+                Some(id) => walk.event.insert(name, FieldValue::Int(id)),
+                None => walk.event.insert_text(name, text),
+            }
+        })
+    }
+
+    /// Reads a leaf value into the field of the attribute `attribute` of the
+    /// element `owner`: `Owner_Attribute`.
+    fn attribute(&mut self, owner: &str, attribute: &str) -> Result<(), Left> {
+        let mut name = std::mem::take(&mut self.name);
+        name.clear();
+        name.push_str(owner);
+        name.push('_');
+        name.push_str(attribute);
+        let read = self.field(name.as_str());
+        self.name = name;
+        read
+    }
+
     /// The whole record: `{"Event":{…}}`; other members are ignored, as the
     /// tree walk ignores them.
     fn root(&mut self) -> Result<(), Left> {
@@ -525,11 +572,7 @@ impl<'t> Walk<'t, '_> {
             Some(b'{') => self.element_members(name),
             Some(b'[') => self.repeated(name),
             Some(b'n') if skip_null => self.literal(b"null"),
-            _ => {
-                let value = self.scalar()?;
-                self.emit(name, value);
-                Ok(())
-            }
+            _ => self.field(name),
         }
     }
 
@@ -566,9 +609,7 @@ impl<'t> Walk<'t, '_> {
                 }
                 walk.attributes(name)
             } else if key == "#text" {
-                let text = walk.leaf()?;
-                walk.emit(name, text);
-                Ok(())
+                walk.field(name)
             } else if let Some(attribute) = key.strip_prefix('@') {
                 if name == "Data" && attribute == "Name" {
                     return Err(Left("a Data element's Name attribute"));
@@ -576,9 +617,7 @@ impl<'t> Walk<'t, '_> {
                 if is_namespace(attribute) {
                     return walk.skip();
                 }
-                let value = walk.leaf()?;
-                walk.emit(attribute_name(name, attribute), value);
-                Ok(())
+                walk.attribute(name, attribute)
             } else if key.ends_with("_attributes") {
                 Err(Left("attributes beside their element"))
             } else {
@@ -597,20 +636,9 @@ impl<'t> Walk<'t, '_> {
             if is_namespace(attribute) {
                 return walk.skip();
             }
-            let value = walk.leaf()?;
-            walk.emit(attribute_name(owner, attribute), value);
-            Ok(())
+            walk.attribute(owner, attribute)
         })
     }
-}
-
-/// `Owner_Attribute`, the field name of an element's attribute.
-fn attribute_name(owner: &str, attribute: &str) -> String {
-    let mut name = String::with_capacity(owner.len() + 1 + attribute.len());
-    name.push_str(owner);
-    name.push('_');
-    name.push_str(attribute);
-    name
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ pub(crate) fn object(map: Map<String, Value>, event: &mut Event) {
 /// Converts a leaf value, moving its strings rather than copying them.
 fn field_value(value: Value) -> FieldValue {
     match value {
-        Value::String(s) => FieldValue::Str(s.into_boxed_str()),
+        Value::String(s) => FieldValue::Str(s),
         Value::Array(items) => FieldValue::List(items.into_iter().map(field_value).collect()),
         other => FieldValue::from_json(&other),
     }
@@ -61,9 +61,14 @@ fn windows_field(name: &str, value: Value) -> FieldValue {
     windows_id(name, field_value(value))
 }
 
+/// Whether a Windows field is one of the IDs made numbers.
+fn is_windows_id(name: &str) -> bool {
+    matches!(name, "EventID" | "EventRecordID" | "EventID_Qualifiers")
+}
+
 /// [`windows_field`] for a value already converted.
 fn windows_id(name: &str, value: FieldValue) -> FieldValue {
-    if !matches!(name, "EventID" | "EventRecordID" | "EventID_Qualifiers") {
+    if !is_windows_id(name) {
         return value;
     }
     match &value {
