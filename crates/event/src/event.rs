@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::FieldValue;
+use crate::{same_text, FieldValue};
 
 /// Where in its source file an event was read: what a responder needs to find
 /// the original record again.
@@ -163,7 +163,7 @@ impl Event {
     /// counts it.
     fn name(&mut self, name: impl AsRef<str> + Into<Box<str>>) {
         match self.names.get_mut(self.count) {
-            Some(spare) if **spare == *name.as_ref() => {}
+            Some(spare) if same_text(spare, name.as_ref()) => {}
             Some(spare) => *spare = name.into(),
             None => self.names.push(name.into()),
         }
@@ -188,7 +188,7 @@ impl Event {
     /// callers that cache per-field work.
     pub fn index_of(&self, name: &str) -> Option<usize> {
         let names = self.names();
-        (names.iter().position(|k| **k == *name))
+        (names.iter().position(|k| same_text(k, name)))
             .or_else(|| names.iter().position(|k| k.eq_ignore_ascii_case(name)))
     }
 

@@ -16,8 +16,10 @@
 
 mod detection;
 mod event;
+mod text;
 mod value;
 
 pub use detection::{Detection, Level};
 pub use event::{Event, Position};
+pub use text::same_text;
 pub use value::FieldValue;

@@ -3,7 +3,7 @@
 //! per event, and most of those lookups would otherwise scan all of the
 //! event's fields twice (exactly, then ignoring case) to find nothing.
 
-use vigil_event::Event;
+use vigil_event::{same_text, Event};
 
 /// Events with more fields than this are searched field by field.
 const MOST_FIELDS: usize = 127;
@@ -65,7 +65,7 @@ impl NameIndex {
             }
             let found = name_at(event, taken);
             let first = usize::from(taken) - 1;
-            if found == name {
+            if same_text(found, name) {
                 // The first field of this name ignoring case is also the
                 // first of exactly this name.
                 return Some(first);
@@ -170,7 +170,8 @@ impl<T> NameTable<T> {
                 None => return None,
                 Some(kept)
                     if kept.hash == hash
-                        && (*kept.name == *name || kept.name.eq_ignore_ascii_case(name)) =>
+                        && (same_text(&kept.name, name)
+                            || kept.name.eq_ignore_ascii_case(name)) =>
                 {
                     return Some(&kept.value)
                 }

@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use aho_corasick::AhoCorasick;
 use foldhash::fast::FixedState;
-use vigil_event::FieldValue;
+use vigil_event::{same_text, FieldValue};
 
 use crate::compile::{CompiledRule, Cond};
 use crate::eval::EventView;
@@ -261,7 +261,7 @@ enum Lookup<'a> {
 impl Remembers {
     fn is(&self, value: &Lookup) -> bool {
         match (self, value) {
-            (Remembers::Text(a), Lookup::Text(b)) => **a == **b,
+            (Remembers::Text(a), Lookup::Text(b)) => same_text(a, b),
             (Remembers::Int(a), Lookup::Int(b)) => a == b,
             _ => false,
         }

@@ -232,7 +232,7 @@ impl<'t> Walk<'t, '_> {
 
     /// The rest of a key whose opening quote was taken. A key with an escape
     /// (no rendered record has one) is left to the tree walk.
-    #[inline]
+    #[inline(always)]
     fn key(&mut self) -> Result<&'t str, Left> {
         let start = self.at;
         self.run();
