@@ -47,8 +47,8 @@ pub struct Event {
     /// The fields' names; past the fields' count, the names an earlier
     /// record's fields had, kept by [`Event::clear`]: a record of the same
     /// kind names its fields alike, and a name equal to the one at its
-    /// place is kept rather than made again.
-    names: Vec<Box<str>>,
+    /// place is kept as it is, another written over it.
+    names: Vec<String>,
     /// The fields' values, at their names' indexes; past the fields' count,
     /// an earlier record's, whose strings [`Event::insert_text`] writes over
     /// rather than allocating new ones.
@@ -123,7 +123,7 @@ impl Event {
 
     /// The names of the fields (not the spare ones).
     #[inline]
-    fn names(&self) -> &[Box<str>] {
+    fn names(&self) -> &[String] {
         &self.names[..self.count]
     }
 
@@ -135,7 +135,7 @@ impl Event {
 
     /// Adds a field. A later field of the same name does not replace an
     /// earlier one: the first occurrence wins on lookup.
-    pub fn insert(&mut self, name: impl AsRef<str> + Into<Box<str>>, value: FieldValue) {
+    pub fn insert(&mut self, name: impl AsRef<str> + Into<String>, value: FieldValue) {
         match self.values.get_mut(self.count) {
             Some(spare) => *spare = value,
             None => self.values.push(value),
@@ -145,7 +145,7 @@ impl Event {
 
     /// Adds a string field, as [`Event::insert`] does, writing the text over
     /// the spare string at its place when there is one.
-    pub fn insert_text(&mut self, name: impl AsRef<str> + Into<Box<str>>, text: &str) {
+    pub fn insert_text(&mut self, name: impl AsRef<str> + Into<String>, text: &str) {
         match self.values.get_mut(self.count) {
             Some(FieldValue::Str(spare))
                 if spare.capacity() >= text.len() && spare.capacity() <= LARGEST_KEPT =>
@@ -161,9 +161,13 @@ impl Event {
 
     /// Names the field whose value was just put at the fields' count, and
     /// counts it.
-    fn name(&mut self, name: impl AsRef<str> + Into<Box<str>>) {
+    fn name(&mut self, name: impl AsRef<str> + Into<String>) {
         match self.names.get_mut(self.count) {
             Some(spare) if same_text(spare, name.as_ref()) => {}
+            Some(spare) if spare.capacity() <= LARGEST_KEPT => {
+                spare.clear();
+                spare.push_str(name.as_ref());
+            }
             Some(spare) => *spare = name.into(),
             None => self.names.push(name.into()),
         }
@@ -202,7 +206,7 @@ impl Event {
     }
 
     pub fn fields(&self) -> impl Iterator<Item = (&str, &FieldValue)> {
-        self.names().iter().map(|k| &**k).zip(self.values())
+        self.names().iter().map(String::as_str).zip(self.values())
     }
 
     #[inline]
@@ -270,21 +274,21 @@ mod tests {
         e.insert("User", FieldValue::from("alice"));
         e.position = Position::Line(3);
         e.product = Some("windows");
-        let kept = e.field_at(0).unwrap().0.as_ptr();
+        let name_at = |e: &Event, i: usize| e.field_at(i).unwrap().0.as_ptr();
+        let (kept, image) = (name_at(&e, 0), name_at(&e, 1));
         e.clear();
         assert!(e.is_empty() && e.position == Position::Unknown && e.product.is_none());
         e.insert("EventID", FieldValue::Int(2));
-        e.insert("CommandLine", FieldValue::from("y"));
-        assert_eq!(
-            e.field_at(0).unwrap().0.as_ptr(),
-            kept,
-            "the same name kept"
-        );
+        e.insert("Path", FieldValue::from("y"));
+        e.insert("CommandLine", FieldValue::from("z"));
+        assert_eq!(name_at(&e, 0), kept, "the same name kept");
+        assert_eq!(name_at(&e, 1), image, "a shorter name written over");
         assert_eq!(
             e.fields().collect::<Vec<_>>(),
             [
                 ("EventID", &FieldValue::Int(2)),
-                ("CommandLine", &FieldValue::from("y"))
+                ("Path", &FieldValue::from("y")),
+                ("CommandLine", &FieldValue::from("z"))
             ]
         );
         assert_eq!(e.get("User"), None);

@@ -449,6 +449,7 @@ impl<'t> Walk<'t, '_> {
     }
 
     /// A scalar: a string, number, `true`, `false` or `null`.
+    #[inline(always)]
     fn scalar(&mut self) -> Result<FieldValue, Left> {
         match self.peek() {
             Some(b'"') => {
@@ -493,14 +494,15 @@ impl<'t> Walk<'t, '_> {
 
     // ---- the record's shape ----
 
-    fn emit(&mut self, name: impl AsRef<str> + Into<Box<str>>, value: FieldValue) {
+    fn emit(&mut self, name: impl AsRef<str> + Into<String>, value: FieldValue) {
         let value = windows_id(name.as_ref(), value);
         self.event.insert(name, value);
     }
 
     /// Reads a leaf value into the field `name`: a string straight from the
     /// record's text into the event (see [`Event::insert_text`]).
-    fn field(&mut self, name: impl AsRef<str> + Into<Box<str>>) -> Result<(), Left> {
+    #[inline(always)]
+    fn field(&mut self, name: impl AsRef<str> + Into<String>) -> Result<(), Left> {
         if self.peek() != Some(b'"') {
             let value = self.leaf()?;
             self.emit(name, value);
