@@ -16,7 +16,7 @@
 //! that is not JSON at all — which the tree walk then reports as serde_json
 //! does.
 
-use vigil_event::{Event, FieldValue};
+use vigil_event::{same_text, Event, FieldValue};
 
 use super::event_xml::{finish, is_namespace};
 use super::{is_windows_id, windows_id};
@@ -89,13 +89,19 @@ fn ends_run(byte: u8) -> bool {
     byte == b'"' || byte == b'\\' || byte < 0x20
 }
 
-/// A key's bit in an object's set of keys seen.
+/// A key's bit in an object's set of keys seen: of its length and its
+/// first and last four bytes (or all of a shorter key's), mixed so that the
+/// keys of one object, which often share how they start or end
+/// (`SourceIp`, `SourcePort`), seldom share a bit.
 fn key_hash(key: &str) -> u32 {
     let bytes = key.as_bytes();
-    let ends = bytes.first().zip(bytes.last());
-    ends.map_or(0, |(&first, &last)| {
-        bytes.len() as u32 ^ u32::from(first) << 1 ^ u32::from(last) << 3
-    })
+    let word = match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        (Some(head), Some(tail)) => {
+            u32::from_le_bytes(*head) ^ u32::from_le_bytes(*tail).rotate_left(13)
+        }
+        _ => bytes.iter().fold(0, |word, &b| word << 8 | u32::from(b)),
+    };
+    (word ^ bytes.len() as u32).wrapping_mul(0x9E37_79B9) >> 26
 }
 
 /// The high bit of each byte of `word` that [`ends_run`] (eight bytes read
@@ -184,8 +190,8 @@ impl<'t> Walk<'t, '_> {
             loop {
                 self.expect(b'"', "not a key")?;
                 let key = self.key()?;
-                let bit = 1 << (key_hash(key) % 64);
-                if seen & bit != 0 && self.keys[start..].contains(&key) {
+                let bit = 1 << key_hash(key);
+                if seen & bit != 0 && self.keys[start..].iter().any(|k| same_text(k, key)) {
                     return Err(Left("repeated key"));
                 }
                 seen |= bit;
