@@ -23,9 +23,11 @@ pub struct EventView<'e> {
 }
 
 /// Lookups answered by going through the fields before the table is built:
-/// an event most rules pass over is asked for little more than its channel
-/// and EventID, which come early among its fields.
-const LOOKUPS_WITHOUT_TABLE: u8 = 2;
+/// an event most rules pass over is asked for its channel and EventID and a
+/// field or two of the few rules the prefilter lets through. Going through
+/// a few dozen names compares little more than their lengths, so a dozen
+/// such lookups cost less than building the table.
+const LOOKUPS_WITHOUT_TABLE: u8 = 12;
 
 /// What rule scopes compare an event by, looked up once per event.
 struct Kind {
