@@ -575,6 +575,7 @@ impl<'t> Walk<'t, '_> {
     /// children; an array of such objects (a repeated element); or a leaf
     /// value. A null adds nothing when `skip_null` (the `Event` element's
     /// children), a null field otherwise.
+    #[inline(always)]
     fn element(&mut self, name: &str, skip_null: bool) -> Result<(), Left> {
         match self.peek() {
             Some(b'{') => self.element_members(name),
