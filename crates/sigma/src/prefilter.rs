@@ -473,7 +473,7 @@ impl Prefilter {
                 }
                 let mut marks = marks.borrow_mut();
                 marks.start(&self.met);
-                for (index, (field, _)) in view.event.fields().enumerate() {
+                for (index, (field, value)) in view.event.fields().enumerate() {
                     let slot = self.slots.get(field);
                     let mut marking = Marking {
                         marks: &mut marks,
@@ -484,7 +484,10 @@ impl Prefilter {
                         self.mark(slot as u32, automaton, view, index, &mut marking);
                     }
                     if let Some(keywords) = keywords {
-                        if slot.is_none() || !self.keywords_merged {
+                        // Most values hold no telltale of a keyword: they
+                        // are passed over here, without a call.
+                        let wanted = slot.is_none() || !self.keywords_merged;
+                        if wanted && keywords.may_find(value) {
                             let which = self.automata.len() as u32;
                             self.mark(which, keywords, view, index, &mut marking);
                         }
@@ -597,7 +600,15 @@ impl FieldAutomaton {
         }
     }
 
+    /// Whether the automaton may find one of its literals or numbers in
+    /// `value`: what [`Prefilter::mark`] looks for.
+    #[inline]
+    fn may_find(&self, value: &FieldValue) -> bool {
+        self.may_find_text(value) || !self.numbers.is_empty()
+    }
+
     /// Whether the automaton may find one of its literals in `value`.
+    #[inline]
     fn may_find_text(&self, value: &FieldValue) -> bool {
         match (&self.automaton, &self.telltales) {
             (None, _) => false,
