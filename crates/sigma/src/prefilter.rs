@@ -159,9 +159,14 @@ impl Telltales {
 
     /// Whether `value` may contain one of the literals (once folded).
     fn may_hold(&self, value: &FieldValue) -> bool {
+        let holds = |text: &str| text.bytes().any(|b| self.bytes[usize::from(b)]);
         match value {
-            FieldValue::Str(text) => text.bytes().any(|b| self.bytes[usize::from(b)]),
+            FieldValue::Str(text) => holds(text),
             FieldValue::Int(_) => self.in_integers,
+            // Its text is empty, and no literal is (or there would be no
+            // telltales).
+            FieldValue::Null => false,
+            FieldValue::Bool(b) => holds(if *b { "true" } else { "false" }),
             _ => true,
         }
     }
@@ -1197,6 +1202,12 @@ mod tests {
         assert!(telltales.may_hold(&FieldValue::from("SEKURLSA::LogonPasswords")));
         let digits = Telltales::of(&["4624".to_string()]).unwrap();
         assert!(digits.may_hold(&FieldValue::Int(14624)));
+        // A null's text is empty; a boolean's is `true` or `false`.
+        assert!(!digits.may_hold(&FieldValue::Null));
+        assert!(!digits.may_hold(&FieldValue::Bool(true)));
+        let words = Telltales::of(&["fals".to_string()]).unwrap();
+        assert!(words.may_hold(&FieldValue::Bool(false)));
+        assert!(!words.may_hold(&FieldValue::Null));
         assert!(Telltales::of(&[String::new()]).is_none());
         let mut listed = super::BY_COMMONNESS.to_vec();
         listed.sort_unstable();
