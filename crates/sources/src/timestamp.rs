@@ -1,6 +1,6 @@
 //! Reading an event's time from the ways logs write it.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use vigil_event::FieldValue;
 
 /// Epoch numbers at or above this are taken as milliseconds: as seconds they
@@ -20,6 +20,9 @@ pub(crate) fn parse(value: &FieldValue) -> Option<DateTime<Utc>> {
 
 fn parse_text(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
+    if let Some(time) = windows_system_time(text) {
+        return Some(time);
+    }
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Some(time.with_timezone(&Utc));
     }
@@ -29,6 +32,36 @@ fn parse_text(text: &str) -> Option<DateTime<Utc>> {
         }
     }
     text.parse::<f64>().ok().and_then(from_epoch)
+}
+
+/// The shape every rendered Windows record's `SystemTime` has,
+/// `2026-03-02T00:00:20.915052Z` (one to nine digits of fraction, or none),
+/// read without the general parser; any other text, or a time that shape
+/// cannot hold (a leap second), is left to it.
+fn windows_system_time(text: &str) -> Option<DateTime<Utc>> {
+    let bytes = text.as_bytes();
+    let (whole, fraction) = bytes.strip_suffix(b"Z")?.split_at_checked(19)?;
+    let digits = |range: std::ops::Range<usize>| {
+        let digits = whole.get(range)?;
+        (digits.iter().all(u8::is_ascii_digit))
+            .then(|| digits.iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0')))
+    };
+    let punctuation = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if punctuation.iter().any(|&(at, byte)| whole[at] != byte) {
+        return None;
+    }
+    let nanos = match fraction {
+        [] => 0,
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
+            let scale = 10u32.pow(9 - digits.len() as u32);
+            (digits.iter().all(u8::is_ascii_digit))
+                .then(|| digits.iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0')) * scale)?
+        }
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?;
+    let time = date.and_hms_nano_opt(digits(11..13)?, digits(14..16)?, digits(17..19)?, nanos)?;
+    Some(time.and_utc())
 }
 
 fn from_epoch(seconds: f64) -> Option<DateTime<Utc>> {
@@ -65,6 +98,56 @@ mod tests {
             text("2016-09-21T03:40:41.8652343Z").as_deref(),
             Some("2016-09-21T03:40:41.865234300+00:00")
         );
+    }
+
+    /// The short way with Windows times gives what the general parser
+    /// gives, for every length of fraction, and leaves what it cannot take.
+    #[test]
+    fn windows_times_read_as_the_general_parser_reads_them() {
+        let general = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        };
+        let mut texts = vec![
+            "2016-09-21T03:40:41Z".to_string(),
+            "2024-02-29T23:59:59.999999999Z".to_string(),
+            "2023-02-29T00:00:00Z".to_string(),
+            "2016-12-31T23:59:60Z".to_string(),
+            "2016-09-21T24:00:00Z".to_string(),
+            "2016-09-21T03:40:41.Z".to_string(),
+            "2016-09-21T03:40:41.1234567890Z".to_string(),
+            "2016-09-21 03:40:41Z".to_string(),
+            "2016-09-21T03:40:41z".to_string(),
+            "2016-9-21T03:40:41.5Z".to_string(),
+            "+016-09-21T03:40:41Z".to_string(),
+            "2016-09-21T03:40:41.86a2343Z".to_string(),
+        ];
+        for digits in 1..=9 {
+            texts.push(format!("2016-09-21T03:40:41.{}Z", &"8652343219"[..digits]));
+        }
+        for text in &texts {
+            let short = windows_system_time(text);
+            if short.is_some() {
+                assert_eq!(short, general(text), "{text}");
+            }
+            assert_eq!(
+                parse_text(text),
+                general(text).or(parse_text_slowly(text)),
+                "{text}"
+            );
+        }
+        assert!(windows_system_time("2016-09-21T03:40:41.8652343Z").is_some());
+        assert!(windows_system_time("2016-12-31T23:59:60Z").is_none());
+    }
+
+    /// [`parse_text`] without the short way.
+    fn parse_text_slowly(text: &str) -> Option<DateTime<Utc>> {
+        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+            .map(|naive| naive.and_utc())
+            .or_else(|| text.parse::<f64>().ok().and_then(from_epoch))
     }
 
     #[test]
