@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::{same_text, FieldValue};
+use crate::{same_text, FieldName, FieldValue};
 
 /// Where in its source file an event was read: what a responder needs to find
 /// the original record again.
@@ -135,7 +135,7 @@ impl Event {
 
     /// Adds a field. A later field of the same name does not replace an
     /// earlier one: the first occurrence wins on lookup.
-    pub fn insert(&mut self, name: impl AsRef<str> + Into<String>, value: FieldValue) {
+    pub fn insert(&mut self, name: impl FieldName, value: FieldValue) {
         match self.values.get_mut(self.count) {
             Some(spare) => *spare = value,
             None => self.values.push(value),
@@ -145,7 +145,7 @@ impl Event {
 
     /// Adds a string field, as [`Event::insert`] does, writing the text over
     /// the spare string at its place when there is one.
-    pub fn insert_text(&mut self, name: impl AsRef<str> + Into<String>, text: &str) {
+    pub fn insert_text(&mut self, name: impl FieldName, text: &str) {
         match self.values.get_mut(self.count) {
             Some(FieldValue::Str(spare))
                 if spare.capacity() >= text.len() && spare.capacity() <= LARGEST_KEPT =>
@@ -161,15 +161,12 @@ impl Event {
 
     /// Names the field whose value was just put at the fields' count, and
     /// counts it.
-    fn name(&mut self, name: impl AsRef<str> + Into<String>) {
+    fn name(&mut self, name: impl FieldName) {
         match self.names.get_mut(self.count) {
-            Some(spare) if same_text(spare, name.as_ref()) => {}
-            Some(spare) if spare.capacity() <= LARGEST_KEPT => {
-                spare.clear();
-                spare.push_str(name.as_ref());
-            }
-            Some(spare) => *spare = name.into(),
-            None => self.names.push(name.into()),
+            Some(spare) if name.is(spare) => {}
+            Some(spare) if spare.capacity() <= LARGEST_KEPT => name.write_over(spare),
+            Some(spare) => *spare = name.into_string(),
+            None => self.names.push(name.into_string()),
         }
         self.count += 1;
     }

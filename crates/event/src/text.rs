@@ -8,7 +8,12 @@
 /// processor does in a few instructions; longer ones as `==` does.
 #[inline]
 pub fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    same_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`same_text`] of bytes.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -26,6 +31,96 @@ pub fn same_text(a: &str, b: &str) -> bool {
         8..=16 => words(a) == words(b),
         4..8 => halves(a) == halves(b),
         _ => a == b,
+    }
+}
+
+/// A field's name as a source reads it: whole, or the name of an element
+/// and of one of its attributes, `("Provider", "Name")` for the field
+/// `Provider_Name`. An event that already holds the name where it is put
+/// (see [`crate::Event::clear`]) compares it with the parts, which are then
+/// never put together.
+pub trait FieldName {
+    /// Whether `name` is this name.
+    fn is(&self, name: &str) -> bool;
+    /// Writes this name over `into`.
+    fn write_over(&self, into: &mut String);
+    fn into_string(self) -> String;
+}
+
+impl FieldName for &str {
+    #[inline]
+    fn is(&self, name: &str) -> bool {
+        same_text(self, name)
+    }
+
+    #[inline]
+    fn write_over(&self, into: &mut String) {
+        into.clear();
+        into.push_str(self);
+    }
+
+    fn into_string(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl FieldName for &String {
+    #[inline]
+    fn is(&self, name: &str) -> bool {
+        same_text(self, name)
+    }
+
+    #[inline]
+    fn write_over(&self, into: &mut String) {
+        self.as_str().write_over(into);
+    }
+
+    fn into_string(self) -> String {
+        self.clone()
+    }
+}
+
+impl FieldName for String {
+    #[inline]
+    fn is(&self, name: &str) -> bool {
+        same_text(self, name)
+    }
+
+    #[inline]
+    fn write_over(&self, into: &mut String) {
+        self.as_str().write_over(into);
+    }
+
+    fn into_string(self) -> String {
+        self
+    }
+}
+
+/// An element's name and its attribute's: the field `Element_Attribute`.
+impl FieldName for (&str, &str) {
+    #[inline]
+    fn is(&self, name: &str) -> bool {
+        let (owner, attribute) = (self.0.as_bytes(), self.1.as_bytes());
+        match name.as_bytes().split_at_checked(owner.len()) {
+            Some((head, [b'_', tail @ ..])) => {
+                same_bytes(head, owner) && same_bytes(tail, attribute)
+            }
+            _ => false,
+        }
+    }
+
+    #[inline]
+    fn write_over(&self, into: &mut String) {
+        into.clear();
+        into.push_str(self.0);
+        into.push('_');
+        into.push_str(self.1);
+    }
+
+    fn into_string(self) -> String {
+        let mut name = String::with_capacity(self.0.len() + 1 + self.1.len());
+        self.write_over(&mut name);
+        name
     }
 }
 
@@ -51,5 +146,28 @@ mod tests {
             assert!(!same_text(&format!("{a}x"), &a));
         }
         assert!(same_text("é", "é") && !same_text("é", "è"));
+    }
+
+    #[test]
+    fn a_joined_name_is_its_parts_with_an_underscore() {
+        let joined = ("Provider", "Name");
+        assert!(joined.is("Provider_Name"));
+        for other in [
+            "Provider_Nam",
+            "ProviderXName",
+            "Provider_Names",
+            "Provider",
+            "",
+            "é",
+        ] {
+            assert!(!joined.is(other), "{other}");
+        }
+        assert!(("", "").is("_") && !("é", "").is("é"));
+        let mut into = String::from("something longer");
+        joined.write_over(&mut into);
+        assert_eq!(
+            (into.as_str(), joined.into_string()),
+            ("Provider_Name", into.clone())
+        );
     }
 }

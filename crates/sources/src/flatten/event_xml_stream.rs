@@ -16,10 +16,10 @@
 //! that is not JSON at all — which the tree walk then reports as serde_json
 //! does.
 
-use vigil_event::{same_text, Event, FieldValue};
+use vigil_event::{same_text, Event, FieldName, FieldValue};
 
 use super::event_xml::{finish, is_namespace};
-use super::{is_windows_id, windows_id};
+use super::{id_value, is_windows_id};
 
 /// Objects and arrays nested deeper than this are left to the tree walk
 /// (serde_json itself stops at 128).
@@ -53,8 +53,6 @@ pub(crate) fn flatten(json: &str, event: &mut Event) -> Result<(), Left> {
         event,
         keys: Vec::with_capacity(32),
         scratch: String::new(),
-        // Room for the longest attribute name a rendered record has.
-        name: String::with_capacity(64),
     };
     walk.root()?;
     walk.space();
@@ -79,8 +77,6 @@ struct Walk<'t, 'e> {
     keys: Vec<&'t str>,
     /// Where a string with escapes is decoded.
     scratch: String,
-    /// Where an attribute's field name is put together.
-    name: String,
 }
 
 /// Whether a byte ends a run of plain string content: a quote, a backslash,
@@ -500,15 +496,19 @@ impl<'t> Walk<'t, '_> {
 
     // ---- the record's shape ----
 
-    fn emit(&mut self, name: impl AsRef<str> + Into<String>, value: FieldValue) {
-        let value = windows_id(name.as_ref(), value);
+    fn emit(&mut self, name: impl FieldName, value: FieldValue) {
+        let value = if is_windows_id(&name) {
+            id_value(value)
+        } else {
+            value
+        };
         self.event.insert(name, value);
     }
 
     /// Reads a leaf value into the field `name`: a string straight from the
     /// record's text into the event (see [`Event::insert_text`]).
     #[inline(always)]
-    fn field(&mut self, name: impl AsRef<str> + Into<String>) -> Result<(), Left> {
+    fn field(&mut self, name: impl FieldName) -> Result<(), Left> {
         if self.peek() != Some(b'"') {
             let value = self.leaf()?;
             self.emit(name, value);
@@ -516,7 +516,7 @@ impl<'t> Walk<'t, '_> {
         }
         self.at += 1;
         self.string(|walk, text| {
-            let id = is_windows_id(name.as_ref()).then(|| text.trim().parse().ok());
+            let id = is_windows_id(&name).then(|| text.trim().parse().ok());
             match id.flatten() {
                 Some(id) => walk.event.insert(name, FieldValue::Int(id)),
                 None => walk.event.insert_text(name, text),
@@ -527,14 +527,7 @@ impl<'t> Walk<'t, '_> {
     /// Reads a leaf value into the field of the attribute `attribute` of the
     /// element `owner`: `Owner_Attribute`.
     fn attribute(&mut self, owner: &str, attribute: &str) -> Result<(), Left> {
-        let mut name = std::mem::take(&mut self.name);
-        name.clear();
-        name.push_str(owner);
-        name.push('_');
-        name.push_str(attribute);
-        let read = self.field(name.as_str());
-        self.name = name;
-        read
+        self.field((owner, attribute))
     }
 
     /// The whole record: `{"Event":{…}}`; other members are ignored, as the

@@ -14,7 +14,7 @@ mod event_xml_stream;
 mod winlogbeat;
 
 use serde_json::{Map, Value};
-use vigil_event::{Event, FieldValue};
+use vigil_event::{Event, FieldName, FieldValue};
 
 use crate::timestamp;
 
@@ -61,16 +61,24 @@ fn windows_field(name: &str, value: Value) -> FieldValue {
     windows_id(name, field_value(value))
 }
 
+/// The Windows fields whose text is made a number.
+const WINDOWS_IDS: [&str; 3] = ["EventID", "EventRecordID", "EventID_Qualifiers"];
+
 /// Whether a Windows field is one of the IDs made numbers.
-fn is_windows_id(name: &str) -> bool {
-    matches!(name, "EventID" | "EventRecordID" | "EventID_Qualifiers")
+fn is_windows_id(name: &impl FieldName) -> bool {
+    WINDOWS_IDS.iter().any(|id| name.is(id))
 }
 
 /// [`windows_field`] for a value already converted.
 fn windows_id(name: &str, value: FieldValue) -> FieldValue {
-    if !is_windows_id(name) {
+    if !is_windows_id(&name) {
         return value;
     }
+    id_value(value)
+}
+
+/// An ID's value: a number, when its text is one.
+fn id_value(value: FieldValue) -> FieldValue {
     match &value {
         FieldValue::Str(s) => s.trim().parse().map(FieldValue::Int).unwrap_or(value),
         _ => value,
