@@ -64,22 +64,6 @@ impl FieldName for &str {
     }
 }
 
-impl FieldName for &String {
-    #[inline]
-    fn is(&self, name: &str) -> bool {
-        same_text(self, name)
-    }
-
-    #[inline]
-    fn write_over(&self, into: &mut String) {
-        self.as_str().write_over(into);
-    }
-
-    fn into_string(self) -> String {
-        self.clone()
-    }
-}
-
 impl FieldName for String {
     #[inline]
     fn is(&self, name: &str) -> bool {
