@@ -54,10 +54,11 @@ impl Group {
     }
 
     /// Each line's text and number, or its number and why it is not text.
-    /// The group's text is checked once; only when it is not all UTF-8 are
-    /// its lines checked one by one.
+    /// The group's text is checked once (with the processor's vector
+    /// instructions); only when it is not all UTF-8 are its lines checked
+    /// one by one.
     pub(crate) fn lines(&self) -> impl Iterator<Item = Result<(&str, u64), (u64, String)>> {
-        let whole = std::str::from_utf8(&self.bytes[..self.end]).ok();
+        let whole = simdutf8::basic::from_utf8(&self.bytes[..self.end]).ok();
         self.lines.iter().map(move |(at, number)| {
             let text = match whole {
                 // Each range starts after a newline and ends before one (or
