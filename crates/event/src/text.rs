@@ -44,6 +44,7 @@ pub trait FieldName {
     fn is(&self, name: &str) -> bool;
     /// Writes this name over `into`.
     fn write_over(&self, into: &mut String);
+    /// This name as a string of its own.
     fn into_string(self) -> String;
 }
 
