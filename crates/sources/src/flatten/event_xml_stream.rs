@@ -19,7 +19,7 @@
 use vigil_event::{same_text, Event, FieldName, FieldValue};
 
 use super::event_xml::{finish, is_namespace};
-use super::{id_value, is_windows_id};
+use super::{id_of, id_value, is_windows_id};
 
 /// Objects and arrays nested deeper than this are left to the tree walk
 /// (serde_json itself stops at 128).
@@ -516,7 +516,7 @@ impl<'t> Walk<'t, '_> {
         }
         self.at += 1;
         self.string(|walk, text| {
-            let id = is_windows_id(&name).then(|| text.trim().parse().ok());
+            let id = is_windows_id(&name).then(|| id_of(text));
             match id.flatten() {
                 Some(id) => walk.event.insert(name, FieldValue::Int(id)),
                 None => walk.event.insert_text(name, text),

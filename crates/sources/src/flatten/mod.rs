@@ -77,10 +77,15 @@ fn windows_id(name: &str, value: FieldValue) -> FieldValue {
     id_value(value)
 }
 
+/// The number an ID's text is, if it is one.
+fn id_of(text: &str) -> Option<i64> {
+    text.trim().parse().ok()
+}
+
 /// An ID's value: a number, when its text is one.
 fn id_value(value: FieldValue) -> FieldValue {
     match &value {
-        FieldValue::Str(s) => s.trim().parse().map(FieldValue::Int).unwrap_or(value),
+        FieldValue::Str(s) => id_of(s).map_or(value, FieldValue::Int),
         _ => value,
     }
 }
