@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, CachedStatement, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 use vigil_event::Detection;
 
@@ -26,14 +26,10 @@ CREATE TABLE IF NOT EXISTS detections (
     rule_id TEXT NOT NULL,
     rule_title TEXT NOT NULL,
     computer TEXT,
-    json TEXT NOT NULL
+    json TEXT NOT NULL,
+    time_ms INTEGER,
+    key_bits INTEGER NOT NULL
 );
--- What keeps a detection from being stored twice. Its key alone would do,
--- but keys are hashes: each would land on a page of its own, and a commit
--- would rewrite a page of the index per detection. Events come roughly in
--- time order, so ordered by time first a batch's detections land together.
--- (A key hashes the time, so the pair is unique exactly when the key is.)
-CREATE UNIQUE INDEX IF NOT EXISTS detections_once ON detections (coalesce(time, ''), key);
 CREATE TABLE IF NOT EXISTS positions (
     input TEXT PRIMARY KEY,
     identity INTEGER NOT NULL,
@@ -52,6 +48,15 @@ CREATE TABLE IF NOT EXISTS meta (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
+-- What keeps a detection from being stored twice: its time in milliseconds
+-- and its key's first 64 bits. The key alone would do, but keys are hashes:
+-- each would land on a page of its own, and a commit would rewrite a page of
+-- the index per detection. Events come roughly in time order, so ordered by
+-- time first a batch's detections land together; and two integers make an
+-- entry a fifth of the time's text and the key's. Two detections whose pair
+-- is the same (at the same millisecond, once in 2^64) are told apart by their
+-- keys when stored: see `Store::commit`.
+CREATE UNIQUE INDEX IF NOT EXISTS detections_once ON detections (ifnull(time_ms, 0), key_bits);
 ";
 
 pub struct Store {
@@ -78,12 +83,14 @@ pub struct Batch {
 
 impl Store {
     pub fn open(path: &Path) -> anyhow::Result<Store> {
-        let db = Connection::open(path)
+        let mut db = Connection::open(path)
             .with_context(|| format!("cannot open the store {}", path.display()))?;
         db.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;",
         )
-        .and_then(|()| db.execute_batch(SCHEMA))
+        .map_err(anyhow::Error::from)
+        .and_then(|()| upgrade(&mut db))
+        .and_then(|()| Ok(db.execute_batch(SCHEMA)?))
         .with_context(|| format!("{} is not a usable Vigil store", path.display()))?;
         spawn_checkpointer(path)?;
         Ok(Store { db })
@@ -128,24 +135,25 @@ impl Store {
         let tx = self.db.transaction()?;
         let mut new = Vec::new();
         {
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO detections (key, time, level, rule_id, rule_title, computer, json)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
+            let mut once = Once::prepare(&tx)?;
             for d in batch.detections {
                 let mut json = Vec::with_capacity(512);
                 vigil_timeline::write_json(&d, &mut json)?;
-                let json = String::from_utf8(json)?;
-                let changed = insert.execute(params![
-                    key(&d),
-                    d.timestamp.map(|t| t.to_rfc3339()),
-                    d.level.as_str(),
-                    &*d.rule_id,
-                    &*d.rule_title,
-                    d.computer,
-                    json,
-                ])?;
-                if changed == 1 {
+                let time = d.timestamp.map(|t| t.to_rfc3339());
+                let (key, bits) = key_and_bits(&d, time.as_deref());
+                let row = Row {
+                    seq: None,
+                    key,
+                    time,
+                    level: d.level.as_str(),
+                    rule_id: &d.rule_id,
+                    rule_title: &d.rule_title,
+                    computer: d.computer.as_deref(),
+                    json: String::from_utf8(json)?,
+                    time_ms: d.timestamp.map(|t| t.timestamp_millis()),
+                    bits,
+                };
+                if once.insert(row)? {
                     new.push(d);
                 }
             }
@@ -211,6 +219,137 @@ impl Store {
     }
 }
 
+/// A detection's row.
+struct Row<'d> {
+    /// Its sequence number, or `None` for the next.
+    seq: Option<i64>,
+    key: String,
+    time: Option<String>,
+    level: &'d str,
+    rule_id: &'d str,
+    rule_title: &'d str,
+    computer: Option<&'d str>,
+    json: String,
+    time_ms: Option<i64>,
+    /// The key's first 64 bits, or the next free after them.
+    bits: i64,
+}
+
+/// Stores a detection's row unless it is stored already.
+struct Once<'c> {
+    insert: CachedStatement<'c>,
+    holder: CachedStatement<'c>,
+}
+
+impl<'c> Once<'c> {
+    fn prepare(db: &'c Connection) -> rusqlite::Result<Once<'c>> {
+        Ok(Once {
+            insert: db.prepare_cached(
+                "INSERT OR IGNORE INTO detections
+                 (seq, key, time, level, rule_id, rule_title, computer, json, time_ms, key_bits)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?,
+            holder: db.prepare_cached(
+                "SELECT key FROM detections WHERE ifnull(time_ms, 0) = ?1 AND key_bits = ?2",
+            )?,
+        })
+    }
+
+    /// Whether the row was new (and is now stored).
+    fn insert(&mut self, mut row: Row<'_>) -> rusqlite::Result<bool> {
+        loop {
+            let changed = self.insert.execute(params![
+                row.seq,
+                row.key,
+                row.time,
+                row.level,
+                row.rule_id,
+                row.rule_title,
+                row.computer,
+                row.json,
+                row.time_ms,
+                row.bits,
+            ])?;
+            if changed == 1 {
+                return Ok(true);
+            }
+            // Stored already, or another detection has the same bits at the
+            // same millisecond: this one then takes the next bits free, and
+            // is found there when it comes again.
+            let holder: String = self
+                .holder
+                .query_row(params![row.time_ms.unwrap_or(0), row.bits], |r| r.get(0))?;
+            if holder == row.key {
+                return Ok(false);
+            }
+            row.bits = row.bits.wrapping_add(1);
+        }
+    }
+}
+
+/// Brings a store written before detections had `time_ms` and `key_bits`
+/// to the present format: its detections are copied, in order and with
+/// their sequence numbers, into a table that has them. A new store, or one
+/// already in this format, is left as it is.
+fn upgrade(db: &mut Connection) -> anyhow::Result<()> {
+    let columns: Vec<String> = db
+        .prepare("SELECT name FROM pragma_table_info('detections')")?
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    if columns.is_empty() || columns.iter().any(|c| c == "key_bits") {
+        return Ok(());
+    }
+    let tx = db.transaction()?;
+    tx.execute_batch(
+        "DROP INDEX IF EXISTS detections_once;
+         ALTER TABLE detections RENAME TO detections_before;",
+    )?;
+    tx.execute_batch(SCHEMA)?;
+    {
+        let mut once = Once::prepare(&tx)?;
+        let mut old = tx.prepare(
+            "SELECT seq, key, time, level, rule_id, rule_title, computer, json
+             FROM detections_before ORDER BY seq",
+        )?;
+        let mut rows = old.query([])?;
+        while let Some(old) = rows.next()? {
+            let seq: i64 = old.get(0)?;
+            let key: String = old.get(1)?;
+            let time: Option<String> = old.get(2)?;
+            let (level, rule_id, rule_title): (String, String, String) =
+                (old.get(3)?, old.get(4)?, old.get(5)?);
+            let computer: Option<String> = old.get(6)?;
+            let bits = key
+                .get(..16)
+                .and_then(|head| u64::from_str_radix(head, 16).ok())
+                .with_context(|| format!("detection {seq}: its key {key:?} is not a hash"))?;
+            let time_ms = match &time {
+                Some(time) => Some(
+                    chrono::DateTime::parse_from_rfc3339(time)
+                        .with_context(|| format!("detection {seq}: its time {time:?}"))?
+                        .timestamp_millis(),
+                ),
+                None => None,
+            };
+            once.insert(Row {
+                seq: Some(seq),
+                key,
+                time,
+                level: &level,
+                rule_id: &rule_id,
+                rule_title: &rule_title,
+                computer: computer.as_deref(),
+                json: old.get(7)?,
+                time_ms,
+                bits: bits as i64,
+            })?;
+        }
+    }
+    tx.execute_batch("DROP TABLE detections_before")?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// Copies the write-ahead log into the database once a second, on its own
 /// connection and thread, so that commits never wait for it (a checkpoint
 /// syncs the disk, which can take tens of milliseconds).
@@ -232,10 +371,16 @@ fn spawn_checkpointer(path: &Path) -> anyhow::Result<()> {
 /// What identifies a detection: the same rule on the same record (or the
 /// same correlation group and window) gives the same key.
 pub fn key(d: &Detection) -> String {
+    key_and_bits(d, d.timestamp.map(|t| t.to_rfc3339()).as_deref()).0
+}
+
+/// A detection's key, and its first 64 bits as an integer; `time` is the
+/// detection's time in RFC 3339.
+fn key_and_bits(d: &Detection, time: Option<&str>) -> (String, i64) {
     let mut hash = Sha256::new();
     for part in [
         &*d.rule_id,
-        &d.timestamp.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        time.unwrap_or_default(),
         &*d.source,
         &d.record_id.map(|r| r.to_string()).unwrap_or_default(),
     ] {
@@ -249,12 +394,15 @@ pub fn key(d: &Detection) -> String {
         hash.update([0x1f]);
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = hash.finalize();
     let mut key = String::with_capacity(64);
-    for byte in hash.finalize() {
+    for byte in digest {
         key.push(char::from(HEX[usize::from(byte >> 4)]));
         key.push(char::from(HEX[usize::from(byte & 15)]));
     }
-    key
+    let mut head = [0; 8];
+    head.copy_from_slice(&digest[..8]);
+    (key, i64::from_be_bytes(head))
 }
 
 /// A detection's JSON object as one line with its key first, as `id`.
@@ -273,7 +421,7 @@ mod tests {
     use sha2::{Digest, Sha256};
     use vigil_event::{Detection, Level};
 
-    use super::{key, Batch, Store};
+    use super::{key, key_and_bits, Batch, Store};
 
     fn detection() -> Detection {
         Detection {
@@ -316,10 +464,6 @@ mod tests {
             record_id: Some(8),
             ..detection()
         };
-        let batch = |detections: Vec<Detection>| Batch {
-            detections,
-            ..Batch::default()
-        };
         let new = store
             .commit(batch(vec![timed.clone(), untimed.clone(), timed.clone()]))
             .unwrap();
@@ -330,5 +474,99 @@ mod tests {
         assert_eq!(new.len(), 1, "only the detection not stored before is new");
         assert_eq!(key(&new[0]), key(&other));
         assert_eq!(store.keyed_detections_after(0, 100).unwrap().len(), 3);
+    }
+
+    fn batch(detections: Vec<Detection>) -> Batch {
+        Batch {
+            detections,
+            ..Batch::default()
+        }
+    }
+
+    #[test]
+    fn a_detection_whose_bits_another_holds_at_the_same_millisecond_is_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        let d = detection();
+        let time = d.timestamp.map(|t| t.to_rfc3339());
+        let (_, bits) = key_and_bits(&d, time.as_deref());
+        drop(Store::open(&path).unwrap());
+        // Another detection (another key) holding the same bits at the same
+        // millisecond, and one holding the next bits too.
+        let db = rusqlite::Connection::open(&path).unwrap();
+        for (other, bits) in [("other", bits), ("another", bits.wrapping_add(1))] {
+            db.execute(
+                "INSERT INTO detections (key, time, level, rule_id, rule_title, json, time_ms, key_bits)
+                 VALUES (?1, ?2, 'low', 'r-2', 'Other', '{}', ?3, ?4)",
+                rusqlite::params![other, time, d.timestamp.unwrap().timestamp_millis(), bits],
+            )
+            .unwrap();
+        }
+        drop(db);
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.commit(batch(vec![d.clone()])).unwrap().len(), 1);
+        assert_eq!(store.commit(batch(vec![d.clone()])).unwrap().len(), 0);
+        let stored = store.keyed_detections_after(0, 100).unwrap();
+        let keys: Vec<&str> = stored.iter().map(|(_, key, _)| key.as_str()).collect();
+        assert_eq!(keys, ["other", "another", key(&d).as_str()]);
+    }
+
+    #[test]
+    fn a_store_written_before_the_bits_is_brought_to_them_with_its_detections() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        let stored = [
+            detection(),
+            Detection {
+                timestamp: None,
+                ..detection()
+            },
+            Detection {
+                record_id: Some(9),
+                ..detection()
+            },
+        ];
+        // The detections table and its index as they were.
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE detections (
+                seq INTEGER PRIMARY KEY, key TEXT NOT NULL, time TEXT, level TEXT NOT NULL,
+                rule_id TEXT NOT NULL, rule_title TEXT NOT NULL, computer TEXT, json TEXT NOT NULL);
+             CREATE UNIQUE INDEX detections_once ON detections (coalesce(time, ''), key);",
+        )
+        .unwrap();
+        for (seq, d) in [10, 11, 15].into_iter().zip(&stored) {
+            db.execute(
+                "INSERT INTO detections VALUES (?1, ?2, ?3, 'low', 'r-1', 'Failed logon', 'WS-01', ?4)",
+                rusqlite::params![seq, key(d), d.timestamp.map(|t| t.to_rfc3339()), format!("{{\"n\":{seq}}}")],
+            )
+            .unwrap();
+        }
+        drop(db);
+
+        let mut store = Store::open(&path).unwrap();
+        let after = store.keyed_detections_after(0, 100).unwrap();
+        let expected: Vec<(i64, String, String)> = [10, 11, 15]
+            .into_iter()
+            .zip(&stored)
+            .map(|(seq, d)| (seq, key(d), format!("{{\"n\":{seq}}}")))
+            .collect();
+        assert_eq!(after, expected);
+        let again = store.commit(batch(stored.to_vec())).unwrap();
+        assert!(again.is_empty(), "what was stored before is still known");
+        let other = Detection {
+            record_id: Some(10),
+            ..detection()
+        };
+        let new = store.commit(batch(vec![other.clone()])).unwrap();
+        assert_eq!(new.len(), 1);
+        let last = store.keyed_detections_after(15, 100).unwrap();
+        assert_eq!(last.len(), 1);
+        assert_eq!(last[0].0, 16, "sequence numbers go on from the last");
+        assert_eq!(last[0].1, key(&other));
+        drop(store);
+        // Opened again, it is left as it is.
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.keyed_detections_after(0, 100).unwrap().len(), 4);
     }
 }
