@@ -123,8 +123,13 @@ struct Anchored {
 struct Telltales {
     /// Per byte of the unfolded value, whether it may be one.
     bytes: [bool; 256],
-    /// Whether an integer's text (digits and a minus) may hold one.
+    /// Whether an integer's text may hold a literal: whether one is made of
+    /// digits and minus signs only, as an integer's text is.
     in_integers: bool,
+    /// Whether a hexadecimal number's text (`0x1A4`, as Windows writes
+    /// process and logon IDs) may hold one: whether one is made of hex
+    /// digits and `x` only. Those IDs hold the `x` of `.exe`.
+    in_hex: bool,
 }
 
 /// Bytes from the least common in log values to the most: letters rare in
@@ -153,15 +158,20 @@ impl Telltales {
             let b = b as u8;
             chosen[usize::from(b.to_ascii_lowercase())] || !b.is_ascii()
         });
-        let in_integers = bytes[usize::from(b'-')] || (b'0'..=b'9').any(|d| bytes[usize::from(d)]);
-        Some(Telltales { bytes, in_integers })
+        let made_of =
+            |allowed: fn(u8) -> bool| (literals.iter()).any(|literal| literal.bytes().all(allowed));
+        Some(Telltales {
+            bytes,
+            in_integers: made_of(|b| b == b'-' || b.is_ascii_digit()),
+            in_hex: made_of(|b| b == b'x' || b.is_ascii_hexdigit()),
+        })
     }
 
     /// Whether `value` may contain one of the literals (once folded).
     fn may_hold(&self, value: &FieldValue) -> bool {
         let holds = |text: &str| text.bytes().any(|b| self.bytes[usize::from(b)]);
         match value {
-            FieldValue::Str(text) => holds(text),
+            FieldValue::Str(text) => holds(text) && (self.in_hex || !is_hex_number(text)),
             FieldValue::Int(_) => self.in_integers,
             // Its text is empty, and no literal is (or there would be no
             // telltales).
@@ -169,6 +179,16 @@ impl Telltales {
             FieldValue::Bool(b) => holds(if *b { "true" } else { "false" }),
             _ => true,
         }
+    }
+}
+
+/// Whether `text` is a number in hexadecimal: `0x` and hex digits.
+fn is_hex_number(text: &str) -> bool {
+    match text.as_bytes() {
+        [b'0', b'x' | b'X', digits @ ..] => {
+            !digits.is_empty() && digits.iter().all(u8::is_ascii_hexdigit)
+        }
+        _ => false,
     }
 }
 
@@ -1154,22 +1174,34 @@ mod tests {
         // Literals and values over a few letters, digits and punctuation,
         // capitals, and characters past ASCII that fold to ASCII (the Kelvin
         // sign to `k`, a dotted capital I to `i` and a combining dot).
-        let alphabet: Vec<char> = "abkqz09-:{}\\ KQZ\u{212A}\u{130}é".chars().collect();
+        let alphabet: Vec<char> = "abkqxz09-:{}\\ KQXZ\u{212A}\u{130}é".chars().collect();
         let mut next = crate::testing::numbers(0x2545_f491_4f6c_dd1d);
-        let mut text = |longest: usize| -> String {
+        let text = |next: &mut dyn FnMut(usize) -> usize, longest: usize| -> String {
             let len = 1 + next(longest);
             (0..len).map(|_| alphabet[next(alphabet.len())]).collect()
         };
         let (mut ruled_out, mut tried) = (0, 0);
         for _ in 0..2_000 {
-            let count = 1 + text(4).len() % 4;
-            let literals: Vec<String> = (0..count).map(|_| fold(&text(4))).collect();
+            let count = 1 + next(4);
+            let literals: Vec<String> = (0..count).map(|_| fold(&text(&mut next, 4))).collect();
             let telltales = Telltales::of(&literals).expect("no literal is empty");
-            for _ in 0..50 {
-                let value = text(12);
-                let folded = fold(&value);
+            for round in 0..50 {
+                // Text, and numbers as integers and as hexadecimal text.
+                let number = next(1 << 40) as i64 - (1 << 39);
+                let (value, text) = match round % 4 {
+                    0 => (FieldValue::Int(number), number.to_string()),
+                    1 => {
+                        let hex = format!("0x{:X}", number.unsigned_abs());
+                        (FieldValue::from(hex.as_str()), hex)
+                    }
+                    _ => {
+                        let value = text(&mut next, 12);
+                        (FieldValue::from(value.as_str()), value)
+                    }
+                };
+                let folded = fold(&text);
                 let holds = literals.iter().any(|l| folded.contains(l.as_str()));
-                let may = telltales.may_hold(&FieldValue::from(value.as_str()));
+                let may = telltales.may_hold(&value);
                 assert!(may || !holds, "{value:?} holds one of {literals:?}");
                 tried += 1;
                 ruled_out += usize::from(!may);
@@ -1200,6 +1232,13 @@ mod tests {
         }
         assert!(!telltales.may_hold(&FieldValue::Int(-4624)));
         assert!(telltales.may_hold(&FieldValue::from("SEKURLSA::LogonPasswords")));
+        // A logon ID holds the `x` of `.exe`, but not `.exe`; it may hold a
+        // literal of hex digits.
+        let images = Telltales::of(&[".exe".to_string()]).unwrap();
+        assert!(!images.may_hold(&FieldValue::from("0x64B1D40")));
+        assert!(images.may_hold(&FieldValue::from("0x64B1D40.exe")));
+        let system = Telltales::of(&[".exe".to_string(), "0x3e7".to_string()]).unwrap();
+        assert!(system.may_hold(&FieldValue::from("0x3E7")));
         let digits = Telltales::of(&["4624".to_string()]).unwrap();
         assert!(digits.may_hold(&FieldValue::Int(14624)));
         // A null's text is empty; a boolean's is `true` or `false`.
