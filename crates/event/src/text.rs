@@ -13,7 +13,7 @@ pub fn same_text(a: &str, b: &str) -> bool {
 
 /// [`same_text`] of bytes.
 #[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

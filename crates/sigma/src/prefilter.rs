@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use aho_corasick::AhoCorasick;
 use foldhash::fast::FixedState;
-use vigil_event::{same_text, FieldValue};
+use vigil_event::{same_bytes, same_text, FieldValue};
 
 use crate::compile::{CompiledRule, Cond};
 use crate::eval::EventView;
@@ -263,17 +263,67 @@ struct Memo {
     entries: Vec<Option<Remembered>>,
 }
 
+/// Kept in one cache line when its text is short and it lets few rules
+/// through, as most are: a value seen again is then known by reading one
+/// line, not three.
+#[repr(align(64))]
 struct Remembered {
     /// The automaton: a field's slot, or past the last slot the keywords'.
     automaton: u32,
     value: Remembers,
-    rules: Box<[Entry]>,
+    rules: Rules,
 }
+
+const _: () = assert!(size_of::<Option<Remembered>>() == 64, "a cache line");
+
+/// Texts this long at most are kept in a remembered value's own place.
+const INLINE_TEXT: usize = 30;
 
 /// A value worth remembering.
 enum Remembers {
+    Short { len: u8, bytes: [u8; INLINE_TEXT] },
     Text(Box<str>),
     Int(i64),
+}
+
+/// Rules' conditions this many at most are kept in a remembered value's
+/// own place.
+const INLINE_RULES: usize = 4;
+
+/// The rules' conditions a remembered value lets through.
+enum Rules {
+    Few {
+        len: u8,
+        entries: [Entry; INLINE_RULES],
+    },
+    Many(Box<[Entry]>),
+}
+
+impl Rules {
+    fn of(entries: Vec<Entry>) -> Rules {
+        match <[Entry; INLINE_RULES]>::try_from(&entries[..]) {
+            Ok(entries) => Rules::Few {
+                len: INLINE_RULES as u8,
+                entries,
+            },
+            Err(_) if entries.len() < INLINE_RULES => {
+                let mut few = [0; INLINE_RULES];
+                few[..entries.len()].copy_from_slice(&entries);
+                Rules::Few {
+                    len: entries.len() as u8,
+                    entries: few,
+                }
+            }
+            Err(_) => Rules::Many(entries.into()),
+        }
+    }
+
+    fn as_slice(&self) -> &[Entry] {
+        match self {
+            Rules::Few { len, entries } => &entries[..usize::from(*len)],
+            Rules::Many(entries) => entries,
+        }
+    }
 }
 
 /// A short text or an integer, as looked up.
@@ -284,8 +334,26 @@ enum Lookup<'a> {
 }
 
 impl Remembers {
+    fn of(value: Lookup) -> Remembers {
+        match value {
+            Lookup::Text(text) if text.len() <= INLINE_TEXT => {
+                let mut bytes = [0; INLINE_TEXT];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                Remembers::Short {
+                    len: text.len() as u8,
+                    bytes,
+                }
+            }
+            Lookup::Text(text) => Remembers::Text(text.into()),
+            Lookup::Int(number) => Remembers::Int(number),
+        }
+    }
+
     fn is(&self, value: &Lookup) -> bool {
         match (self, value) {
+            (Remembers::Short { len, bytes }, Lookup::Text(b)) => {
+                same_bytes(&bytes[..usize::from(*len)], b.as_bytes())
+            }
             (Remembers::Text(a), Lookup::Text(b)) => same_text(a, b),
             (Remembers::Int(a), Lookup::Int(b)) => a == b,
             _ => false,
@@ -554,7 +622,7 @@ impl Prefilter {
         let place = self.hasher.hash_one((which, &value)) as usize % MEMO_ENTRIES;
         if let Some(seen) = &memo.entries[place] {
             if seen.automaton == which && seen.value.is(&value) {
-                for &entry in seen.rules.iter() {
+                for &entry in seen.rules.as_slice() {
                     marks.meet(entry);
                 }
                 return;
@@ -569,11 +637,8 @@ impl Prefilter {
         }
         memo.entries[place] = Some(Remembered {
             automaton: which,
-            value: match value {
-                Lookup::Text(text) => Remembers::Text(text.into()),
-                Lookup::Int(number) => Remembers::Int(number),
-            },
-            rules: rules.into(),
+            value: Remembers::of(value),
+            rules: Rules::of(rules),
         });
     }
 }
@@ -1164,6 +1229,33 @@ mod tests {
         assert_eq!(detections(&r, &[("EventID", 4624.into())]), (1, 1));
         assert_eq!(detections(&r, &[("EventID", 14624.into())]), (1, 1));
         assert_eq!(detections(&r, &[("EventID", 4625.into())]), (0, 0));
+    }
+
+    #[test]
+    fn a_remembered_value_is_known_again_and_keeps_its_rules_however_long() {
+        use super::{Lookup, Remembers, Rules};
+
+        for len in 0..12 {
+            let entries: Vec<u32> = (0..len).map(|e| e * 7 + 1).collect();
+            assert_eq!(Rules::of(entries.clone()).as_slice(), &entries[..]);
+        }
+        for len in 0..40 {
+            let text: String = (0..len).map(|i| char::from(b'a' + i as u8 % 26)).collect();
+            let kept = Remembers::of(Lookup::Text(&text));
+            assert!(kept.is(&Lookup::Text(&text)), "{text:?}");
+            for at in 0..len {
+                let mut other = text.clone().into_bytes();
+                other[at] = b'-';
+                let other = String::from_utf8(other).unwrap();
+                assert!(!kept.is(&Lookup::Text(&other)), "{text:?} is not {other:?}");
+            }
+            assert!(!kept.is(&Lookup::Text(&format!("{text}a"))));
+            assert!(!kept.is(&Lookup::Int(len as i64)));
+        }
+        let number = Remembers::of(Lookup::Int(-4624));
+        assert!(number.is(&Lookup::Int(-4624)));
+        assert!(!number.is(&Lookup::Int(4624)));
+        assert!(!number.is(&Lookup::Text("-4624")));
     }
 
     #[test]
