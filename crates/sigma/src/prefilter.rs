@@ -23,6 +23,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
 use foldhash::fast::FixedState;
@@ -121,8 +122,12 @@ struct Anchored {
 /// which most events carry several of and which are new in every event,
 /// mostly hold none and are then neither scanned nor remembered.
 struct Telltales {
-    /// Per byte of the unfolded value, whether it may be one.
-    bytes: [bool; 256],
+    /// Per byte of the unfolded value, a bit per class of telltales it is
+    /// one of: one table for all of a prefilter's automata (see
+    /// [`Telltales::share`]), which stays in the processor's nearest cache.
+    classes: Arc<[u64; 256]>,
+    /// This automaton's class: the bits of `classes` that are its telltales.
+    class: u64,
     /// Whether an integer's text may hold a literal: whether one is made of
     /// digits and minus signs only, as an integer's text is.
     in_integers: bool,
@@ -154,22 +159,62 @@ impl Telltales {
             let rarest = literal.as_bytes().iter().min_by_key(|b| commonness(b))?;
             chosen[usize::from(*rarest)] = true;
         }
-        let bytes: [bool; 256] = std::array::from_fn(|b| {
+        let classes = std::array::from_fn(|b| {
             let b = b as u8;
-            chosen[usize::from(b.to_ascii_lowercase())] || !b.is_ascii()
+            u64::from(chosen[usize::from(b.to_ascii_lowercase())] || !b.is_ascii())
         });
         let made_of =
             |allowed: fn(u8) -> bool| (literals.iter()).any(|literal| literal.bytes().all(allowed));
         Some(Telltales {
-            bytes,
+            classes: Arc::new(classes),
+            class: 1,
             in_integers: made_of(|b| b == b'-' || b.is_ascii_digit()),
             in_hex: made_of(|b| b == b'x' || b.is_ascii_hexdigit()),
         })
     }
 
+    /// Makes the telltales share one table of classes: a class for each
+    /// different set of bytes, the most used first. Past 64 sets, the last
+    /// class stands for all the sets left, together: their automata may then
+    /// be asked to scan more values, never fewer.
+    fn share<'t>(all: impl Iterator<Item = &'t mut Telltales>) {
+        let mut all: Vec<(&mut Telltales, [bool; 256])> = all
+            .map(|telltales| {
+                let set = std::array::from_fn(|b| telltales.is(b as u8));
+                (telltales, set)
+            })
+            .collect();
+        let mut uses: HashMap<[bool; 256], usize> = HashMap::new();
+        for (_, set) in &all {
+            *uses.entry(*set).or_default() += 1;
+        }
+        let mut sets: Vec<([bool; 256], usize)> = uses.into_iter().collect();
+        sets.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let class_of: HashMap<[bool; 256], u64> = (sets.iter().enumerate())
+            .map(|(at, (set, _))| (*set, 1 << at.min(63)))
+            .collect();
+        let mut classes = [0u64; 256];
+        for (set, class) in &class_of {
+            for (byte, _) in set.iter().enumerate().filter(|(_, &is)| is) {
+                classes[byte] |= class;
+            }
+        }
+        let classes = Arc::new(classes);
+        for (telltales, set) in &mut all {
+            telltales.classes = Arc::clone(&classes);
+            telltales.class = class_of[set];
+        }
+    }
+
+    /// Whether `byte` is one of the telltales.
+    #[inline]
+    fn is(&self, byte: u8) -> bool {
+        self.classes[usize::from(byte)] & self.class != 0
+    }
+
     /// Whether `value` may contain one of the literals (once folded).
     fn may_hold(&self, value: &FieldValue) -> bool {
-        let holds = |text: &str| text.bytes().any(|b| self.bytes[usize::from(b)]);
+        let holds = |text: &str| text.bytes().any(|b| self.is(b));
         match value {
             FieldValue::Str(text) => holds(text) && (self.in_hex || !is_hex_number(text)),
             FieldValue::Int(_) => self.in_integers,
@@ -507,7 +552,11 @@ impl Prefilter {
             slots.push((spelt, automata.len()));
             automata.push(FieldAutomaton::build(by_need, &mut gated));
         }
-        let keywords = (!keywords.is_empty()).then(|| FieldAutomaton::build(keywords, &mut gated));
+        let mut keywords =
+            (!keywords.is_empty()).then(|| FieldAutomaton::build(keywords, &mut gated));
+        Telltales::share(
+            (automata.iter_mut().chain(&mut keywords)).filter_map(|a| a.telltales.as_mut()),
+        );
         let met = std::array::from_fn(|condition| {
             let unneeded = |&rule: &usize| !gated[rule] || tested[rule] <= condition;
             bits((0..gated.len()).filter(unneeded), gated.len())
@@ -1256,6 +1305,54 @@ mod tests {
         assert!(number.is(&Lookup::Int(-4624)));
         assert!(!number.is(&Lookup::Int(4624)));
         assert!(!number.is(&Lookup::Text("-4624")));
+    }
+
+    #[test]
+    fn telltales_sharing_one_table_rule_out_what_they_did_alone_and_never_more() {
+        use super::Telltales;
+
+        let mut next = crate::testing::numbers(0x9e37_79b9_7f4a_7c15);
+        let alphabet = b"abcdefghijklmnopqrstuvwxyz09-:{}\\ KQXZ";
+        let mut text = |longest: usize| -> String {
+            let len = 1 + next(longest);
+            (0..len)
+                .map(|_| char::from(alphabet[next(alphabet.len())]))
+                .collect()
+        };
+        let literal_sets: Vec<Vec<String>> = (0..150)
+            .map(|n| (0..1 + n % 4).map(|_| text(4).to_lowercase()).collect())
+            .collect();
+        let values: Vec<FieldValue> = (0..300).map(|_| FieldValue::from(text(12))).collect();
+        let alone = |sets: &[Vec<String>]| -> Vec<Telltales> {
+            sets.iter().map(|set| Telltales::of(set).unwrap()).collect()
+        };
+        let answers = |telltales: &[Telltales]| -> Vec<Vec<bool>> {
+            (telltales.iter())
+                .map(|t| values.iter().map(|v| t.may_hold(v)).collect())
+                .collect()
+        };
+        // Up to 64 different sets: each keeps a class of its own.
+        let few = &literal_sets[..40];
+        let mut shared = alone(few);
+        Telltales::share(shared.iter_mut());
+        assert_eq!(answers(&shared), answers(&alone(few)));
+        // More: those past the 64th share the last class, and may let more
+        // values through, never fewer.
+        let mut shared = alone(&literal_sets);
+        Telltales::share(shared.iter_mut());
+        let (shared, alone) = (answers(&shared), answers(&alone(&literal_sets)));
+        let mut same = 0;
+        for (shared, alone) in shared.iter().zip(&alone) {
+            for (&shared, &alone) in shared.iter().zip(alone) {
+                assert!(
+                    shared || !alone,
+                    "a value let through alone is ruled out shared"
+                );
+            }
+            same += usize::from(shared == alone);
+        }
+        assert!(same >= 63, "only {same} sets kept their own class");
+        assert!(same < literal_sets.len(), "the last class is no union");
     }
 
     #[test]
