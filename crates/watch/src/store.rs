@@ -85,8 +85,12 @@ impl Store {
     pub fn open(path: &Path) -> anyhow::Result<Store> {
         let mut db = Connection::open(path)
             .with_context(|| format!("cannot open the store {}", path.display()))?;
+        // Pages of 8 KiB (a new store's; one made before keeps its own):
+        // a commit of a thousand lines' detections writes about the same
+        // bytes as in 4 KiB pages, in half the writes.
         db.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;",
+            "PRAGMA page_size=8192; PRAGMA journal_mode=WAL;
+             PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;",
         )
         .map_err(anyhow::Error::from)
         .and_then(|()| upgrade(&mut db))
