@@ -27,8 +27,6 @@
 use std::io::Write;
 
 use chrono::SecondsFormat;
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
 use vigil_event::Detection;
 
 mod sorter;
@@ -138,58 +136,114 @@ fn timestamp(d: &Detection) -> String {
 }
 
 /// Appends a detection as one JSON object with the timeline's columns,
-/// written straight from the detection (no `serde_json::Value` between).
+/// written straight from the detection, byte for byte as serde_json writes
+/// them (its test compares the two): a detection's details as one object,
+/// a name given twice keeping its first place and taking its last value.
 pub fn write_json(d: &Detection, out: &mut Vec<u8>) -> Result<(), TimelineError> {
-    let line = JsonLine {
-        timestamp: d.timestamp.map(|_| timestamp(d)),
-        computer: d.computer.as_deref(),
-        channel: d.channel.as_deref(),
-        event_id: d.event_id,
-        record_id: d.record_id,
-        rule_title: &d.rule_title,
-        level: d.level.as_str(),
-        rule_id: &d.rule_id,
-        tags: &d.tags,
-        details: Details(&d.details),
-        source: &d.source,
-    };
-    serde_json::to_writer(out, &line).map_err(std::io::Error::from)?;
+    out.extend_from_slice(b"{\"timestamp\":");
+    match d.timestamp {
+        Some(_) => json_string(&timestamp(d), out),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"computer\":");
+    json_optional(d.computer.as_deref(), out);
+    out.extend_from_slice(b",\"channel\":");
+    json_optional(d.channel.as_deref(), out);
+    out.extend_from_slice(b",\"event_id\":");
+    json_number(d.event_id, out);
+    out.extend_from_slice(b",\"record_id\":");
+    json_number(d.record_id, out);
+    out.extend_from_slice(b",\"rule_title\":");
+    json_string(&d.rule_title, out);
+    out.extend_from_slice(b",\"level\":");
+    json_string(d.level.as_str(), out);
+    out.extend_from_slice(b",\"rule_id\":");
+    json_string(&d.rule_id, out);
+    out.extend_from_slice(b",\"tags\":[");
+    for (at, tag) in d.tags.iter().enumerate() {
+        if at > 0 {
+            out.push(b',');
+        }
+        json_string(tag, out);
+    }
+    out.extend_from_slice(b"],\"details\":{");
+    let mut first = true;
+    for (at, (name, value)) in d.details.iter().enumerate() {
+        if d.details[..at].iter().any(|(earlier, _)| earlier == name) {
+            continue;
+        }
+        let last = d.details[at..]
+            .iter()
+            .rev()
+            .find(|(later, _)| later == name);
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        json_string(name, out);
+        out.push(b':');
+        json_string(last.map_or(value, |(_, v)| v), out);
+    }
+    out.extend_from_slice(b"},\"source\":");
+    json_string(&d.source, out);
+    out.push(b'}');
     Ok(())
 }
 
-/// The timeline's JSON object, its members in column order.
-#[derive(Serialize)]
-struct JsonLine<'a> {
-    timestamp: Option<String>,
-    computer: Option<&'a str>,
-    channel: Option<&'a str>,
-    event_id: Option<i64>,
-    record_id: Option<u64>,
-    rule_title: &'a str,
-    level: &'a str,
-    rule_id: &'a str,
-    tags: &'a [String],
-    details: Details<'a>,
-    source: &'a str,
+fn json_optional(text: Option<&str>, out: &mut Vec<u8>) {
+    match text {
+        Some(text) => json_string(text, out),
+        None => out.extend_from_slice(b"null"),
+    }
 }
 
-/// A detection's details as one JSON object: a name given twice keeps its
-/// first place and takes its last value, as an object built member by
-/// member would.
-struct Details<'a>(&'a [(String, String)]);
-
-impl Serialize for Details<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        for (at, (name, value)) in self.0.iter().enumerate() {
-            if self.0[..at].iter().any(|(earlier, _)| earlier == name) {
-                continue;
-            }
-            let last = self.0[at..].iter().rev().find(|(later, _)| later == name);
-            map.serialize_entry(name, last.map_or(value, |(_, v)| v))?;
+fn json_number(number: Option<impl std::fmt::Display>, out: &mut Vec<u8>) {
+    match number {
+        // Writing to a vector cannot fail.
+        Some(number) => {
+            let _ = write!(out, "{number}");
         }
-        map.end()
+        None => out.extend_from_slice(b"null"),
     }
+}
+
+/// `text` as a JSON string: quotes, backslashes and control characters
+/// escaped, in their short forms where JSON has one; nothing else.
+fn json_string(text: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut plain = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        let short = match byte {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0c => b'f',
+            0..=0x1f => 0,
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[plain..at]);
+        plain = at + 1;
+        if short == 0 {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let escape = [
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 15)],
+            ];
+            out.extend_from_slice(&escape);
+        } else {
+            out.extend_from_slice(&[b'\\', short]);
+        }
+    }
+    out.extend_from_slice(&bytes[plain..]);
+    out.push(b'"');
 }
 
 fn csv_row(d: &Detection) -> [String; 11] {
@@ -316,5 +370,107 @@ mod tests {
                 r#""tags":[],"details":{},"source":"a.evtx"}"#
             )
         );
+    }
+
+    /// The timeline's JSON object as serde_json writes it, its members in
+    /// column order: what [`write_json`] must write, byte for byte.
+    #[derive(serde::Serialize)]
+    struct JsonLine<'a> {
+        timestamp: Option<String>,
+        computer: Option<&'a str>,
+        channel: Option<&'a str>,
+        event_id: Option<i64>,
+        record_id: Option<u64>,
+        rule_title: &'a str,
+        level: &'a str,
+        rule_id: &'a str,
+        tags: &'a [String],
+        details: Details<'a>,
+        source: &'a str,
+    }
+
+    /// A detection's details as one object built member by member: a name
+    /// given twice keeps its first place and takes its last value.
+    struct Details<'a>(&'a [(String, String)]);
+
+    impl serde::Serialize for Details<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = serializer.serialize_map(None)?;
+            for (at, (name, value)) in self.0.iter().enumerate() {
+                if self.0[..at].iter().any(|(earlier, _)| earlier == name) {
+                    continue;
+                }
+                let last = self.0[at..].iter().rev().find(|(later, _)| later == name);
+                map.serialize_entry(name, last.map_or(value, |(_, v)| v))?;
+            }
+            map.end()
+        }
+    }
+
+    fn serde_json_line(d: &Detection) -> Vec<u8> {
+        let line = JsonLine {
+            timestamp: d.timestamp.map(|_| timestamp(d)),
+            computer: d.computer.as_deref(),
+            channel: d.channel.as_deref(),
+            event_id: d.event_id,
+            record_id: d.record_id,
+            rule_title: &d.rule_title,
+            level: d.level.as_str(),
+            rule_id: &d.rule_id,
+            tags: &d.tags,
+            details: Details(&d.details),
+            source: &d.source,
+        };
+        serde_json::to_vec(&line).unwrap()
+    }
+
+    #[test]
+    fn a_detection_is_written_as_serde_json_writes_it() {
+        // Every character below 0x80, and some past it, in every string.
+        let all: String = (0u8..0x80)
+            .map(char::from)
+            .chain("é€😀\u{2028}".chars())
+            .collect();
+        let mut detections = vec![
+            detection(Some(7), "Failed logon"),
+            detection(None, &all),
+            Detection {
+                timestamp: Some(
+                    Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 1).unwrap()
+                        + chrono::Duration::nanoseconds(7_295_000),
+                ),
+                computer: None,
+                channel: None,
+                event_id: Some(-4625),
+                record_id: Some(u64::MAX),
+                tags: Arc::from(vec![all.clone(), String::new(), "attack.t1110".into()]),
+                source: Arc::from(all.as_str()),
+                details: vec![
+                    ("B".into(), "1".into()),
+                    (all.clone(), all.clone()),
+                    ("A".into(), "2".into()),
+                    ("B".into(), "3".into()),
+                    (String::new(), String::new()),
+                    ("B".into(), "4".into()),
+                ],
+                ..detection(Some(1), "x")
+            },
+        ];
+        detections.push(Detection {
+            event_id: None,
+            record_id: None,
+            tags: Arc::from(vec![]),
+            details: vec![],
+            ..detections[2].clone()
+        });
+        for d in &detections {
+            let mut written = Vec::new();
+            write_json(d, &mut written).unwrap();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                String::from_utf8(serde_json_line(d)).unwrap()
+            );
+        }
     }
 }
