@@ -21,5 +21,5 @@ mod value;
 
 pub use detection::{Detection, Level};
 pub use event::{Event, Position};
-pub use text::{same_bytes, same_text, FieldName};
+pub use text::{escapes_in, needs_escape, plain_json_text, same_bytes, same_text, FieldName};
 pub use value::FieldValue;

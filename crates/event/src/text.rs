@@ -34,6 +34,45 @@ pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// How many bytes `bytes` starts with that a JSON string holds as they are:
+/// all up to the first quote, backslash or control character. Eight bytes
+/// are tested at a time.
+#[inline(always)]
+pub fn plain_json_text(bytes: &[u8]) -> usize {
+    let mut rest = bytes;
+    while let Some(word) = rest.first_chunk::<8>() {
+        let found = escapes_in(u64::from_le_bytes(*word));
+        if found != 0 {
+            return bytes.len() - rest.len() + (found.trailing_zeros() / 8) as usize;
+        }
+        rest = &rest[8..];
+    }
+    let tail = rest.iter().position(|&b| needs_escape(b));
+    bytes.len() - rest.len() + tail.unwrap_or(rest.len())
+}
+
+/// Whether a JSON string must escape `byte`: a quote, a backslash, or a
+/// control character.
+#[inline(always)]
+pub fn needs_escape(byte: u8) -> bool {
+    byte == b'"' || byte == b'\\' || byte < 0x20
+}
+
+/// The high bit of each byte of `word` that [`needs_escape`] (eight bytes
+/// read little-endian). Bytes after the first such one may be marked
+/// wrongly (a borrow carries over); the lowest mark is always right, and the
+/// only one read.
+#[inline(always)]
+pub fn escapes_in(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    quote | backslash | control
+}
+
 /// A field's name as a source reads it: whole, or the name of an element
 /// and of one of its attributes, `("Provider", "Name")` for the field
 /// `Provider_Name`. An event that already holds the name where it is put
@@ -112,6 +151,40 @@ impl FieldName for (&str, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The eight-byte test finds the first byte to escape, whatever the
+    /// bytes around it; so does the whole, at every length.
+    #[test]
+    fn the_first_byte_to_escape_is_found_in_any_word() {
+        for filler in [b'a', 0xe9, 0x7f, 0x21, 0x5d, 0xff] {
+            for at in 0..8 {
+                for byte in 0..=255u8 {
+                    for after in [filler, b'"', 0x00, 0x1f] {
+                        let mut word = [filler; 8];
+                        word[at] = byte;
+                        if at < 7 {
+                            word[at + 1] = after;
+                        }
+                        let expected = word.iter().position(|&b| needs_escape(b));
+                        let found = escapes_in(u64::from_le_bytes(word));
+                        let first = (found != 0).then(|| (found.trailing_zeros() / 8) as usize);
+                        assert_eq!(first, expected, "{word:?}");
+                    }
+                }
+            }
+        }
+        for len in 0..40 {
+            for at in 0..=len {
+                for stop in [b'"', b'\\', 0x00, 0x1f] {
+                    let mut text = vec![b'x'; len];
+                    if at < len {
+                        text[at] = stop;
+                    }
+                    assert_eq!(plain_json_text(&text), at, "{text:?}");
+                }
+            }
+        }
+    }
 
     /// Every length from 0 to 40, equal and differing at each byte.
     #[test]

@@ -27,7 +27,7 @@
 use std::io::Write;
 
 use chrono::SecondsFormat;
-use vigil_event::Detection;
+use vigil_event::{plain_json_text, Detection};
 
 mod sorter;
 pub mod spill;
@@ -211,9 +211,14 @@ fn json_number(number: Option<impl std::fmt::Display>, out: &mut Vec<u8>) {
 /// escaped, in their short forms where JSON has one; nothing else.
 fn json_string(text: &str, out: &mut Vec<u8>) {
     out.push(b'"');
-    let bytes = text.as_bytes();
-    let mut plain = 0;
-    for (at, &byte) in bytes.iter().enumerate() {
+    let mut rest = text.as_bytes();
+    loop {
+        let plain = plain_json_text(rest);
+        out.extend_from_slice(&rest[..plain]);
+        let Some((&byte, after)) = rest[plain..].split_first() else {
+            break;
+        };
+        rest = after;
         let short = match byte {
             b'"' => b'"',
             b'\\' => b'\\',
@@ -222,27 +227,15 @@ fn json_string(text: &str, out: &mut Vec<u8>) {
             b'\t' => b't',
             0x08 => b'b',
             0x0c => b'f',
-            0..=0x1f => 0,
-            _ => continue,
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let (high, low) = (HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 15)]);
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', high, low]);
+                continue;
+            }
         };
-        out.extend_from_slice(&bytes[plain..at]);
-        plain = at + 1;
-        if short == 0 {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            let escape = [
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(byte >> 4)],
-                HEX[usize::from(byte & 15)],
-            ];
-            out.extend_from_slice(&escape);
-        } else {
-            out.extend_from_slice(&[b'\\', short]);
-        }
+        out.extend_from_slice(&[b'\\', short]);
     }
-    out.extend_from_slice(&bytes[plain..]);
     out.push(b'"');
 }
 

@@ -491,7 +491,9 @@ impl<'d> Session<'d> {
         let rules = &self.detectors.rules;
         let correlations = &self.detectors.correlations;
         let one = |&(text, number): &(&str, u64)| {
-            if text.trim().is_empty() {
+            // Blank when it has nothing but white space: found from its
+            // start, without reading its end (not yet in the cache).
+            if text.trim_start().is_empty() {
                 return Matched::Blank;
             }
             match parse(text, input, number) {

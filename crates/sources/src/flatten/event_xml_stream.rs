@@ -16,7 +16,7 @@
 //! that is not JSON at all — which the tree walk then reports as serde_json
 //! does.
 
-use vigil_event::{same_text, Event, FieldName, FieldValue};
+use vigil_event::{escapes_in, needs_escape, same_text, Event, FieldName, FieldValue};
 
 use super::event_xml::{finish, is_namespace};
 use super::{id_of, id_value, is_windows_id};
@@ -79,12 +79,6 @@ struct Walk<'t, 'e> {
     scratch: String,
 }
 
-/// Whether a byte ends a run of plain string content: a quote, a backslash,
-/// or a control character (which JSON does not allow unescaped).
-fn ends_run(byte: u8) -> bool {
-    byte == b'"' || byte == b'\\' || byte < 0x20
-}
-
 /// A key's bit in an object's set of keys seen: of its length and its
 /// first and last four bytes (or all of a shorter key's), mixed so that the
 /// keys of one object, which often share how they start or end
@@ -98,20 +92,6 @@ fn key_hash(key: &str) -> u32 {
         _ => bytes.iter().fold(0, |word, &b| word << 8 | u32::from(b)),
     };
     (word ^ bytes.len() as u32).wrapping_mul(0x9E37_79B9) >> 26
-}
-
-/// The high bit of each byte of `word` that [`ends_run`] (eight bytes read
-/// little-endian). Bytes after the first such one may be marked wrongly (a
-/// borrow carries over); the lowest mark is always right, and the only one
-/// read.
-fn run_ends(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
-    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
-    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    quote | backslash | control
 }
 
 impl<'t> Walk<'t, '_> {
@@ -303,20 +283,21 @@ impl<'t> Walk<'t, '_> {
         }
     }
 
-    /// Moves past plain string content, eight bytes at a time.
+    /// Moves past plain string content, eight bytes at a time (as
+    /// [`vigil_event::plain_json_text`] does, on the reader's own place).
     #[inline]
     fn run(&mut self) {
         let bytes = self.bytes();
         let mut at = self.at;
         while let Some(word) = bytes[at..].first_chunk::<8>() {
-            let found = run_ends(u64::from_le_bytes(*word));
+            let found = escapes_in(u64::from_le_bytes(*word));
             if found != 0 {
                 self.at = at + (found.trailing_zeros() / 8) as usize;
                 return;
             }
             at += 8;
         }
-        while at < bytes.len() && !ends_run(bytes[at]) {
+        while at < bytes.len() && !needs_escape(bytes[at]) {
             at += 1;
         }
         self.at = at;
@@ -869,29 +850,6 @@ mod tests {
             accepted > 1_000 && left > 1_000,
             "{accepted} read, {left} left"
         );
-    }
-
-    /// The eight-byte test finds the first byte that ends a run, whatever
-    /// the bytes around it.
-    #[test]
-    fn the_first_byte_ending_a_run_is_found_in_any_word() {
-        for filler in [b'a', 0xe9, 0x7f, 0x21, 0x5d, 0xff] {
-            for at in 0..8 {
-                for byte in 0..=255u8 {
-                    for after in [filler, b'"', 0x00, 0x1f] {
-                        let mut word = [filler; 8];
-                        word[at] = byte;
-                        if at < 7 {
-                            word[at + 1] = after;
-                        }
-                        let expected = word.iter().position(|&b| ends_run(b));
-                        let found = run_ends(u64::from_le_bytes(word));
-                        let first = (found != 0).then(|| (found.trailing_zeros() / 8) as usize);
-                        assert_eq!(first, expected, "{word:?}");
-                    }
-                }
-            }
-        }
     }
 
     /// Keys alike in length and ends are told apart; a key repeated after
