@@ -14,7 +14,10 @@ use crate::search::{Anchor, Check, CmpOp, FieldRef, Matcher, Search, TimePart};
 /// field computed at most once however many rules look at it.
 pub struct EventView<'e> {
     pub event: &'e Event,
-    rendered: Vec<OnceCell<Rendered>>,
+    /// Per field, its texts once rendered: boxed, so that an event's cells,
+    /// made and dropped for every event while few fields are ever rendered,
+    /// are a word each.
+    rendered: Vec<OnceCell<Box<Rendered>>>,
     kind: OnceCell<Kind>,
     /// Where each field is by name, built when first asked.
     names: OnceCell<NameIndex>,
@@ -109,7 +112,7 @@ impl<'e> EventView<'e> {
         self.rendered[index].get_or_init(|| {
             let value = self.value(index);
             let copy = |text: &str| needs_folding(text).then(|| fold(text));
-            match value {
+            Box::new(match value {
                 FieldValue::Str(s) => Rendered {
                     text: None,
                     folded: copy(s),
@@ -121,7 +124,7 @@ impl<'e> EventView<'e> {
                         text: Some(text),
                     }
                 }
-            }
+            })
         })
     }
 
