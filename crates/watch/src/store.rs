@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use rusqlite::{params, CachedStatement, Connection, OptionalExtension};
+use rusqlite::{params, CachedStatement, Connection, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
 use vigil_event::Detection;
 
@@ -296,14 +296,16 @@ impl<'c> Once<'c> {
 /// their sequence numbers, into a table that has them. A new store, or one
 /// already in this format, is left as it is.
 fn upgrade(db: &mut Connection) -> anyhow::Result<()> {
-    let columns: Vec<String> = db
+    // Written to at once, so that a second watcher on the same store waits
+    // for the first one's upgrade and then finds nothing to do.
+    let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let columns: Vec<String> = tx
         .prepare("SELECT name FROM pragma_table_info('detections')")?
         .query_map([], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     if columns.is_empty() || columns.iter().any(|c| c == "key_bits") {
         return Ok(());
     }
-    let tx = db.transaction()?;
     tx.execute_batch(
         "DROP INDEX IF EXISTS detections_once;
          ALTER TABLE detections RENAME TO detections_before;",
