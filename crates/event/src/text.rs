@@ -1,7 +1,8 @@
 //! Comparing the short texts events are made of (field names, most values)
 //! without a call into the C library's `memcmp` for each: a name is checked
 //! against the one at its place, and looked up, for every field of every
-//! event.
+//! event. And finding where a JSON string's plain text ends, eight bytes at
+//! a time, for the readers of JSON records and the writers of detections.
 
 /// Whether `a` and `b` are the same text. Texts of up to sixteen bytes are
 /// compared as two machine words (overlapping when shorter), which a

@@ -346,20 +346,14 @@ enum Rules {
 
 impl Rules {
     fn of(entries: Vec<Entry>) -> Rules {
-        match <[Entry; INLINE_RULES]>::try_from(&entries[..]) {
-            Ok(entries) => Rules::Few {
-                len: INLINE_RULES as u8,
-                entries,
-            },
-            Err(_) if entries.len() < INLINE_RULES => {
-                let mut few = [0; INLINE_RULES];
-                few[..entries.len()].copy_from_slice(&entries);
-                Rules::Few {
-                    len: entries.len() as u8,
-                    entries: few,
-                }
-            }
-            Err(_) => Rules::Many(entries.into()),
+        if entries.len() > INLINE_RULES {
+            return Rules::Many(entries.into());
+        }
+        let mut few = [0; INLINE_RULES];
+        few[..entries.len()].copy_from_slice(&entries);
+        Rules::Few {
+            len: entries.len() as u8,
+            entries: few,
         }
     }
 
