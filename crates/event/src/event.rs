@@ -44,6 +44,11 @@ pub struct Event {
     /// `windows`, `linux`, … when the source knows; rules of another product
     /// are not applied to the event.
     pub product: Option<&'static str>,
+    /// The shape the record came in, as its reader recognised it (`EVTX`,
+    /// `evtx_dump JSON`, `Winlogbeat 6`, `NXLog JSON`, `Zeek TSV`, `syslog`,
+    /// …): what a summary counts events by, so a user sees which of their
+    /// files were understood and which were read only as generic JSON.
+    pub shape: Option<&'static str>,
     /// The fields' names; past the fields' count, the names an earlier
     /// record's fields had, kept by [`Event::clear`]: a record of the same
     /// kind names its fields alike, and a name equal to the one at its
@@ -78,6 +83,7 @@ impl Clone for Event {
             position: self.position,
             timestamp: self.timestamp,
             product: self.product,
+            shape: self.shape,
             names: self.names().to_vec(),
             values: self.values().to_vec(),
             count: self.count,
@@ -92,6 +98,7 @@ impl std::fmt::Debug for Event {
             .field("position", &self.position)
             .field("timestamp", &self.timestamp)
             .field("product", &self.product)
+            .field("shape", &self.shape)
             .field("fields", &self.fields().collect::<Vec<_>>())
             .finish()
     }
@@ -104,6 +111,7 @@ impl Event {
             position: Position::Unknown,
             timestamp: None,
             product: None,
+            shape: None,
             names: Vec::new(),
             values: Vec::new(),
             count: 0,
@@ -118,6 +126,7 @@ impl Event {
         self.position = Position::Unknown;
         self.timestamp = None;
         self.product = None;
+        self.shape = None;
         self.count = 0;
     }
 

@@ -83,13 +83,20 @@ impl Scope {
         }
     }
 
-    /// Whether an event is of a kind the rule is written for. An event that
-    /// does not say its channel or EventID (generic JSON) is not excluded by
-    /// them: the detection logic still has to match.
+    /// Whether an event is of a kind the rule is written for. A rule that
+    /// names a product runs only on events known to be of it: an event whose
+    /// reader could not say its product (JSON of a shape Vigil does not
+    /// know) is never taken for a Windows event or a Cisco log on the
+    /// strength of a field name. An event of a known product that does not
+    /// say its channel or EventID is not excluded by them: the detection
+    /// logic still has to match.
     pub fn admits(&self, view: &EventView) -> bool {
         let event = view.event;
-        if let (Some(rule), Some(event)) = (&self.product, event.product) {
-            if !rule.eq_ignore_ascii_case(event) {
+        if let Some(rule) = &self.product {
+            if !event
+                .product
+                .is_some_and(|event| rule.eq_ignore_ascii_case(event))
+            {
                 return false;
             }
         }

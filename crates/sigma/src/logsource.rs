@@ -8,6 +8,7 @@ use yaml_serde::Value;
 /// The tables shipped with Vigil, written from the Sigma taxonomy.
 pub const BUILTIN_WINDOWS: &str = include_str!("../data/windows.yml");
 pub const BUILTIN_LINUX: &str = include_str!("../data/linux.yml");
+pub const BUILTIN_ZEEK: &str = include_str!("../data/zeek.yml");
 
 /// A rule's `logsource` block.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,7 +59,7 @@ impl LogSourceTable {
     /// The built-in tables.
     pub fn builtin() -> LogSourceTable {
         let mut table = LogSourceTable::default();
-        for text in [BUILTIN_WINDOWS, BUILTIN_LINUX] {
+        for text in [BUILTIN_WINDOWS, BUILTIN_LINUX, BUILTIN_ZEEK] {
             table
                 .merge_yaml(text)
                 .expect("the built-in logsource tables are valid");
@@ -273,6 +274,26 @@ mod tests {
             .resolve(&ls("linux", None, Some("syslog")))
             .variants
             .is_empty());
+    }
+
+    /// Every Zeek service SigmaHQ's rules name is a log of its own, so a
+    /// rule for one log is never run on another's records.
+    #[test]
+    fn zeek_services_are_their_logs() {
+        let table = LogSourceTable::builtin();
+        for service in [
+            "dce_rpc",
+            "dns",
+            "http",
+            "kerberos",
+            "rdp",
+            "smb_files",
+            "x509",
+        ] {
+            let r = table.resolve(&ls("zeek", None, Some(service)));
+            assert_eq!(r.variants.len(), 1, "{service}");
+            assert_eq!(r.variants[0].channels, [service]);
+        }
     }
 
     #[test]

@@ -974,6 +974,7 @@ mod tests {
 
     fn detections(rules: &RuleSet, fields: &[(&str, FieldValue)]) -> (usize, usize) {
         let mut event = Event::new("test");
+        event.product = Some("windows");
         for (name, value) in fields {
             event.insert(*name, value.clone());
         }
@@ -1115,6 +1116,7 @@ mod tests {
             assert_eq!(r.prefilter_coverage(), (7, 7), "{selection}");
             let let_through = |value: &str| {
                 let mut event = Event::new("test");
+                event.product = Some("windows");
                 event.insert(field, FieldValue::from(value));
                 r.let_through(&event).contains(&"t".to_string())
             };
@@ -1166,6 +1168,7 @@ mod tests {
         ];
         for mask in 0..8 {
             let mut event = Event::new("test");
+            event.product = Some("windows");
             for (at, (name, value)) in met.iter().enumerate() {
                 let value = if mask & 1 << at != 0 { value } else { "other" };
                 event.insert(*name, FieldValue::from(value));
@@ -1244,6 +1247,7 @@ mod tests {
             let r = rules(&detection);
             for _ in 0..40 {
                 let mut event = Event::new("test");
+                event.product = Some("windows");
                 for field in fields {
                     let value: Vec<&str> = (0..next(3)).map(|_| words[next(words.len())]).collect();
                     event.insert(field, FieldValue::from(value.join(" ").as_str()));

@@ -259,7 +259,8 @@ pub struct RuleSet {
 /// Routes by the product an event is of: an event that names its product
 /// (EVTX is `windows`) is never matched by rules written for another product,
 /// nor by rules for a kind of log with no product (see [`Scope::admits`]),
-/// so those are left out of its lists.
+/// so those are left out of its lists; an event that does not name its
+/// product is matched only by rules that name none.
 ///
 /// [`Scope::admits`]: crate::compile::Scope::admits
 struct ProductRoutes {
@@ -267,7 +268,8 @@ struct ProductRoutes {
     by_product: HashMap<String, Routes, FixedState>,
     /// Routes for events of a product no rule names.
     other_product: Routes,
-    /// Routes for events that do not say their product: every rule.
+    /// Routes for events that do not say their product: the rules that
+    /// name none.
     unknown: Routes,
 }
 
@@ -297,7 +299,7 @@ impl ProductRoutes {
             other_product: Routes::new(rules, |scope| {
                 !scope.productless_kind && scope.product.is_none()
             }),
-            unknown: Routes::new(rules, |_| true),
+            unknown: Routes::new(rules, |scope| scope.product.is_none()),
         }
     }
 
@@ -654,5 +656,56 @@ mod tests {
         };
         assert_eq!(detect("CreateKey"), ["registry_add", "registry_event"]);
         assert_eq!(detect("DeleteKey"), ["registry_event"]);
+    }
+    /// A rule that names a product runs only on events known to be of it:
+    /// the same record read as a Windows event, as a Zeek log or in a shape
+    /// no reader knows meets, respectively, the Windows rule, the Zeek rule
+    /// of its log, and only the rules that name no product. The indexed and
+    /// unindexed paths agree.
+    #[test]
+    fn rules_meet_only_events_of_their_product() {
+        let mut builder = RuleSetBuilder::new(RuleSetOptions::default());
+        for (i, logsource) in [
+            "product: windows",
+            "product: zeek\n    service: rdp",
+            "product: cisco\n    service: aaa",
+            "category: webserver",
+            "{}",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let rule = format!(
+                "title: rule {i}\nid: 55555555-5555-4555-8555-55555555555{i}\nlogsource:\n    {logsource}\ndetection:\n    selection:\n        cookie|contains: 'x'\n    condition: selection\n"
+            );
+            builder.add_text(Path::new(&format!("{i}.yml")), &rule);
+        }
+        let (rules, report) = builder.build();
+        assert!(report.failed.is_empty(), "{:?}", report.failed);
+        let detect = |product: Option<&'static str>, channel: Option<&str>| {
+            let mut event = Event::new("test");
+            event.product = product;
+            if let Some(channel) = channel {
+                event.insert("Channel", FieldValue::from(channel));
+            }
+            event.insert("cookie", FieldValue::from("x"));
+            let (mut found, mut unindexed) = (Vec::new(), Vec::new());
+            rules.detect(&event, &mut found);
+            rules.detect_unindexed(&event, &mut unindexed);
+            let titles = |d: Vec<vigil_event::Detection>| -> Vec<String> {
+                d.iter().map(|d| d.rule_title.to_string()).collect()
+            };
+            let found = titles(found);
+            assert_eq!(found, titles(unindexed));
+            found
+        };
+        // A rule with no logsource at all is for every event.
+        assert_eq!(
+            detect(Some("windows"), Some("Security")),
+            ["rule 0", "rule 4"]
+        );
+        assert_eq!(detect(Some("zeek"), Some("rdp")), ["rule 1", "rule 4"]);
+        assert_eq!(detect(Some("zeek"), Some("x509")), ["rule 4"]);
+        assert_eq!(detect(None, None), ["rule 3", "rule 4"]);
     }
 }

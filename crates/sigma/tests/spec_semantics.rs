@@ -37,6 +37,9 @@ fn refusal(detection: &str) -> String {
 
 fn event(fields: &[(&str, FieldValue)]) -> Event {
     let mut e = Event::new("test");
+    // The rules below are written for Windows, and a rule that names a
+    // product runs only on events of it.
+    e.product = Some("windows");
     for (k, v) in fields {
         e.insert(*k, v.clone());
     }

@@ -212,11 +212,17 @@ fn record_event(record: SerializedEvtxRecord<String>, out: &Emitter) -> Result<E
 fn flatten_record(json: &str, source: Arc<str>) -> Result<Event, EvtxError> {
     let mut event = Event::new(source.clone());
     if flatten::event_xml_stream(json, &mut event).is_ok() {
+        event.shape = Some(SHAPE);
         return Ok(event);
     }
     let value = serde_json::from_str(json).map_err(SerializationError::from)?;
-    Ok(flatten_value(value, source))
+    let mut event = flatten_value(value, source);
+    event.shape = Some(SHAPE);
+    Ok(event)
 }
+
+/// The shape an EVTX record's event is counted under.
+const SHAPE: &str = "EVTX";
 
 fn flatten_value(value: Value, source: Arc<str>) -> Event {
     let mut event = Event::new(source);

@@ -49,6 +49,7 @@ pub fn parse_line_into(text: &str, position: Position, event: &mut Event) -> Res
     if is_event_xml(text) {
         if flatten::event_xml_stream(text, event).is_ok() {
             event.position = position;
+            event.shape = Some(flatten::EVTX_DUMP_SHAPE);
             return Ok(());
         }
         event.clear();

@@ -125,6 +125,7 @@ impl Record<'_> {
     fn into_event(self, priority: Option<u8>, source: Arc<str>) -> Event {
         let mut event = Event::new(source);
         event.product = Some("linux");
+        event.shape = Some("syslog");
         event.timestamp = self.timestamp;
         if let Some(host) = self.host {
             event.insert("Computer", FieldValue::from(host));

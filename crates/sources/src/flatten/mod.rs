@@ -31,17 +31,28 @@ const TIME_KEYS: [&str; 6] = [
     "UtcTime",
 ];
 
-/// Fills `event` from one JSON object of any known shape.
+/// The shape of a Windows event rendered as evtx_dump writes it.
+pub(crate) const EVTX_DUMP_SHAPE: &str = "evtx_dump JSON";
+
+/// The shape of JSON whose producer Vigil does not know: its events are of
+/// no product, so only rules that name none apply to them.
+pub(crate) const GENERIC_SHAPE: &str = "JSON of an unknown shape";
+
+/// Fills `event` from one JSON object of any known shape, and says which
+/// shape it was in [`Event::shape`].
 pub(crate) fn object(map: Map<String, Value>, event: &mut Event) {
     if event_xml::is_shape(&map) {
         event_xml::flatten(map, event);
+        event.shape = Some(EVTX_DUMP_SHAPE);
     } else if winlogbeat::is_shape(&map) {
         winlogbeat::flatten(map, event);
+        event.shape = Some(winlogbeat::SHAPE);
     } else {
         dotted::flatten(map, event);
         event.timestamp = TIME_KEYS
             .iter()
             .find_map(|key| event.get(key).and_then(timestamp::parse));
+        event.shape = Some(GENERIC_SHAPE);
     }
 }
 

@@ -27,6 +27,9 @@ const SYSTEM_FIELDS: [(&[&str], &str); 11] = [
     (&["related_activity_id"], "Correlation_RelatedActivityID"),
 ];
 
+/// The shape a `winlog` document's event is counted under.
+pub(super) const SHAPE: &str = "Winlogbeat / Elastic Agent (ECS)";
+
 pub(super) fn is_shape(map: &Map<String, Value>) -> bool {
     matches!(map.get("winlog"), Some(Value::Object(_)))
 }
