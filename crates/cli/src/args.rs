@@ -65,6 +65,11 @@ pub struct RuleArgs {
     /// An extra logsource table (Vigil's YAML format) that adds to or overrides the built-in one.
     #[arg(long = "logsource", value_name = "FILE")]
     pub logsources: Vec<PathBuf>,
+
+    /// A mapping file describing JSON shapes Vigil does not know: how to recognise
+    /// them and where their host, time, product, channel and fields are (docs/mapping.md).
+    #[arg(long = "mapping", value_name = "FILE")]
+    pub mappings: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

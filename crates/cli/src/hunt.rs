@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use vigil_correlate::Limits;
 use vigil_event::{Detection, Event, Level};
-use vigil_sources::{InputFile, IssueKind, SourceIssue};
+use vigil_sources::{FileReport, InputFile, IssueKind, SourceIssue};
 use vigil_timeline::spill::ExternalSort;
 use vigil_timeline::{Entry, TimelineFormat, TimelineSorter};
 
@@ -340,8 +340,9 @@ pub fn sweep_into<O: EventObserver>(
                         failed(error.into());
                     }
                 };
-                let read = vigil_sources::read_file(
+                let read = vigil_sources::read_file_mapped(
                     file,
+                    &loaded.mappings,
                     &mut |event| {
                         let before = pending.len();
                         rules.detect(&event, &mut pending);
@@ -384,8 +385,8 @@ pub fn sweep_into<O: EventObserver>(
                 if !held.is_empty() {
                     keep(&mut held);
                 }
-                let (events, ok) = match read {
-                    Ok(report) => (report.events, true),
+                let (report, ok) = match read {
+                    Ok(report) => (report, true),
                     Err(error) => {
                         local_issues.push(SourceIssue::new(
                             &file.path,
@@ -393,7 +394,7 @@ pub fn sweep_into<O: EventObserver>(
                             error.to_string(),
                             IssueKind::Skipped,
                         ));
-                        (0, false)
+                        (FileReport::default(), false)
                     }
                 };
                 if !local_issues.is_empty() {
@@ -407,7 +408,7 @@ pub fn sweep_into<O: EventObserver>(
                     "{} detections",
                     found.load(AtomicOrdering::Relaxed)
                 ));
-                (held_back, events, ok, seen)
+                (held_back, report, ok, seen)
             })
             .collect()
     });
@@ -416,15 +417,16 @@ pub fn sweep_into<O: EventObserver>(
         return Err(error);
     }
     let mut observers = Vec::with_capacity(results.len());
-    for (held_back, events, ok, seen) in results {
+    for (held_back, report, ok, seen) in results {
         observers.push(seen);
         summary.files += 1;
         if !ok {
             summary.unreadable_files += 1;
         }
-        summary.events += events;
         summary.held_back += held_back;
+        summary.count_kinds(report);
     }
+    summary.find_rules_for_nothing(rules);
     if correlating {
         let held = held_sort
             .finish()

@@ -1,5 +1,6 @@
 //! Building the ruleset a command runs with: folders, built-in pack,
-//! placeholders and logsource tables from the command line.
+//! placeholders and logsource tables from the command line; and the
+//! mappings of JSON shapes the events are read with.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -7,12 +8,15 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use vigil_correlate::{CorrelationError, CorrelationSet};
 use vigil_sigma::{LoadReport, LogSourceTable, RuleSet, RuleSetBuilder, RuleSetOptions};
+use vigil_sources::Mappings;
 
 use crate::args::RuleArgs;
 
-/// Everything a run detects with: the compiled detection rules, the
-/// correlations over them, and what could not be loaded.
+/// Everything a run reads and detects with: the shapes the user described,
+/// the compiled detection rules, the correlations over them, and what could
+/// not be loaded.
 pub struct Loaded {
+    pub mappings: Mappings,
     pub rules: RuleSet,
     pub report: LoadReport,
     pub correlations: CorrelationSet,
@@ -20,15 +24,29 @@ pub struct Loaded {
 }
 
 pub fn load(args: &RuleArgs) -> anyhow::Result<Loaded> {
+    let mappings = load_mappings(args)?;
     let (rules, report) = load_rules(args)?;
     let metas: Vec<_> = rules.rules().iter().map(|r| (*r.meta).clone()).collect();
     let (correlations, correlation_errors) = CorrelationSet::build(&report.correlations, &metas);
     Ok(Loaded {
+        mappings,
         rules,
         report,
         correlations,
         correlation_errors,
     })
+}
+
+/// The shapes of every `--mapping` file, in the order given. A mapping
+/// that cannot be read stops the run: reading evidence with a shape
+/// half-described would route its events wrongly without a word.
+fn load_mappings(args: &RuleArgs) -> anyhow::Result<Mappings> {
+    let mut mappings = Mappings::default();
+    for file in &args.mappings {
+        let more = Mappings::from_file(file).map_err(|error| anyhow::anyhow!("mapping {error}"))?;
+        mappings.extend(more);
+    }
+    Ok(mappings)
 }
 
 fn load_rules(args: &RuleArgs) -> anyhow::Result<(RuleSet, LoadReport)> {

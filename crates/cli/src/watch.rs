@@ -27,6 +27,7 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
         }
         anyhow::ensure!(!loaded.rules.is_empty(), "no rule could be loaded");
         Ok(Detectors {
+            mappings: loaded.mappings,
             rules: loaded.rules,
             correlations: loaded.correlations,
         })

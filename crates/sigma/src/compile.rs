@@ -54,6 +54,8 @@ pub struct Scope {
     /// webserver`): it is for logs of that kind, not for the events of a
     /// known product such as Windows event logs.
     pub productless_kind: bool,
+    /// The rule's logsource as written, to name the kind of log it is for.
+    pub logsource: LogSource,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +73,7 @@ impl Scope {
                 && resolved.variants.is_empty()
                 && (logsource.category.is_some() || logsource.service.is_some()),
             product: resolved.product.clone(),
+            logsource: logsource.clone(),
             variants: resolved
                 .variants
                 .iter()
@@ -80,6 +83,43 @@ impl Scope {
                     conditions: v.conditions.clone(),
                 })
                 .collect(),
+        }
+    }
+
+    /// Whether an event of `product` and `channel` (as its reader gave them)
+    /// can be of the kind the rule is written for, whatever its EventID and
+    /// fields: a rule that none of the kinds read can meet could apply to
+    /// nothing, which a summary says.
+    pub fn could_admit(&self, product: Option<&str>, channel: Option<&str>) -> bool {
+        if let Some(rule) = &self.product {
+            if !product.is_some_and(|event| rule.eq_ignore_ascii_case(event)) {
+                return false;
+            }
+        }
+        if self.productless_kind && product.is_some() {
+            return false;
+        }
+        let Some(channel) = channel else {
+            return true;
+        };
+        self.variants.is_empty()
+            || self.variants.iter().any(|v| {
+                v.channels.is_empty() || v.channels.iter().any(|c| c.eq_ignore_ascii_case(channel))
+            })
+    }
+
+    /// The kind of log the rule is for, as its logsource names it:
+    /// `windows/process_creation`, `zeek/dns`, `webserver`, or `any`.
+    pub fn describe(&self) -> String {
+        let ls = &self.logsource;
+        let parts: Vec<&str> = [&ls.product, &ls.category, &ls.service]
+            .into_iter()
+            .filter_map(|part| part.as_deref())
+            .collect();
+        if parts.is_empty() {
+            "any".to_string()
+        } else {
+            parts.join("/")
         }
     }
 

@@ -537,6 +537,17 @@ impl RuleSet {
         })
     }
 
+    /// The rules that could apply to none of the kinds of event given —
+    /// (product, channel) pairs as readers gave them: a Windows rule when
+    /// only Zeek logs were read, a Zeek `rdp` rule when no `rdp` log was.
+    pub fn rules_for_nothing(&self, kinds: &[(Option<&str>, Option<&str>)]) -> Vec<&CompiledRule> {
+        (self.rules.iter())
+            .filter(|rule| {
+                !(kinds.iter()).any(|(product, channel)| rule.scope.could_admit(*product, *channel))
+            })
+            .collect()
+    }
+
     /// Matches one event without the literal prefilter: every rule in scope
     /// is evaluated. Gives the same detections as [`RuleSet::detect`], slower;
     /// tests use it to prove that.
@@ -707,5 +718,18 @@ mod tests {
         assert_eq!(detect(Some("zeek"), Some("rdp")), ["rule 1", "rule 4"]);
         assert_eq!(detect(Some("zeek"), Some("x509")), ["rule 4"]);
         assert_eq!(detect(None, None), ["rule 3", "rule 4"]);
+        let nothing = |kinds: &[(Option<&str>, Option<&str>)]| -> Vec<String> {
+            (rules.rules_for_nothing(kinds).iter())
+                .map(|rule| rule.scope.describe())
+                .collect()
+        };
+        assert_eq!(
+            nothing(&[(Some("zeek"), Some("x509"))]),
+            ["windows", "zeek/rdp", "cisco/aaa", "webserver"]
+        );
+        assert_eq!(
+            nothing(&[(Some("zeek"), Some("RDP")), (None, None)]),
+            ["windows", "cisco/aaa"]
+        );
     }
 }

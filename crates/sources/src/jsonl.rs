@@ -6,7 +6,7 @@ use serde_json::Value;
 use vigil_event::{Event, Position};
 
 use crate::report::Emitter;
-use crate::{flatten, lines, InputFile, SourceError};
+use crate::{flatten, lines, InputFile, Mappings, SourceError};
 
 pub(crate) fn read(file: &InputFile, out: &mut Emitter) -> Result<(), SourceError> {
     lines::read(file, "JSON-lines", out, &mut read_line)
@@ -25,7 +25,9 @@ fn read_line(bytes: &[u8], number: u64, out: &mut Emitter) {
             return;
         }
     };
-    match parse_line(text, out.source.clone(), Position::Line(number)) {
+    let mut event = Event::new(out.source.clone());
+    let parsed = parse_line_mapped(text, Position::Line(number), out.mappings, &mut event);
+    match parsed.map(|()| event) {
         Ok(event) => out.event(event),
         Err(reason) => out.skipped(location(), reason),
     }
@@ -43,7 +45,21 @@ pub fn parse_line(text: &str, source: Arc<str>, position: Position) -> Result<Ev
 /// emptied first ([`Event::clear`]): a stream read line after line into one
 /// event spares most of the allocations of a new one.
 pub fn parse_line_into(text: &str, position: Position, event: &mut Event) -> Result<(), String> {
+    parse_line_mapped(text, position, Mappings::none(), event)
+}
+
+/// [`parse_line_into`], trying the shapes the user described in `mappings`
+/// before Vigil's own.
+pub fn parse_line_mapped(
+    text: &str,
+    position: Position,
+    mappings: &Mappings,
+    event: &mut Event,
+) -> Result<(), String> {
     event.clear();
+    if !mappings.is_empty() {
+        return parse_value(text, position, mappings, event);
+    }
     // evtx_dump's shape is flattened while it is parsed, without a `Value`;
     // a line that pass cannot take is parsed into a `Value` below.
     if is_event_xml(text) {
@@ -54,10 +70,23 @@ pub fn parse_line_into(text: &str, position: Position, event: &mut Event) -> Res
         }
         event.clear();
     }
+    parse_value(text, position, mappings, event)
+}
+
+/// A line parsed into a `Value` and flattened by the first shape that
+/// takes it.
+fn parse_value(
+    text: &str,
+    position: Position,
+    mappings: &Mappings,
+    event: &mut Event,
+) -> Result<(), String> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => {
             event.position = position;
-            flatten::object(map, event);
+            if let Err(map) = mappings.apply(map, event) {
+                flatten::object(map, event);
+            }
             Ok(())
         }
         Ok(other) => Err(format!(

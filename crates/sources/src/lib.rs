@@ -47,6 +47,7 @@ mod evtx;
 mod flatten;
 mod jsonl;
 mod lines;
+mod mapping;
 mod report;
 mod syslog;
 mod timestamp;
@@ -56,8 +57,12 @@ use vigil_event::Event;
 pub use discover::{discover, Format, InputFile};
 pub use error::SourceError;
 pub use evtx::render_only;
-pub use jsonl::{parse_line as parse_json_line, parse_line_into as parse_json_line_into};
-pub use report::{FileReport, IssueKind, SourceIssue};
+pub use jsonl::{
+    parse_line as parse_json_line, parse_line_into as parse_json_line_into,
+    parse_line_mapped as parse_json_line_mapped,
+};
+pub use mapping::Mappings;
+pub use report::{FileReport, IssueKind, KindCount, SourceIssue};
 pub use syslog::{parse_line as parse_syslog_line, SyslogContext, SyslogError};
 
 /// Reads one file, calling `on_event` for every record read and `on_issue` for
@@ -71,7 +76,18 @@ pub fn read_file(
     on_event: &mut dyn FnMut(Event),
     on_issue: &mut dyn FnMut(SourceIssue),
 ) -> Result<FileReport, SourceError> {
-    let mut out = report::Emitter::new(&file.path, on_event, on_issue);
+    read_file_mapped(file, Mappings::none(), on_event, on_issue)
+}
+
+/// [`read_file`], trying the shapes the user described in `mappings` on
+/// every JSON record before Vigil's own (see the `mapping` module).
+pub fn read_file_mapped(
+    file: &InputFile,
+    mappings: &Mappings,
+    on_event: &mut dyn FnMut(Event),
+    on_issue: &mut dyn FnMut(SourceIssue),
+) -> Result<FileReport, SourceError> {
+    let mut out = report::Emitter::new(&file.path, on_event, on_issue).with_mappings(mappings);
     match file.format {
         Format::Evtx => evtx::read(file, &mut out)?,
         Format::JsonLines => jsonl::read(file, &mut out)?,

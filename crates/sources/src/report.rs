@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use vigil_event::Event;
 
+use crate::Mappings;
+
 /// A part of an input that was not read, or was read but may not be what was
 /// written. Reading always goes on past it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +57,7 @@ impl fmt::Display for SourceIssue {
 }
 
 /// How reading one file went.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileReport {
     /// Events delivered.
     pub events: u64,
@@ -64,6 +66,69 @@ pub struct FileReport {
     pub skipped: u64,
     /// Issues of kind [`IssueKind::Suspect`]: parts read despite a failed check.
     pub suspect: u64,
+    /// The events delivered by kind, in the order each kind was first met.
+    pub kinds: Vec<KindCount>,
+    /// The first event whose product is unknown (a shape no reader
+    /// recognised): where it is and the names of its first fields, so a
+    /// user can see what was not understood and describe it in a mapping.
+    pub unknown_example: Option<String>,
+}
+
+/// How many events of one kind — shape, product and channel — a file gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindCount {
+    /// The shape the records came in ([`Event::shape`]).
+    pub shape: Option<&'static str>,
+    pub product: Option<&'static str>,
+    /// The log within the product (the event's `Channel`).
+    pub channel: Option<String>,
+    pub events: u64,
+}
+
+/// How many field names an unknown event's example shows.
+const EXAMPLE_FIELDS: usize = 12;
+
+impl FileReport {
+    /// Counts an event under its kind. Consecutive events are mostly of one
+    /// kind, so the last kind counted is tried first.
+    fn tally(&mut self, event: &Event) {
+        let channel = event.channel();
+        let same = |kind: &KindCount| {
+            kind.shape == event.shape
+                && kind.product == event.product
+                && kind.channel.as_deref() == channel
+        };
+        if let Some(last) = self.kinds.last_mut().filter(|kind| same(kind)) {
+            last.events += 1;
+        } else if let Some(kind) = self.kinds.iter_mut().find(|kind| same(kind)) {
+            kind.events += 1;
+        } else {
+            self.kinds.push(KindCount {
+                shape: event.shape,
+                product: event.product,
+                channel: channel.map(str::to_string),
+                events: 1,
+            });
+        }
+        if event.product.is_none() && self.unknown_example.is_none() {
+            let names: Vec<&str> = event
+                .fields()
+                .map(|(name, _)| name)
+                .take(EXAMPLE_FIELDS)
+                .collect();
+            let more = if event.len() > EXAMPLE_FIELDS {
+                ", …"
+            } else {
+                ""
+            };
+            self.unknown_example = Some(format!(
+                "{} {}: fields {}{more}",
+                event.source,
+                event.position,
+                names.join(", ")
+            ));
+        }
+    }
 }
 
 /// Hands events and issues to the caller as a reader finds them, and counts them.
@@ -74,6 +139,8 @@ pub(crate) struct Emitter<'a> {
     on_event: &'a mut dyn FnMut(Event),
     on_issue: &'a mut dyn FnMut(SourceIssue),
     pub(crate) report: FileReport,
+    /// The shapes the user described, tried on JSON records first.
+    pub(crate) mappings: &'a Mappings,
 }
 
 impl<'a> Emitter<'a> {
@@ -88,7 +155,14 @@ impl<'a> Emitter<'a> {
             on_event,
             on_issue,
             report: FileReport::default(),
+            mappings: Mappings::none(),
         }
+    }
+
+    /// Tries the shapes of `mappings` on JSON records before Vigil's own.
+    pub(crate) fn with_mappings(mut self, mappings: &'a Mappings) -> Self {
+        self.mappings = mappings;
+        self
     }
 
     pub(crate) fn path(&self) -> &Path {
@@ -97,6 +171,7 @@ impl<'a> Emitter<'a> {
 
     pub(crate) fn event(&mut self, event: Event) {
         self.report.events += 1;
+        self.report.tally(&event);
         (self.on_event)(event);
     }
 
@@ -123,6 +198,49 @@ impl<'a> Emitter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Events are counted by shape, product and channel, and the first one
+    /// of no product is shown by its place and field names.
+    #[test]
+    fn events_are_counted_by_kind() {
+        let mut report = FileReport::default();
+        let event = |shape, product, channel: Option<&str>, line| {
+            let mut event = Event::new("x.jsonl");
+            event.shape = Some(shape);
+            event.product = product;
+            event.position = vigil_event::Position::Line(line);
+            if let Some(channel) = channel {
+                event.insert("Channel", channel.into());
+            }
+            event.insert("cookie", "1".into());
+            event
+        };
+        for (line, (shape, product, channel)) in (1..).zip([
+            ("Zeek JSON", Some("zeek"), Some("dns")),
+            ("Zeek JSON", Some("zeek"), Some("dns")),
+            ("JSON of an unknown shape", None, None),
+            ("Zeek JSON", Some("zeek"), Some("conn")),
+            ("Zeek JSON", Some("zeek"), Some("dns")),
+            ("JSON of an unknown shape", None, None),
+        ]) {
+            report.tally(&event(shape, product, channel, line));
+        }
+        let counts: Vec<_> = (report.kinds.iter())
+            .map(|k| (k.product, k.channel.as_deref(), k.events))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                (Some("zeek"), Some("dns"), 3),
+                (None, None, 2),
+                (Some("zeek"), Some("conn"), 1)
+            ]
+        );
+        assert_eq!(
+            report.unknown_example.as_deref(),
+            Some("x.jsonl line 3: fields cookie")
+        );
+    }
 
     #[test]
     fn display_names_file_location_and_reason() {

@@ -60,6 +60,7 @@ use chrono::{DateTime, Utc};
 use vigil_correlate::{CorrelationSet, Engine, Limits};
 use vigil_event::{Detection, Event, Position};
 use vigil_sigma::RuleSet;
+use vigil_sources::Mappings;
 
 pub use follow::{Checkpoint, Follower, Poll};
 pub use metrics::Metrics;
@@ -69,6 +70,8 @@ use store::{Batch, HeldLine};
 
 /// What the watcher detects with; built again on `SIGHUP`.
 pub struct Detectors {
+    /// The JSON shapes the user described, tried before Vigil's own.
+    pub mappings: Mappings,
     pub rules: RuleSet,
     pub correlations: CorrelationSet,
 }
@@ -438,7 +441,8 @@ impl<'d> Session<'d> {
         let held = store.held()?;
         let mut sink = Vec::new();
         for line in &held {
-            if let Ok(event) = parse(&line.text, &line.input, line.line) {
+            let mappings = &self.detectors.mappings;
+            if let Ok(event) = parse(&line.text, &line.input, line.line, mappings) {
                 self.process(&event, &mut sink, &mut None);
                 sink.clear();
             }
@@ -490,13 +494,14 @@ impl<'d> Session<'d> {
     fn match_lines(&self, lines: &[(&str, u64)], input: &str) -> Vec<Matched> {
         let rules = &self.detectors.rules;
         let correlations = &self.detectors.correlations;
+        let mappings = &self.detectors.mappings;
         let one = |&(text, number): &(&str, u64)| {
             // Blank when it has nothing but white space: found from its
             // start, without reading its end (not yet in the cache).
             if text.trim_start().is_empty() {
                 return Matched::Blank;
             }
-            match parse(text, input, number) {
+            match parse(text, input, number, mappings) {
                 Ok(event) => {
                     let mut found = Vec::new();
                     rules.detect(&event, &mut found);
@@ -824,7 +829,7 @@ thread_local! {
 
 /// One line of an input as an event: syslog from the syslog listeners,
 /// JSON everywhere else (read into this thread's spare event, if any).
-fn parse(text: &str, input: &str, number: u64) -> Result<Event, String> {
+fn parse(text: &str, input: &str, number: u64, mappings: &Mappings) -> Result<Event, String> {
     if input == syslog::UDP || input == syslog::TCP {
         let mut context = vigil_sources::SyslogContext::new(input, chrono::Utc::now());
         let mut event =
@@ -837,7 +842,7 @@ fn parse(text: &str, input: &str, number: u64) -> Result<Event, String> {
     if *event.source != *input {
         event.source = input.into();
     }
-    vigil_sources::parse_json_line_into(text, Position::Line(number), &mut event)?;
+    vigil_sources::parse_json_line_mapped(text, Position::Line(number), mappings, &mut event)?;
     Ok(event)
 }
 

@@ -7,7 +7,7 @@ use super::field_value;
 
 /// Fills `event` with one field per leaf; top-level leaves keep their key.
 /// Arrays stay one list-valued field.
-pub(super) fn flatten(map: Map<String, Value>, event: &mut Event) {
+pub(crate) fn flatten(map: Map<String, Value>, event: &mut Event) {
     let mut name = String::new();
     walk(&mut name, map, event);
 }

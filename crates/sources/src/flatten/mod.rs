@@ -18,6 +18,7 @@ use vigil_event::{Event, FieldName, FieldValue};
 
 use crate::timestamp;
 
+pub(crate) use dotted::flatten as dotted_fields;
 pub(crate) use event_xml::flatten as event_xml;
 pub(crate) use event_xml_stream::flatten as event_xml_stream;
 
@@ -57,7 +58,7 @@ pub(crate) fn object(map: Map<String, Value>, event: &mut Event) {
 }
 
 /// Converts a leaf value, moving its strings rather than copying them.
-fn field_value(value: Value) -> FieldValue {
+pub(crate) fn field_value(value: Value) -> FieldValue {
     match value {
         Value::String(s) => FieldValue::Str(s),
         Value::Array(items) => FieldValue::List(items.into_iter().map(field_value).collect()),
@@ -81,7 +82,7 @@ fn is_windows_id(name: &impl FieldName) -> bool {
 }
 
 /// [`windows_field`] for a value already converted.
-fn windows_id(name: &str, value: FieldValue) -> FieldValue {
+pub(crate) fn windows_id(name: &str, value: FieldValue) -> FieldValue {
     if !is_windows_id(&name) {
         return value;
     }

@@ -1,5 +1,7 @@
 //! The end-of-run summary on stderr: what was read, what was skipped and why.
 
+mod coverage;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -7,6 +9,7 @@ use vigil_correlate::Stats;
 use vigil_sources::{IssueKind, SourceIssue};
 
 use crate::ruleset::Loaded;
+pub use coverage::Coverage;
 
 /// How many skipped parts are listed one by one before only counting.
 const LISTED_ISSUES: usize = 20;
@@ -33,6 +36,8 @@ pub struct HuntSummary {
     /// Sorted runs the detections held for correlation went through on disk.
     pub held_runs: usize,
     pub issues: Vec<SourceIssue>,
+    /// What was read by shape and kind, and the rules that met none of it.
+    pub coverage: Coverage,
 }
 
 impl HuntSummary {
@@ -60,6 +65,7 @@ impl HuntSummary {
             sort_runs: 0,
             held_runs: 0,
             issues: Vec::new(),
+            coverage: Coverage::default(),
         }
     }
 
@@ -93,6 +99,7 @@ impl HuntSummary {
             self.unreadable_files
         );
         eprintln!("events:     {}", self.events);
+        self.coverage.print();
         let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
         for issue in &self.issues {
             *by_reason.entry(reason_kind(&issue.reason)).or_default() += 1;
