@@ -75,6 +75,7 @@
 //! let (mut base, mut fired) = (Vec::new(), Vec::new());
 //! for second in [0, 40, 80] {
 //!     let mut event = Event::new("Security.evtx");
+//!     event.product = Some("windows");
 //!     event.timestamp = Some(Utc.timestamp_opt(1_700_000_000 + second, 0).unwrap());
 //!     event.insert("Channel", FieldValue::from("Security"));
 //!     event.insert("EventID", FieldValue::Int(4625));

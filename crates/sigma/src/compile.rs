@@ -60,10 +60,24 @@ pub struct Scope {
 
 #[derive(Debug, Clone)]
 pub struct ScopeVariant {
+    /// The product the variant's events are of, when the rule names none
+    /// (lower-cased).
+    pub product: Option<String>,
     /// Lower-cased channel names; empty means any.
     pub channels: Vec<String>,
     pub event_ids: Vec<i64>,
     pub conditions: Vec<(String, String)>,
+}
+
+impl ScopeVariant {
+    /// Whether the variant is for events of `product`: a variant that names
+    /// no product is for the rule's own.
+    fn admits_product(&self, product: Option<&str>) -> bool {
+        match &self.product {
+            None => true,
+            Some(own) => product.is_some_and(|p| own.eq_ignore_ascii_case(p)),
+        }
+    }
 }
 
 impl Scope {
@@ -78,6 +92,7 @@ impl Scope {
                 .variants
                 .iter()
                 .map(|v| ScopeVariant {
+                    product: v.product.as_deref().map(str::to_ascii_lowercase),
                     channels: v.channels.iter().map(|c| c.to_lowercase()).collect(),
                     event_ids: v.event_ids.clone(),
                     conditions: v.conditions.clone(),
@@ -99,13 +114,30 @@ impl Scope {
         if self.productless_kind && product.is_some() {
             return false;
         }
-        let Some(channel) = channel else {
+        if self.variants.is_empty() || (product.is_none() && self.product.is_none()) {
             return true;
-        };
-        self.variants.is_empty()
-            || self.variants.iter().any(|v| {
-                v.channels.is_empty() || v.channels.iter().any(|c| c.eq_ignore_ascii_case(channel))
-            })
+        }
+        self.variants.iter().any(|v| {
+            v.admits_product(product)
+                && channel.is_none_or(|channel| {
+                    v.channels.is_empty()
+                        || v.channels.iter().any(|c| c.eq_ignore_ascii_case(channel))
+                })
+        })
+    }
+
+    /// Whether events of `product` (`None`: of a product no rule names)
+    /// can be of the rule's kind: what routes the rule to them.
+    pub fn may_be_of(&self, product: Option<&str>) -> bool {
+        match (&self.product, product) {
+            (Some(rule), Some(product)) => rule.eq_ignore_ascii_case(product),
+            (Some(_), None) => false,
+            (None, _) if self.productless_kind => false,
+            (None, product) => {
+                self.variants.iter().all(|v| v.product.is_none())
+                    || self.variants.iter().any(|v| v.admits_product(product))
+            }
+        }
     }
 
     /// The kind of log the rule is for, as its logsource names it:
@@ -143,12 +175,18 @@ impl Scope {
         if self.productless_kind && event.product.is_some() {
             return false;
         }
-        if self.variants.is_empty() {
+        // A rule that names no product is for events of unknown product as
+        // it always was; its variants say which known products' logs it
+        // is for too.
+        if self.variants.is_empty() || (event.product.is_none() && self.product.is_none()) {
             return true;
         }
         let channel = view.channel();
         let event_id = view.event_id();
         self.variants.iter().any(|v| {
+            if !v.admits_product(event.product) {
+                return false;
+            }
             let channel_ok = match channel {
                 Some(c) if !v.channels.is_empty() => v.channels.iter().any(|x| x == c),
                 _ => true,

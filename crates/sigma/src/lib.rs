@@ -24,7 +24,10 @@
 //! let (rules, report) = builder.build();
 //! assert_eq!(report.rules, 1);
 //!
+//! // Readers say which product an event is of: a rule that names one runs
+//! // only on events of it.
 //! let mut event = Event::new("Security.evtx");
+//! event.product = Some("windows");
 //! event.insert("Channel", FieldValue::from("Security"));
 //! event.insert("EventID", FieldValue::Int(4688));
 //! event.insert("NewProcessName", FieldValue::from(r"C:\Windows\System32\WHOAMI.EXE"));

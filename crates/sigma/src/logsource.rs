@@ -35,6 +35,9 @@ pub struct LogSourceTable {
     services: HashMap<String, HashMap<String, Vec<String>>>,
     /// product → category → variants
     categories: HashMap<String, HashMap<String, Vec<Variant>>>,
+    /// category a rule names without a product (`category: dns`) → the
+    /// products' logs that are of that kind, each with its product.
+    generic: HashMap<String, Vec<(String, Variant)>>,
 }
 
 /// What a rule's logsource resolves to: the events it may be applied to.
@@ -48,6 +51,10 @@ pub struct Resolved {
 
 #[derive(Debug, Clone)]
 pub struct ResolvedVariant {
+    /// The product the variant's events are of, for a rule that names
+    /// none (`category: dns` is a Zeek `dns` log); `None` when the rule's
+    /// own product says it.
+    pub product: Option<String>,
     /// Channels (any of). Empty means any channel.
     pub channels: Vec<String>,
     pub event_ids: Vec<i64>,
@@ -83,6 +90,21 @@ impl LogSourceTable {
                 entry.insert(name.to_string(), string_list(channels)?);
             }
         }
+        if let Some(kinds) = doc.get("generic_categories").and_then(Value::as_mapping) {
+            for (name, variants) in kinds {
+                let name = name.as_str().ok_or("category names must be strings")?;
+                let list = variants.as_sequence().ok_or_else(|| {
+                    format!("generic category '{name}' must be a list of variants")
+                })?;
+                let entry = self.generic.entry(name.to_string()).or_default();
+                entry.retain(|(p, _)| p != &product);
+                for v in list {
+                    let variant =
+                        parse_variant(v).map_err(|e| format!("generic category '{name}': {e}"))?;
+                    entry.push((product.clone(), variant));
+                }
+            }
+        }
         if let Some(categories) = doc.get("categories").and_then(Value::as_mapping) {
             let entry = self.categories.entry(product).or_default();
             for (name, variants) in categories {
@@ -106,7 +128,7 @@ impl LogSourceTable {
     pub fn resolve(&self, ls: &LogSource) -> Resolved {
         let product = ls.product.as_deref().map(str::to_ascii_lowercase);
         let Some(p) = product.as_deref() else {
-            return Resolved::default();
+            return self.resolve_generic(ls);
         };
         let services = self.services.get(p);
         let channels_of = |service: &str| -> Vec<String> {
@@ -123,6 +145,7 @@ impl LogSourceTable {
                         continue;
                     }
                     variants.push(ResolvedVariant {
+                        product: None,
                         channels: channels_of(&v.service),
                         event_ids: v.event_ids.clone(),
                         conditions: v.conditions.clone(),
@@ -134,6 +157,7 @@ impl LogSourceTable {
             let channels = channels_of(service);
             if !channels.is_empty() {
                 variants.push(ResolvedVariant {
+                    product: None,
                     channels,
                     event_ids: Vec::new(),
                     conditions: Vec::new(),
@@ -143,6 +167,35 @@ impl LogSourceTable {
         }
         Resolved {
             product: Some(p.to_string()),
+            variants,
+        }
+    }
+}
+
+impl LogSourceTable {
+    /// A rule that names a category but no product is for any log of that
+    /// kind: the logs of the products the table knows to be of it, and
+    /// logs whose product is unknown. A service narrows it, as usual.
+    fn resolve_generic(&self, ls: &LogSource) -> Resolved {
+        let Some(kinds) = ls.category.as_ref().and_then(|c| self.generic.get(c)) else {
+            return Resolved::default();
+        };
+        let variants = kinds
+            .iter()
+            .filter(|(_, v)| ls.service.as_ref().is_none_or(|s| s == &v.service))
+            .map(|(product, v)| ResolvedVariant {
+                product: Some(product.clone()),
+                channels: (self.services.get(product))
+                    .and_then(|services| services.get(&v.service))
+                    .cloned()
+                    .unwrap_or_else(|| vec![v.service.clone()]),
+                event_ids: v.event_ids.clone(),
+                conditions: v.conditions.clone(),
+                fields: v.fields.clone(),
+            })
+            .collect();
+        Resolved {
+            product: None,
             variants,
         }
     }
@@ -294,6 +347,29 @@ mod tests {
             assert_eq!(r.variants.len(), 1, "{service}");
             assert_eq!(r.variants[0].channels, [service]);
         }
+    }
+
+    /// A rule of a category that names no product meets the Zeek logs of
+    /// that kind, with the taxonomy's field names that Zeek spells its own
+    /// way; a category no product's log is of stays for logs of no product.
+    #[test]
+    fn generic_categories_are_the_zeek_logs_of_their_kind() {
+        let table = LogSourceTable::builtin();
+        let generic = |category: &str| LogSource {
+            product: None,
+            category: Some(category.into()),
+            service: None,
+        };
+        let dns = table.resolve(&generic("dns"));
+        assert_eq!(dns.product, None);
+        assert_eq!(dns.variants.len(), 1);
+        assert_eq!(dns.variants[0].product.as_deref(), Some("zeek"));
+        assert_eq!(dns.variants[0].channels, ["dns"]);
+        assert_eq!(dns.variants[0].fields["answer"], "answers");
+        let proxy = table.resolve(&generic("proxy"));
+        assert_eq!(proxy.variants[0].channels, ["http"]);
+        assert_eq!(proxy.variants[0].fields["c-useragent"], "user_agent");
+        assert!(table.resolve(&generic("antivirus")).variants.is_empty());
     }
 
     #[test]

@@ -277,28 +277,28 @@ impl ProductRoutes {
     fn new(rules: &[CompiledRule]) -> ProductRoutes {
         let mut products: Vec<String> = rules
             .iter()
-            .filter_map(|r| r.scope.product.as_deref().map(str::to_ascii_lowercase))
+            .flat_map(|r| {
+                let variants = r.scope.variants.iter().filter_map(|v| v.product.clone());
+                r.scope
+                    .product
+                    .as_deref()
+                    .map(str::to_ascii_lowercase)
+                    .into_iter()
+                    .chain(variants)
+            })
             .collect();
         products.sort();
         products.dedup();
         let by_product = products
             .into_iter()
             .map(|product| {
-                let routes = Routes::new(rules, |scope| {
-                    !scope.productless_kind
-                        && scope
-                            .product
-                            .as_deref()
-                            .is_none_or(|p| p.eq_ignore_ascii_case(&product))
-                });
+                let routes = Routes::new(rules, |scope| scope.may_be_of(Some(&product)));
                 (product, routes)
             })
             .collect();
         ProductRoutes {
             by_product,
-            other_product: Routes::new(rules, |scope| {
-                !scope.productless_kind && scope.product.is_none()
-            }),
+            other_product: Routes::new(rules, |scope| scope.may_be_of(None)),
             unknown: Routes::new(rules, |scope| scope.product.is_none()),
         }
     }

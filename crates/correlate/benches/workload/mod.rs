@@ -41,6 +41,7 @@ pub fn rules() -> (RuleSet, CorrelationSet) {
 pub fn failed_logon(i: usize, k: usize, step: chrono::Duration) -> Event {
     let start: DateTime<Utc> = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap();
     let mut event = Event::new("Security.evtx");
+    event.product = Some("windows");
     event.timestamp = Some(start + step * i as i32);
     event.position = Position::Record(i as u64);
     event.insert("EventID", FieldValue::Int(4625));
