@@ -41,6 +41,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod auditd;
 mod discover;
 mod error;
 mod evtx;
@@ -76,6 +77,7 @@ pub fn read_file(
         Format::Evtx => evtx::read(file, &mut out)?,
         Format::JsonLines => jsonl::read(file, &mut out)?,
         Format::Syslog => syslog::read(file, &mut out)?,
+        Format::Auditd => auditd::read(file, &mut out)?,
     }
     Ok(out.report)
 }
