@@ -354,8 +354,14 @@ mod tests {
         write("log/MESSAGES-20240301", b"damaged first line\n");
         write("log/secure", b"{\"message\":\"x\"}\n");
         write("log/syslog.conf", b"*.* /var/log/syslog\n");
-        write("log/audit/audit.log", b"damaged\ntype=EOE msg=audit(1.2:3): \n");
-        write("log/audit/audit.log.1.gz", &gzip(b"type=EOE msg=audit(1.2:3): \n"));
+        write(
+            "log/audit/audit.log",
+            b"damaged\ntype=EOE msg=audit(1.2:3): \n",
+        );
+        write(
+            "log/audit/audit.log.1.gz",
+            &gzip(b"type=EOE msg=audit(1.2:3): \n"),
+        );
         write(
             "a/host-audit.log",
             b"node=h type=USER_LOGIN msg=audit(1.2:3): pid=1\n",
@@ -427,9 +433,9 @@ mod tests {
             "router",
             "ausearch.txt",
         ]
-            .iter()
-            .map(|name| root.join(name))
-            .collect();
+        .iter()
+        .map(|name| root.join(name))
+        .collect();
         let (files, issues) = discover(&named);
         assert_eq!(
             relative(root, &files),

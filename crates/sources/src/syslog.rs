@@ -154,6 +154,24 @@ impl Record<'_> {
     }
 }
 
+/// The name of syslog facility `code` (`authpriv` for 10), for a source
+/// that gives it as a number apart from the line (journald).
+pub(crate) fn facility_name(code: u8) -> Option<&'static str> {
+    (code < 24).then(|| header::facility(code << 3))
+}
+
+/// The name of syslog severity `code` (`info` for 6).
+pub(crate) fn severity_name(code: u8) -> Option<&'static str> {
+    (code < 8).then(|| header::severity(code))
+}
+
+/// Adds the fields taken from the message of `program` (sshd's, PAM's and
+/// sudo's logons; see the `auth` module), as for a syslog line: another
+/// source of the same messages (journald) gives rules the same fields.
+pub(crate) fn add_message_fields(program: Option<&str>, message: &str, event: &mut Event) {
+    auth::add_fields(program, None, message, event);
+}
+
 /// Whether a line (the first of a file, say) is syslog.
 pub(crate) fn looks_like_syslog(line: &str) -> bool {
     let mut context = SyslogContext::new("", Utc::now());

@@ -133,7 +133,14 @@ fn records_of_one_serial_become_one_event() {
     );
     assert_eq!(
         chmod.get("type"),
-        Some(&list(&["SYSCALL", "EXECVE", "CWD", "PATH", "PATH", "PROCTITLE"]))
+        Some(&list(&[
+            "SYSCALL",
+            "EXECVE",
+            "CWD",
+            "PATH",
+            "PATH",
+            "PROCTITLE"
+        ]))
     );
     assert_eq!(chmod.get("a0"), Some(&list(&["55d0c4a1b2c0", "chmod"])));
     assert_eq!(chmod.get("a1"), Some(&list(&["55d0c4a1b300", "777"])));
@@ -250,7 +257,14 @@ fn interleaving_without_eoe_and_gzip_join_the_same() {
     assert_eq!(chmod.position, Position::Line(1));
     assert_eq!(
         chmod.get("type"),
-        Some(&list(&["SYSCALL", "EXECVE", "CWD", "PATH", "PATH", "PROCTITLE"]))
+        Some(&list(&[
+            "SYSCALL",
+            "EXECVE",
+            "CWD",
+            "PATH",
+            "PATH",
+            "PROCTITLE"
+        ]))
     );
     let login = &read.events[1];
     assert_eq!(login.position, Position::Line(3));
@@ -291,8 +305,12 @@ fn damaged_lines_are_reported_with_their_line_and_reading_goes_on() {
     let folder = tempfile::tempdir().unwrap();
     let mut bytes = Vec::new();
     bytes.extend_from_slice(b"type=SYSCALL arch=c000003e syscall=59 comm=\"x\"\n");
-    bytes.extend_from_slice(b"type=EXECVE msg=audit(1700000000.100:7): argc=2 a0=\"cat\" a1=2F6574632F7\n");
-    bytes.extend_from_slice(b"type=SYSCALL msg=audit(1700000000.100:7): arch=c000003e syscall=59 comm=\"ca\n");
+    bytes.extend_from_slice(
+        b"type=EXECVE msg=audit(1700000000.100:7): argc=2 a0=\"cat\" a1=2F6574632F7\n",
+    );
+    bytes.extend_from_slice(
+        b"type=SYSCALL msg=audit(1700000000.100:7): arch=c000003e syscall=59 comm=\"ca\n",
+    );
     bytes.extend_from_slice(b"type=PATH msg=audit(1700000000.1\n");
     bytes.extend_from_slice(b"type=CWD msg=audit(1700000000.100:7): cwd=\"/h\xffme\"\n");
     bytes.extend_from_slice(b"type=PATH msg=audit(soon:7): name=\"/x\"\n");
@@ -412,6 +430,9 @@ fn mutated_lines_never_panic() {
         let path = write(folder.path(), &format!("audit.log.{round}"), &bytes);
         let read = read(&path);
         assert!(read.report.events <= 200, "round {round}");
-        assert!(read.report.events + read.report.skipped > 0, "round {round}");
+        assert!(
+            read.report.events + read.report.skipped > 0,
+            "round {round}"
+        );
     }
 }

@@ -36,7 +36,9 @@ pub(super) struct OpenEvent {
 pub(super) enum Added {
     Joined,
     /// Its event had [`MAX_RECORDS`] records already: it was dropped.
-    TooMany { serial: u64 },
+    TooMany {
+        serial: u64,
+    },
 }
 
 /// Joins records into events, handing each event on once complete.
@@ -56,7 +58,10 @@ impl Joiner {
         complete: &mut dyn FnMut(OpenEvent),
     ) -> Added {
         // The newest event is the likeliest: look from the back.
-        let found = self.open.iter().rposition(|open| open.stamp == record.stamp);
+        let found = self
+            .open
+            .iter()
+            .rposition(|open| open.stamp == record.stamp);
         if record.kind == "EOE" {
             if let Some(index) = found {
                 complete(self.open.remove(index).expect("found"));
@@ -203,7 +208,10 @@ mod tests {
         assert_eq!(text(event, "type"), "SYSCALL, EXECVE, PATH, PATH");
         assert_eq!(text(event, "a0"), "55d0, chmod");
         assert_eq!(text(event, "a1"), "777");
-        assert_eq!(text(event, "name"), "/usr/bin/chmod, /lib64/ld-linux-x86-64.so.2");
+        assert_eq!(
+            text(event, "name"),
+            "/usr/bin/chmod, /lib64/ld-linux-x86-64.so.2"
+        );
         assert_eq!(text(event, "SYSCALL"), "execve");
         assert_eq!(joiner.open(), 1);
         let mut rest = Vec::new();

@@ -408,17 +408,17 @@ mod tests {
             fields(&record),
             ["argc=3", "a0=chmod", "a1=+x", "a2=/tmp/my script"]
         );
-        let record = parse(
-            "type=PROCTITLE msg=audit(1.5:7): proctitle=2F62696E2F7368002D630069640A",
-        )
-        .unwrap();
+        let record =
+            parse("type=PROCTITLE msg=audit(1.5:7): proctitle=2F62696E2F7368002D630069640A")
+                .unwrap();
         assert_eq!(fields(&record), ["proctitle=/bin/sh -c id\n"]);
         // Several keys of one rule, and SYSCALL's a0 stays the number it is.
-        let record = parse(
-            "type=SYSCALL msg=audit(1.5:7): a0=40000 comm=(null) key=6B31016B32",
-        )
-        .unwrap();
-        assert_eq!(fields(&record), ["a0=40000", "comm=(null)", "key=k1", "key=k2"]);
+        let record =
+            parse("type=SYSCALL msg=audit(1.5:7): a0=40000 comm=(null) key=6B31016B32").unwrap();
+        assert_eq!(
+            fields(&record),
+            ["a0=40000", "comm=(null)", "key=k1", "key=k2"]
+        );
     }
 
     #[test]
@@ -427,10 +427,7 @@ mod tests {
             r#"type=EXECVE msg=audit(1.5:7): argc=2 a0="echo" a1_len=6 a1[0]=C3A9 a1[1]=C3A9C3 a1[2]=A9"#,
         )
         .unwrap();
-        assert_eq!(
-            fields(&record),
-            ["argc=2", "a0=echo", "a1_len=6", "a1=ééé"]
-        );
+        assert_eq!(fields(&record), ["argc=2", "a0=echo", "a1_len=6", "a1=ééé"]);
     }
 
     #[test]
@@ -465,7 +462,10 @@ mod tests {
             "type=PROCTITLE msg=audit(03/28/2013 14:36:03.243:24287) : proctitle=cat /etc/ssh/sshd_config ",
         )
         .unwrap();
-        assert_eq!(record.stamp.time.to_rfc3339(), "2013-03-28T14:36:03.243+00:00");
+        assert_eq!(
+            record.stamp.time.to_rfc3339(),
+            "2013-03-28T14:36:03.243+00:00"
+        );
         assert_eq!(fields(&record), ["proctitle=cat /etc/ssh/sshd_config"]);
         let record =
             parse("type=EXECVE msg=audit(03/28/2013 14:36:03.243:24287) : argc=2 a0=ls a1=CAFE")
@@ -483,7 +483,10 @@ mod tests {
 
         let cases = [
             ("type=SYSCALL arch=c000003e", RecordError::NoStamp),
-            ("type=SYSCALL msg=audit(1364481363.243:242", RecordError::Unclosed),
+            (
+                "type=SYSCALL msg=audit(1364481363.243:242",
+                RecordError::Unclosed,
+            ),
             ("msg=audit(1.5:7): a=b", RecordError::NoType),
             (
                 "type=X msg=audit(yesterday:7):",
