@@ -55,6 +55,13 @@
 //! date (in the zone of the machine it ran on, which it does not say) is read
 //! as UTC, and its values, already interpreted, are taken as printed.
 //!
+//! Records forwarded to syslog by audispd or its `audisp-syslog` plugin
+//! (`… audisp-syslog: type=EXECVE msg=audit(…): argc=2 a0="ls" …`) are read
+//! by the syslog reader one line at a time, each record its own event with
+//! the fields above ([`add_record_fields`]): a syslog file mixes other lines
+//! between them, and a per-record event is what Sigma's auditd rules are
+//! written for.
+//!
 //! A line that is not a record (no `msg=audit(…)`, a damaged stamp) is
 //! skipped and reported; a record read with damage (a value neither quoted
 //! nor hex, a line cut inside a quoted value) is kept and reported suspect.
@@ -62,6 +69,8 @@
 mod join;
 mod record;
 mod syscalls;
+
+use vigil_event::Event;
 
 use crate::report::Emitter;
 use crate::{lines, InputFile, SourceError};
@@ -79,6 +88,23 @@ pub(crate) fn read(file: &InputFile, out: &mut Emitter) -> Result<(), SourceErro
     let source = out.source.clone();
     joiner.finish(&mut |open| out.event(open.into_event(source.clone(), SHAPE)));
     Ok(())
+}
+
+/// Adds the fields of the audit record `text` (a syslog message) to
+/// `event`, if it is one: `type` and the decoded fields, named as in a
+/// joined event.
+pub(crate) fn add_record_fields(text: &str, event: &mut Event) {
+    let starts = text.starts_with("type=") || text.starts_with("node=");
+    if !starts || !text.contains("msg=audit(") {
+        return;
+    }
+    let Ok(record) = record::parse(text) else {
+        return;
+    };
+    let mut fields = Vec::with_capacity(record.fields.len() + 1);
+    fields.push(("type".to_string(), record.kind));
+    fields.extend(record.fields);
+    join::add_fields(fields, event);
 }
 
 fn read_line(bytes: &[u8], number: u64, joiner: &mut Joiner, out: &mut Emitter) {

@@ -33,7 +33,9 @@
 //! | `Message` | the free text after the tag: what Sigma keyword rules search |
 //!
 //! Authentication messages add the fields of the `auth` module's docs
-//! (`TargetUserName`, `IpAddress`, `IpPort`, `Outcome`, …).
+//! (`TargetUserName`, `IpAddress`, `IpPort`, `Outcome`, …); audit records
+//! forwarded by audispd add theirs (`type`, `a0`, `name`, …; see the `auditd`
+//! module).
 //!
 //! Everything read as syslog is taken to be Linux: network devices' syslog
 //! would be matched by `product: linux` rules too, and by nothing else.
@@ -150,6 +152,7 @@ impl Record<'_> {
         }
         event.insert("Message", FieldValue::from(self.message));
         auth::add_fields(self.program, self.module, self.message, &mut event);
+        crate::auditd::add_record_fields(self.message, &mut event);
         event
     }
 }

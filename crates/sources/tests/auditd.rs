@@ -436,3 +436,40 @@ fn mutated_lines_never_panic() {
         );
     }
 }
+
+/// Audit records forwarded to syslog are events of their own, one a record,
+/// with the record's fields: the auditd rules fire on them when audispd
+/// forwarded them, not when another program logged such text.
+#[test]
+fn records_forwarded_to_syslog_are_read_one_by_one() {
+    let Some(rules) = linux_rules() else {
+        return;
+    };
+    let folder = tempfile::tempdir().unwrap();
+    let lines = concat!(
+        "Nov 14 22:13:20 web1 audisp-syslog: type=EXECVE msg=audit(1700000000.100:101): argc=3 a0=\"chmod\" a1=\"777\" a2=2F746D702F78\n",
+        "Nov 14 22:13:21 web1 audispd: node=web1 type=PATH msg=audit(1700000001.000:104): item=1 name=\"/etc/ld.so.preload\" nametype=CREATE\n",
+        "Nov 14 22:13:22 web1 myapp[7]: type=EXECVE msg=audit(1700000002.000:105): argc=3 a0=\"chmod\" a1=\"777\" a2=\"/x\"\n",
+        "Nov 14 22:13:23 web1 sshd[8]: Server listening on 0.0.0.0 port 22.\n",
+    );
+    let path = write(folder.path(), "messages", lines.as_bytes());
+    let (files, _) = discover(&[path]);
+    assert_eq!(files[0].format, Format::Syslog);
+    let mut events = Vec::new();
+    read_file(&files[0], &mut |e| events.push(e), &mut |i| panic!("{i}")).unwrap();
+    assert_eq!(events[0].channel(), Some("audisp-syslog"));
+    assert_eq!(text(&events[0], "type"), "EXECVE");
+    assert_eq!(text(&events[0], "a2"), "/tmp/x");
+    assert_eq!(text(&events[1], "name"), "/etc/ld.so.preload");
+    assert_eq!(events[3].get("type"), None);
+    let expected: BTreeSet<(u64, String)> = [
+        (1, "Suspicious Commands Linux"),
+        (1, "File or Folder Permissions Change"),
+        (2, "Modification of ld.so.preload"),
+        (2, "Code Injection by ld.so Preload"),
+    ]
+    .into_iter()
+    .map(|(line, title)| (line, title.to_string()))
+    .collect();
+    assert_eq!(detections(&rules, &events), expected);
+}

@@ -126,31 +126,37 @@ impl OpenEvent {
             event.insert("Computer", FieldValue::Str(node));
         }
         event.insert("Channel", FieldValue::from("auditd"));
-        let syscall_name = syscall_name(&self.fields);
-        let mut names: Vec<String> = Vec::new();
-        let mut values: Vec<Vec<String>> = Vec::new();
-        for (name, value) in self.fields {
-            match names.iter().position(|known| *known == name) {
-                Some(index) => values[index].push(value),
-                None => {
-                    names.push(name);
-                    values.push(vec![value]);
-                }
+        add_fields(self.fields, &mut event);
+        event
+    }
+}
+
+/// Adds records' fields to `event`: each name once, a list where records
+/// repeat it; and `SYSCALL` named for raw x86_64 records.
+pub(super) fn add_fields(fields: Vec<(String, String)>, event: &mut Event) {
+    let syscall_name = syscall_name(&fields);
+    let mut names: Vec<String> = Vec::new();
+    let mut values: Vec<Vec<String>> = Vec::new();
+    for (name, value) in fields {
+        match names.iter().position(|known| *known == name) {
+            Some(index) => values[index].push(value),
+            None => {
+                names.push(name);
+                values.push(vec![value]);
             }
         }
-        event.reserve(names.len() + 1);
-        for (name, mut values) in names.into_iter().zip(values) {
-            let value = if values.len() == 1 {
-                FieldValue::Str(values.pop().expect("one"))
-            } else {
-                FieldValue::List(values.into_iter().map(FieldValue::Str).collect())
-            };
-            event.insert(name, value);
-        }
-        if let Some(name) = syscall_name {
-            event.insert("SYSCALL", FieldValue::from(name));
-        }
-        event
+    }
+    event.reserve(names.len() + 1);
+    for (name, mut values) in names.into_iter().zip(values) {
+        let value = if values.len() == 1 {
+            FieldValue::Str(values.pop().expect("one"))
+        } else {
+            FieldValue::List(values.into_iter().map(FieldValue::Str).collect())
+        };
+        event.insert(name, value);
+    }
+    if let Some(name) = syscall_name {
+        event.insert("SYSCALL", FieldValue::from(name));
     }
 }
 
