@@ -98,13 +98,9 @@ pub(crate) fn add_record_fields(text: &str, event: &mut Event) {
     if !starts || !text.contains("msg=audit(") {
         return;
     }
-    let Ok(record) = record::parse(text) else {
-        return;
-    };
-    let mut fields = Vec::with_capacity(record.fields.len() + 1);
-    fields.push(("type".to_string(), record.kind));
-    fields.extend(record.fields);
-    join::add_fields(fields, event);
+    if let Ok(record) = record::parse(text) {
+        join::add_fields(std::slice::from_ref(&record), event);
+    }
 }
 
 fn read_line(bytes: &[u8], number: u64, joiner: &mut Joiner, out: &mut Emitter) {

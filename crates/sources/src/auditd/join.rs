@@ -26,9 +26,7 @@ pub(super) struct OpenEvent {
     /// The line of its first record.
     pub(super) line: u64,
     node: Option<String>,
-    /// `type` then the fields, for each record in turn.
-    fields: Vec<(String, String)>,
-    records: usize,
+    records: Vec<Record>,
 }
 
 /// What became of a record handed to [`Joiner::add`].
@@ -78,24 +76,21 @@ impl Joiner {
                     stamp: record.stamp,
                     line,
                     node: None,
-                    fields: Vec::new(),
-                    records: 0,
+                    records: Vec::with_capacity(8),
                 });
                 self.open.len() - 1
             }
         };
         let open = &mut self.open[index];
-        if open.records == MAX_RECORDS {
+        if open.records.len() == MAX_RECORDS {
             return Added::TooMany {
                 serial: open.stamp.serial,
             };
         }
-        open.records += 1;
         if open.node.is_none() {
-            open.node = record.node;
+            open.node = record.node.clone();
         }
-        open.fields.push(("type".to_string(), record.kind));
-        open.fields.extend(record.fields);
+        open.records.push(record);
         Added::Joined
     }
 
@@ -126,33 +121,36 @@ impl OpenEvent {
             event.insert("Computer", FieldValue::Str(node));
         }
         event.insert("Channel", FieldValue::from("auditd"));
-        add_fields(self.fields, &mut event);
+        add_fields(&self.records, &mut event);
         event
     }
 }
 
-/// Adds records' fields to `event`: each name once, a list where records
-/// repeat it; and `SYSCALL` named for raw x86_64 records.
-pub(super) fn add_fields(fields: Vec<(String, String)>, event: &mut Event) {
-    let syscall_name = syscall_name(&fields);
-    let mut names: Vec<String> = Vec::new();
-    let mut values: Vec<Vec<String>> = Vec::new();
-    for (name, value) in fields {
-        match names.iter().position(|known| *known == name) {
-            Some(index) => values[index].push(value),
-            None => {
-                names.push(name);
-                values.push(vec![value]);
+/// Adds records' fields to `event`: `type` and each field's name once, a
+/// list where records repeat it; and `SYSCALL` named for raw x86_64 records.
+pub(super) fn add_fields(records: &[Record], event: &mut Event) {
+    let fields = || {
+        records.iter().flat_map(|record| {
+            std::iter::once(("type", record.kind.as_str())).chain(record.fields())
+        })
+    };
+    let syscall_name = syscall_name(fields);
+    let count = records.iter().map(|record| record.len() + 1).sum();
+    let mut joined: Vec<(&str, FieldValue)> = Vec::with_capacity(count);
+    for (name, value) in fields() {
+        let value = FieldValue::from(value);
+        match joined.iter_mut().find(|(known, _)| *known == name) {
+            // Every value starts as text: a list is one this made.
+            Some((_, FieldValue::List(values))) => values.push(value),
+            Some((_, single)) => {
+                let first = std::mem::replace(single, FieldValue::Null);
+                *single = FieldValue::List(vec![first, value]);
             }
+            None => joined.push((name, value)),
         }
     }
-    event.reserve(names.len() + 1);
-    for (name, mut values) in names.into_iter().zip(values) {
-        let value = if values.len() == 1 {
-            FieldValue::Str(values.pop().expect("one"))
-        } else {
-            FieldValue::List(values.into_iter().map(FieldValue::Str).collect())
-        };
+    event.reserve(joined.len() + 1);
+    for (name, value) in joined {
         event.insert(name, value);
     }
     if let Some(name) = syscall_name {
@@ -162,12 +160,14 @@ pub(super) fn add_fields(fields: Vec<(String, String)>, event: &mut Event) {
 
 /// The name of the system call of a raw (not enriched) x86_64 SYSCALL
 /// record, which gives only its number.
-fn syscall_name(fields: &[(String, String)]) -> Option<&'static str> {
+fn syscall_name<'a, I>(fields: impl Fn() -> I) -> Option<&'static str>
+where
+    I: Iterator<Item = (&'a str, &'a str)>,
+{
     let value = |wanted: &str| {
-        fields
-            .iter()
-            .find(|(name, _)| name == wanted)
-            .map(|(_, value)| value.as_str())
+        fields()
+            .find(|(name, _)| *name == wanted)
+            .map(|(_, value)| value)
     };
     if value("SYSCALL").is_some() || value("arch") != Some(syscalls::X86_64) {
         return None;

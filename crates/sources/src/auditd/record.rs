@@ -1,6 +1,8 @@
 //! One audit.log line taken apart: its header (`node`, `type`, the event's
 //! time and serial) and its fields, decoded.
 
+use std::ops::Range;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 /// Which event a record belongs to: `msg=audit(1364481363.243:24287)`.
@@ -16,12 +18,40 @@ pub(super) struct Record {
     pub(super) node: Option<String>,
     pub(super) kind: String,
     pub(super) stamp: Stamp,
+    /// The line, which the fields' names and most values are parts of:
+    /// one copy of it costs less than one of each part.
+    line: String,
     /// The fields in the line's order, values decoded; a name may repeat
     /// (a record with several keys gives one `key` each).
-    pub(super) fields: Vec<(String, String)>,
+    fields: Vec<(Range<usize>, Text)>,
     /// What was read but may not be what was written (bad hex, a line cut
     /// inside a quoted value).
     pub(super) damage: Vec<String>,
+}
+
+/// A field's value: a part of the line, or text decoded from it.
+#[derive(Debug)]
+enum Text {
+    Line(Range<usize>),
+    Decoded(String),
+}
+
+impl Record {
+    /// The fields, `(name, value)`, in the line's order.
+    pub(super) fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(name, value)| {
+            let value = match value {
+                Text::Line(range) => &self.line[range.clone()],
+                Text::Decoded(text) => text.as_str(),
+            };
+            (&self.line[name.clone()], value)
+        })
+    }
+
+    /// How many fields the record has.
+    pub(super) fn len(&self) -> usize {
+        self.fields.len()
+    }
 }
 
 /// Why a line is not an audit record.
@@ -93,26 +123,27 @@ pub(super) fn parse(line: &str) -> Result<Record, RecordError> {
         node,
         kind,
         stamp,
-        fields: Vec::new(),
+        line: String::new(),
+        fields: Vec::with_capacity(32),
         damage: Vec::new(),
     };
     let mut reader = FieldReader {
         record: &mut record,
+        line,
         interpreted,
         chunks: Vec::new(),
     };
     reader.read(body);
-    reader.finish();
     if let Some(enriched) = enriched {
         for token in tokens(enriched) {
             if !token.closed {
-                record.damage.push(cut_short(token.key));
+                reader.record.damage.push(cut_short(token.key));
             }
-            record
-                .fields
-                .push((token.key.to_string(), token.value.to_string()));
+            reader.push(token.key, token.value);
         }
     }
+    reader.finish();
+    record.line = line.to_string();
     Ok(record)
 }
 
@@ -216,21 +247,23 @@ impl<'a> Iterator for Tokens<'a> {
 /// Decodes the fields of a record's body into it.
 struct FieldReader<'r> {
     record: &'r mut Record,
+    /// The line all keys and undecoded values are parts of.
+    line: &'r str,
     /// `ausearch -i` output: values are printed as they are, never hex.
     interpreted: bool,
     /// EXECVE's long arguments, logged in parts `a1[0]=… a1[1]=…`: their
     /// bytes, joined before decoding so a character split between parts
     /// stays whole.
-    chunks: Vec<(String, Vec<u8>)>,
+    chunks: Vec<(&'r str, Vec<u8>)>,
 }
 
-impl FieldReader<'_> {
-    fn read(&mut self, body: &str) {
+impl<'r> FieldReader<'r> {
+    fn read(&mut self, body: &'r str) {
         for token in tokens(body) {
             // `ausearch -i` prints the process title decoded, spaces and
             // all: it is the rest of the line.
             if self.interpreted && token.key == "proctitle" && token.quote.is_none() {
-                self.push("proctitle", token.to_end.trim_end().to_string());
+                self.push(token.key, token.to_end.trim_end());
                 return;
             }
             if !token.closed {
@@ -247,22 +280,22 @@ impl FieldReader<'_> {
         }
     }
 
-    fn field(&mut self, token: &Token) {
+    fn field(&mut self, token: &Token<'r>) {
         let key = token.key;
         let execve = self.record.kind == "EXECVE";
         if execve {
             if let Some((argument, _part)) = argument_part(key) {
                 let bytes = self.bytes(token);
-                match self.chunks.iter_mut().find(|(name, _)| name == argument) {
+                match self.chunks.iter_mut().find(|(name, _)| *name == argument) {
                     Some((_, joined)) => joined.extend(bytes),
-                    None => self.chunks.push((argument.to_string(), bytes)),
+                    None => self.chunks.push((argument, bytes)),
                 }
                 return;
             }
         }
         let escaped = ESCAPED.contains(&key) || (execve && is_argument(key));
         if !escaped || self.interpreted || token.quote.is_some() {
-            self.push(key, token.value.to_string());
+            self.push(key, token.value);
             return;
         }
         let text = String::from_utf8_lossy(&self.bytes(token)).into_owned();
@@ -270,15 +303,15 @@ impl FieldReader<'_> {
             // The process's argv, NUL between arguments.
             "proctitle" => {
                 let title = text.trim_end_matches('\0').replace('\0', " ");
-                self.push(key, title);
+                self.push_decoded(key, title);
             }
             // Several keys of one audit rule are joined by \x01.
             "key" => {
                 for each in text.split('\x01') {
-                    self.push(key, each.to_string());
+                    self.push_decoded(key, each.to_string());
                 }
             }
-            _ => self.push(key, text),
+            _ => self.push_decoded(key, text),
         }
     }
 
@@ -303,15 +336,30 @@ impl FieldReader<'_> {
         }
     }
 
-    fn push(&mut self, key: &str, value: String) {
-        self.record.fields.push((key.to_string(), value));
+    /// Adds a field whose name and value are parts of the line.
+    fn push(&mut self, key: &str, value: &str) {
+        let value = Text::Line(self.span(value));
+        self.record.fields.push((self.span(key), value));
+    }
+
+    /// Adds a field whose name is a part of the line.
+    fn push_decoded(&mut self, key: &str, value: String) {
+        let name = self.span(key);
+        self.record.fields.push((name, Text::Decoded(value)));
+    }
+
+    /// Where `part`, a part of the line, lies in it.
+    fn span(&self, part: &str) -> Range<usize> {
+        let start = part.as_ptr() as usize - self.line.as_ptr() as usize;
+        debug_assert!(start + part.len() <= self.line.len());
+        start..start + part.len()
     }
 
     /// Adds the long arguments joined from their parts.
-    fn finish(self) {
-        for (name, bytes) in self.chunks {
+    fn finish(mut self) {
+        for (name, bytes) in std::mem::take(&mut self.chunks) {
             let text = String::from_utf8_lossy(&bytes).into_owned();
-            self.record.fields.push((name, text));
+            self.push_decoded(name, text);
         }
     }
 }
@@ -361,11 +409,7 @@ mod tests {
     use super::*;
 
     fn fields(record: &Record) -> Vec<String> {
-        record
-            .fields
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect()
+        record.fields().map(|(k, v)| format!("{k}={v}")).collect()
     }
 
     #[test]
