@@ -70,6 +70,8 @@ mod join;
 mod record;
 mod syscalls;
 
+use std::borrow::Cow;
+
 use vigil_event::Event;
 
 use crate::report::Emitter;
@@ -105,7 +107,11 @@ pub(crate) fn add_record_fields(text: &str, event: &mut Event) {
 
 fn read_line(bytes: &[u8], number: u64, joiner: &mut Joiner, out: &mut Emitter) {
     let location = || format!("line {number}");
-    let text = String::from_utf8_lossy(bytes);
+    let valid = std::str::from_utf8(bytes);
+    let text = match valid {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
     let line = text.trim();
     if line.is_empty() {
         return;
@@ -125,7 +131,7 @@ fn read_line(bytes: &[u8], number: u64, joiner: &mut Joiner, out: &mut Emitter) 
     };
     let damage = std::mem::take(&mut record.damage);
     let added = joiner.add(record, number, &mut complete);
-    if let Err(error) = std::str::from_utf8(bytes) {
+    if let Err(error) = valid {
         out.suspect(
             location(),
             format!(

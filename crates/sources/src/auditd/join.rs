@@ -1,7 +1,7 @@
 //! The records of one audit event (one serial) joined into one event, within
 //! a bounded window of events still open.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use vigil_event::{Event, FieldValue, Position};
@@ -137,16 +137,22 @@ pub(super) fn add_fields(records: &[Record], event: &mut Event) {
     let syscall_name = syscall_name(fields);
     let count = records.iter().map(|record| record.len() + 1).sum();
     let mut joined: Vec<(&str, FieldValue)> = Vec::with_capacity(count);
+    // An event has a hundred fields and more: a name's place is looked up,
+    // not searched for.
+    let mut places: HashMap<&str, usize> = HashMap::with_capacity(count);
     for (name, value) in fields() {
         let value = FieldValue::from(value);
-        match joined.iter_mut().find(|(known, _)| *known == name) {
+        match places.get(name).map(|&place| &mut joined[place].1) {
             // Every value starts as text: a list is one this made.
-            Some((_, FieldValue::List(values))) => values.push(value),
-            Some((_, single)) => {
+            Some(FieldValue::List(values)) => values.push(value),
+            Some(single) => {
                 let first = std::mem::replace(single, FieldValue::Null);
                 *single = FieldValue::List(vec![first, value]);
             }
-            None => joined.push((name, value)),
+            None => {
+                places.insert(name, joined.len());
+                joined.push((name, value));
+            }
         }
     }
     event.reserve(joined.len() + 1);

@@ -381,13 +381,12 @@ fn argument_part(key: &str) -> Option<(&str, u32)> {
 
 /// The bytes of an even-length run of hex digits.
 fn hex(text: &str) -> Option<Vec<u8>> {
-    let digits = text.as_bytes();
-    if digits.is_empty() || digits.len() % 2 != 0 {
+    let pairs = text.as_bytes().chunks_exact(2);
+    if text.is_empty() || !pairs.remainder().is_empty() {
         return None;
     }
     let value = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    digits
-        .chunks(2)
+    pairs
         .map(|pair| Some(value(pair[0])? << 4 | value(pair[1])?))
         .collect()
 }
