@@ -25,6 +25,8 @@ pub(super) struct OpenEvent {
     stamp: Stamp,
     /// The line of its first record.
     pub(super) line: u64,
+    /// The host that logged it: one log gathered from several hosts
+    /// (`node=` names them) may repeat a time and serial.
     node: Option<String>,
     records: Vec<Record>,
 }
@@ -59,7 +61,7 @@ impl Joiner {
         let found = self
             .open
             .iter()
-            .rposition(|open| open.stamp == record.stamp);
+            .rposition(|open| open.stamp == record.stamp && open.node == record.node);
         if record.kind == "EOE" {
             if let Some(index) = found {
                 complete(self.open.remove(index).expect("found"));
@@ -75,7 +77,7 @@ impl Joiner {
                 self.open.push_back(OpenEvent {
                     stamp: record.stamp,
                     line,
-                    node: None,
+                    node: record.node.clone(),
                     records: Vec::with_capacity(8),
                 });
                 self.open.len() - 1
@@ -86,9 +88,6 @@ impl Joiner {
             return Added::TooMany {
                 serial: open.stamp.serial,
             };
-        }
-        if open.node.is_none() {
-            open.node = record.node.clone();
         }
         open.records.push(record);
         Added::Joined
@@ -231,6 +230,22 @@ mod tests {
         assert_eq!(text(&rest[0], "type"), "USER_CMD");
         assert_eq!(text(&rest[0], "cmd"), "id");
         assert_eq!(rest[0].position, Position::Line(3));
+    }
+
+    #[test]
+    fn one_serial_of_two_hosts_is_two_events() {
+        let (events, mut joiner) = join(&[
+            r#"node=a type=SYSCALL msg=audit(1.0:1): syscall=2 comm="x""#,
+            r#"node=b type=SYSCALL msg=audit(1.0:1): syscall=2 comm="y""#,
+            "node=a type=EOE msg=audit(1.0:1): ",
+        ]);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].computer(), Some("a"));
+        assert_eq!(text(&events[0], "comm"), "x");
+        let mut rest = Vec::new();
+        joiner.finish(&mut |open| rest.push(open.into_event(Arc::from("a"), "auditd")));
+        assert_eq!(rest[0].computer(), Some("b"));
+        assert_eq!(text(&rest[0], "comm"), "y");
     }
 
     #[test]
