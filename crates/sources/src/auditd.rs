@@ -27,9 +27,10 @@
 //!   and `{type: PATH, name: /etc/ld.so.preload}` match the joined event as
 //!   they would match the record a per-record backend sees. The price is
 //!   that a selection's conditions may be met by different records of the
-//!   one action (`type: PATH` by a PATH record, `name` by an AVC's); within
-//!   one action that is rarely wrong, and rules written per record never
-//!   see the action whole — which a joined event gives a correlation;
+//!   one action (`type: PATH` by a PATH record, `name` by an AVC's). Within
+//!   one action that is rarely wrong, and the joined event shows the action
+//!   whole (who ran what, on which files, from where), which per-record
+//!   events never do;
 //! * values auditd escapes (EXECVE's `aN`, `name`, `comm`, `exe`, `cwd`,
 //!   `cmd`, `acct`, `key`, `proctitle`, …) are decoded: quoted text
 //!   unquoted, hex decoded (`PROCTITLE`'s NULs between arguments made
@@ -53,7 +54,9 @@
 //!
 //! `ausearch -i` output is read too: its `----` lines end events, its printed
 //! date (in the zone of the machine it ran on, which it does not say) is read
-//! as UTC, and its values, already interpreted, are taken as printed.
+//! as UTC, and its values, already interpreted, are taken as printed. It
+//! prints them unquoted, so a value with a space is cut there, except the
+//! process title, which is the rest of its line.
 //!
 //! Records forwarded to syslog by audispd or its `audisp-syslog` plugin
 //! (`… audisp-syslog: type=EXECVE msg=audit(…): argc=2 a0="ls" …`) are read
