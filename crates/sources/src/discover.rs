@@ -7,16 +7,18 @@
 //!   (JSON lines if their first non-blank character is `{`, as rsyslog can
 //!   write them): read even when their first line is damaged, since every bad
 //!   line is reported;
+//! * `audit.log` is auditd's log;
 //! * any other `.log` is JSON lines when its first non-blank character is `{`
-//!   (Zeek and most JSON loggers), syslog when its first non-blank line is
+//!   (Zeek and most JSON loggers), auditd's when its first non-blank line is
+//!   an audit record (`type=… msg=audit(`), syslog when that line is syslog
 //!   (see the `syslog` module), and reported, not silently dropped, when it is
-//!   neither.
+//!   none of these.
 //!
 //! Each name may carry a rotation suffix (`.1`, `-20240301`) and then `.gz`:
-//! `auth.log.2.gz`, `messages-20240301`. Other files in folders are ignored,
+//! `auth.log.2.gz`, `messages-20240301`, `audit.log.1`. Other files in folders are ignored,
 //! since a collection holds much that is not a log. A file named directly is
 //! read whatever its name when its content says what it is (the EVTX magic, a
-//! first `{`, a first line that is syslog), and reported when it does not.
+//! first `{`, a first line that is an audit record or syslog), and reported when it does not.
 //!
 //! Symbolic links are followed; a link back to a folder already being walked
 //! is not walked again, and a file reached by two paths is read once.
@@ -41,6 +43,8 @@ pub enum Format {
     JsonLines,
     /// Plain-text syslog, RFC 3164 or RFC 5424, one record per line.
     Syslog,
+    /// The Linux audit daemon's log, one record per line, joined into events.
+    Auditd,
 }
 
 impl Format {
@@ -49,6 +53,7 @@ impl Format {
             Format::Evtx => "EVTX",
             Format::JsonLines => "JSON lines",
             Format::Syslog => "syslog",
+            Format::Auditd => "auditd",
         }
     }
 }
@@ -80,12 +85,15 @@ const GZIP_MAGIC: &[u8] = b"\x1f\x8b";
 /// The names syslog daemons give their files, without rotation suffix.
 const SYSLOG_NAMES: [&str; 5] = ["auth.log", "secure", "syslog", "messages", "kern.log"];
 
+/// The name auditd gives its log, without rotation suffix.
+const AUDITD_NAME: &str = "audit.log";
+
 /// What the name says about a file.
 enum Kind {
     Known(Format),
     /// A syslog file's name: syslog unless the content says otherwise.
     SyslogName,
-    /// `.log`: JSON lines or syslog if the content says so.
+    /// `.log`: JSON lines, auditd or syslog if the content says so.
     TextLog,
     Unknown,
 }
@@ -147,7 +155,7 @@ fn walk(folder: &Path, found: &mut Vec<InputFile>, issues: &mut Vec<SourceIssue>
                 Ok(None) => {
                     issues.push(skipped(
                         path,
-                        "plain-text log, not read: its first line is neither JSON nor syslog",
+                        "plain-text log, not read: its first line is neither JSON, an audit record nor syslog",
                     ));
                     continue;
                 }
@@ -188,7 +196,7 @@ fn named_file(path: &Path, size: u64, found: &mut Vec<InputFile>, issues: &mut V
         }),
         Ok(None) => issues.push(skipped(
             path,
-            "not a readable format: expected an EVTX log, JSON lines or syslog (.evtx, .json, .jsonl, .ndjson, .log, auth.log, messages, …, optionally .gz)",
+            "not a readable format: expected an EVTX log, JSON lines, an audit log or syslog (.evtx, .json, .jsonl, .ndjson, .log, audit.log, auth.log, messages, …, optionally .gz)",
         )),
         Err(error) => issues.push(skipped(path, format!("cannot read: {error}"))),
     }
@@ -207,6 +215,9 @@ fn kind_by_name(path: &Path) -> (Kind, bool) {
     let name = without_rotation(name);
     if SYSLOG_NAMES.contains(&name) {
         return (Kind::SyslogName, gzip);
+    }
+    if name == AUDITD_NAME {
+        return (Kind::Known(Format::Auditd), gzip);
     }
     let kind = match name.rsplit_once('.').map(|(_, extension)| extension) {
         Some("evtx") => Kind::Known(Format::Evtx),
@@ -252,14 +263,26 @@ fn sniff(path: &Path, gzip: bool) -> io::Result<Option<Format>> {
     if first == Some(&b'{') {
         return Ok(Some(Format::JsonLines));
     }
+    // `ausearch` separates events by `----` lines, one of them first.
     let first_line = text
         .split(|&b| b == b'\n')
-        .find(|line| !line.iter().all(u8::is_ascii_whitespace));
-    let syslog = first_line.is_some_and(|line| {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        crate::syslog::looks_like_syslog(&String::from_utf8_lossy(line))
-    });
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .find(|line| !line.iter().all(u8::is_ascii_whitespace) && *line != b"----");
+    let Some(first_line) = first_line else {
+        return Ok(None);
+    };
+    if is_audit_record(first_line) {
+        return Ok(Some(Format::Auditd));
+    }
+    let syslog = crate::syslog::looks_like_syslog(&String::from_utf8_lossy(first_line));
     Ok(syslog.then_some(Format::Syslog))
+}
+
+/// Whether a line starts as an audit record: `type=` (or `node=` when
+/// auditd names its host) and, further on, `msg=audit(`.
+fn is_audit_record(line: &[u8]) -> bool {
+    let starts = line.starts_with(b"type=") || line.starts_with(b"node=");
+    starts && line.windows(10).any(|window| window == b"msg=audit(")
 }
 
 fn starts_with(path: &Path, magic: &[u8]) -> io::Result<bool> {
@@ -331,19 +354,35 @@ mod tests {
         write("log/MESSAGES-20240301", b"damaged first line\n");
         write("log/secure", b"{\"message\":\"x\"}\n");
         write("log/syslog.conf", b"*.* /var/log/syslog\n");
+        write(
+            "log/audit/audit.log",
+            b"damaged\ntype=EOE msg=audit(1.2:3): \n",
+        );
+        write(
+            "log/audit/audit.log.1.gz",
+            &gzip(b"type=EOE msg=audit(1.2:3): \n"),
+        );
+        write(
+            "a/host-audit.log",
+            b"node=h type=USER_LOGIN msg=audit(1.2:3): pid=1\n",
+        );
         let (files, issues) = discover(&[root.to_path_buf()]);
         let jsonl = Format::JsonLines;
         let syslog = Format::Syslog;
+        let auditd = Format::Auditd;
         assert_eq!(
             relative(root, &files),
             [
                 ("a/conn.jsonl".to_string(), jsonl, false),
                 ("a/dns.log".to_string(), jsonl, false),
+                ("a/host-audit.log".to_string(), auditd, false),
                 ("a/http.log.gz".to_string(), jsonl, true),
                 ("a/x.ndjson.gz".to_string(), jsonl, true),
                 ("b/Security.EVTX".to_string(), Format::Evtx, false),
                 ("c/deep/er/events.json".to_string(), jsonl, false),
                 ("log/MESSAGES-20240301".to_string(), syslog, false),
+                ("log/audit/audit.log".to_string(), auditd, false),
+                ("log/audit/audit.log.1.gz".to_string(), auditd, true),
                 ("log/auth.log".to_string(), syslog, false),
                 ("log/auth.log.2.gz".to_string(), syslog, true),
                 ("log/daemon.log.1".to_string(), syslog, false),
@@ -381,15 +420,28 @@ mod tests {
         fs::write(root.join("export"), gzip(b"\xEF\xBB\xBF{\"a\":1}\n")).unwrap();
         fs::write(root.join("readme"), b"hello").unwrap();
         fs::write(root.join("router"), b"<13>Mar  1 10:00:00 r1 x: y\n").unwrap();
-        let named: Vec<_> = ["Security", "export", "readme", "missing.evtx", "router"]
-            .iter()
-            .map(|name| root.join(name))
-            .collect();
+        fs::write(
+            root.join("ausearch.txt"),
+            b"----\ntype=PROCTITLE msg=audit(03/28/2013 14:36:03.243:24287) : proctitle=id\n",
+        )
+        .unwrap();
+        let named: Vec<_> = [
+            "Security",
+            "export",
+            "readme",
+            "missing.evtx",
+            "router",
+            "ausearch.txt",
+        ]
+        .iter()
+        .map(|name| root.join(name))
+        .collect();
         let (files, issues) = discover(&named);
         assert_eq!(
             relative(root, &files),
             [
                 ("Security".to_string(), Format::Evtx, false),
+                ("ausearch.txt".to_string(), Format::Auditd, false),
                 ("export".to_string(), Format::JsonLines, true),
                 ("router".to_string(), Format::Syslog, false),
             ]

@@ -13,7 +13,12 @@
 //!   and RFC 5424), as events of product `linux` whose `Channel` is the
 //!   logging program, with sshd's, PAM's and sudo's logons taken apart into
 //!   fields. [`parse_syslog_line`] reads one line, for a live syslog input as well
-//!   (see the `syslog` module's docs for the fields).
+//!   (see the `syslog` module's docs for the fields);
+//! * auditd's log (`audit.log`), the records of one audit event joined into
+//!   one event of product `linux` and Channel `auditd` (see the `auditd`
+//!   module's docs for how fields repeated across records are kept);
+//! * journald's JSON export (`journalctl -o json`), as part of JSON lines,
+//!   its entries read into the fields their syslog lines give.
 //!
 //! Damaged evidence is the normal case in forensic work, so a reader never
 //! stops at a bad record, chunk or line: it reports a [`SourceIssue`] naming the
@@ -41,6 +46,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod auditd;
 mod discover;
 mod error;
 mod evtx;
@@ -92,6 +98,7 @@ pub fn read_file_mapped(
         Format::Evtx => evtx::read(file, &mut out)?,
         Format::JsonLines => jsonl::read(file, &mut out)?,
         Format::Syslog => syslog::read(file, &mut out)?,
+        Format::Auditd => auditd::read(file, &mut out)?,
     }
     Ok(out.report)
 }

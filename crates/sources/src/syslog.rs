@@ -33,7 +33,9 @@
 //! | `Message` | the free text after the tag: what Sigma keyword rules search |
 //!
 //! Authentication messages add the fields of the `auth` module's docs
-//! (`TargetUserName`, `IpAddress`, `IpPort`, `Outcome`, …).
+//! (`TargetUserName`, `IpAddress`, `IpPort`, `Outcome`, …); audit records
+//! forwarded by audispd add theirs (`type`, `a0`, `name`, …; see the `auditd`
+//! module).
 //!
 //! Everything read as syslog is taken to be Linux: network devices' syslog
 //! would be matched by `product: linux` rules too, and by nothing else.
@@ -150,8 +152,27 @@ impl Record<'_> {
         }
         event.insert("Message", FieldValue::from(self.message));
         auth::add_fields(self.program, self.module, self.message, &mut event);
+        crate::auditd::add_record_fields(self.message, &mut event);
         event
     }
+}
+
+/// The name of syslog facility `code` (`authpriv` for 10), for a source
+/// that gives it as a number apart from the line (journald).
+pub(crate) fn facility_name(code: u8) -> Option<&'static str> {
+    (code < 24).then(|| header::facility(code << 3))
+}
+
+/// The name of syslog severity `code` (`info` for 6).
+pub(crate) fn severity_name(code: u8) -> Option<&'static str> {
+    (code < 8).then(|| header::severity(code))
+}
+
+/// Adds the fields taken from the message of `program` (sshd's, PAM's and
+/// sudo's logons; see the `auth` module), as for a syslog line: another
+/// source of the same messages (journald) gives rules the same fields.
+pub(crate) fn add_message_fields(program: Option<&str>, message: &str, event: &mut Event) {
+    auth::add_fields(program, None, message, event);
 }
 
 /// Whether a line (the first of a file, say) is syslog.

@@ -1,16 +1,19 @@
 //! Turns a JSON record into an [`Event`]'s flat fields, whatever shape it came in.
 //!
-//! Three shapes are told apart by their keys:
+//! The shapes are told apart by their keys:
 //!
 //! * a Windows event as the `evtx` crate and `evtx_dump` render it
 //!   (`{"Event":{"System":{…},"EventData":{…}}}`), see [`event_xml`];
 //! * a Winlogbeat / Elastic Common Schema document (`{"winlog":{…}}`), see
 //!   [`winlogbeat`];
+//! * journald's export (`journalctl -o json`, `{"__CURSOR":…}`), see
+//!   [`journald`];
 //! * any other object, flattened to dotted keys, see [`dotted`].
 
 mod dotted;
 mod event_xml;
 mod event_xml_stream;
+mod journald;
 mod winlogbeat;
 
 use serde_json::{Map, Value};
@@ -48,6 +51,9 @@ pub(crate) fn object(map: Map<String, Value>, event: &mut Event) {
     } else if winlogbeat::is_shape(&map) {
         winlogbeat::flatten(map, event);
         event.shape = Some(winlogbeat::SHAPE);
+    } else if journald::is_shape(&map) {
+        journald::flatten(map, event);
+        event.shape = Some(journald::SHAPE);
     } else {
         dotted::flatten(map, event);
         event.timestamp = TIME_KEYS
