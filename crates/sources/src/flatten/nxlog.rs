@@ -12,9 +12,11 @@
 //! NXLog's as `EventTypeOrignal` [sic] when both were there. NXLog's own
 //! fields are numbers where the event's data is always text, so a number
 //! under `ProcessID` (older NXLog's name for the process that logged the
-//! event) is that, and text is the event's data. `AccountName`, `Domain`
-//! and `AccountType` are NXLog's lookup of `UserID`, and are dropped only
-//! when it made one (`AccountType` is there).
+//! event) is that, and text is the event's data. `AccountName` and `Domain`
+//! are NXLog's lookup of `UserID`, but also names of some events' own data
+//! (4778's `AccountName`), which NXLog writes over its lookup: they are kept,
+//! since a lookup more is better than a value lost; `AccountType`, NXLog's
+//! alone, goes.
 //!
 //! The time, in UTC, is taken as faithfully as the record allows:
 //!
@@ -79,7 +81,15 @@ const COLLECTOR_KEYS: [&str; 12] = [
 
 /// Keys that are NXLog's or Logstash's in a record NXLog wrote, and may be
 /// the event's data in one it did not.
-const NXLOG_RECORD_KEYS: [&str; 6] = ["Opcode", "Category", "host", "port", "tags", "type"];
+const NXLOG_RECORD_KEYS: [&str; 7] = [
+    "Opcode",
+    "Category",
+    "AccountType",
+    "host",
+    "port",
+    "tags",
+    "type",
+];
 
 /// NXLog's `EventType` words, which no provider's `EventType` is.
 const EVENT_TYPES: [&str; 7] = [
@@ -139,12 +149,9 @@ pub(super) fn flatten(mut root: Map<String, Value>, event: &mut Event) {
             }
         }
     }
-    let account_looked_up = written_by_nxlog && root.contains_key("AccountType");
     for (key, value) in root {
         let collectors = COLLECTOR_KEYS.contains(&key.as_str())
             || (written_by_nxlog && NXLOG_RECORD_KEYS.contains(&key.as_str()))
-            || (account_looked_up
-                && matches!(key.as_str(), "AccountName" | "Domain" | "AccountType"))
             || (key == "EventType" && value.as_str().is_some_and(|t| EVENT_TYPES.contains(&t)));
         if collectors {
             continue;
@@ -274,6 +281,8 @@ mod tests {
                 "TimeCreated_SystemTime",
                 "ProcessId",
                 "RuleName",
+                "Domain",
+                "AccountName",
                 "TargetObject",
                 "Image",
                 "UtcTime",

@@ -47,8 +47,39 @@ const SYSTEM_FIELDS: [(&str, &str); 8] = [
 const ADDED_SYSTEM_KEYS: [&str; 2] = ["severityValue", "message"];
 
 /// Event-data names that begin with a lower-case letter in EVTX as well, so
-/// they are kept as Wazuh wrote them.
-const LOWER_CASE_NAMES: [&str; 0] = [];
+/// they are kept as Wazuh wrote them: the BITS client's and WinHTTP's, as
+/// found in the EVTX corpus. (`paramN`, the Service Control Manager's, are
+/// kept too.) Names that some provider spells lower-case and another
+/// upper-case (`payload`, `processId`, `name`, `url`) are raised, as the
+/// rules' providers (PowerShell, Sysmon) spell them, and the few spelled
+/// both ways (`binaryData`, `param1`) take the commoner spelling; the engine
+/// finds a field whatever its case, so either spelling matches.
+const LOWER_CASE_NAMES: [&str; 24] = [
+    "bandwidthLimit",
+    "binaryData",
+    "binaryDataSize",
+    "bytesTotal",
+    "bytesTransferred",
+    "bytesTransferredFromPeer",
+    "fAutoDetect",
+    "fileCount",
+    "fileLength",
+    "fileTime",
+    "hr",
+    "ignoreBandwidthLimitsOnLan",
+    "jobId",
+    "jobOwner",
+    "jobTitle",
+    "nApplications",
+    "nFiles",
+    "peerProtocolFlags",
+    "processPath",
+    "pwszAutoConfigUrl",
+    "pwszProxy",
+    "pwszProxyBypass",
+    "string2",
+    "transferId",
+];
 
 /// Wazuh keys that are its verdict on the event, not the event.
 const VERDICT_KEYS: [&str; 3] = ["rule", "full_log", "previous_output"];
@@ -148,7 +179,10 @@ fn event_data(data: Map<String, Value>, event: &mut Event) {
 
 /// The EVTX name of a name Wazuh wrote.
 fn evtx_name(name: &str) -> String {
-    if LOWER_CASE_NAMES.contains(&name) {
+    let param = name
+        .strip_prefix("param")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if param || LOWER_CASE_NAMES.contains(&name) {
         return name.to_string();
     }
     let mut evtx = name.to_string();

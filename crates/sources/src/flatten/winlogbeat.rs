@@ -18,13 +18,14 @@ use super::{dotted, field_value, windows};
 use crate::timestamp;
 
 /// `winlog` keys and the EVTX field each one is.
-const SYSTEM_FIELDS: [(&[&str], &str); 11] = [
+const SYSTEM_FIELDS: [(&[&str], &str); 12] = [
     (&["event_id"], "EventID"),
     (&["channel"], "Channel"),
     (&["computer_name"], "Computer"),
     (&["provider_name"], "Provider_Name"),
     (&["provider_guid"], "Provider_Guid"),
     (&["record_id"], "EventRecordID"),
+    (&["version"], "Version"),
     (&["process", "pid"], "Execution_ProcessID"),
     (&["process", "thread", "id"], "Execution_ThreadID"),
     (&["user", "identifier"], "Security_UserID"),
