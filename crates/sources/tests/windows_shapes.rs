@@ -366,3 +366,105 @@ fn wazuh_changes(value: &FieldValue) -> bool {
         .iter()
         .any(|text| text == "-" || text == "(NULL)" || text.is_empty() || text.trim_end() != text)
 }
+
+/// How many lines of each Mordor file are hunted in both shapes: enough for
+/// every kind of record in them, few enough for a debug build.
+const MORDOR_HUNTED_LINES: usize = 1500;
+
+/// Every line of the Mordor recordings (NXLog via Logstash, the
+/// Security-Datasets flat form, Winlogbeat 6) is a Windows event with its
+/// computer, and its record number wherever the line carries one; the macOS
+/// resource forks among them (`._*`, gzip of AppleDouble bytes) are
+/// reported, not fatal; and the first lines of every file, rewritten in
+/// evtx_dump's shape by a writer that knows each collector's own keys,
+/// raise the same detections.
+#[test]
+fn mordor_recordings_are_windows_events_that_raise_what_evtx_dump_raises() {
+    let (Some(rules), Some(folder)) = (windows_rules(), shared("corpus/mordor")) else {
+        return;
+    };
+    let (files, issues) = discover(&[folder]);
+    assert!(issues.is_empty(), "{issues:?}");
+    let (mut lines, mut forks, mut numbered) = (0, 0, 0);
+    let mut by_shape = std::collections::BTreeMap::new();
+    let (mut expected, mut found) = (BTreeSet::new(), BTreeSet::new());
+    let out = tempfile::tempdir().unwrap();
+    for file in &files {
+        let name = file.path.file_name().unwrap().to_string_lossy().to_string();
+        let (events, issues) = read(file);
+        if name.starts_with("._") {
+            forks += 1;
+            assert!(events.is_empty() && !issues.is_empty(), "{name}");
+            assert!(
+                issues.iter().all(|i| i.location.starts_with("line ")),
+                "{issues:?}"
+            );
+            continue;
+        }
+        assert!(issues.is_empty(), "{name}: {issues:?}");
+        let raw = raw_lines(&file.path);
+        assert_eq!(events.len(), raw.len(), "{name}");
+        for (event, line) in events.iter().zip(&raw) {
+            lines += 1;
+            *by_shape.entry(event.shape.unwrap_or("?")).or_insert(0) += 1;
+            assert_eq!(event.product, Some("windows"), "{name} {}", event.position);
+            assert!(event.computer().is_some(), "{name} {}", event.position);
+            assert!(event.event_id().is_some(), "{name} {}", event.position);
+            if line.contains_key("RecordNumber") || line.contains_key("record_number") {
+                numbered += 1;
+                assert!(event.record_id().is_some(), "{name} {}", event.position);
+            }
+        }
+        let hunted = MORDOR_HUNTED_LINES.min(raw.len());
+        let rewritten = out.path().join(format!("{name}.jsonl"));
+        let mut text = Vec::new();
+        for line in raw.into_iter().take(hunted) {
+            let evtx_dump = if line.contains_key("event_id") {
+                shapes::evtx_dump::from_winlogbeat6(line)
+            } else {
+                shapes::evtx_dump::from_nxlog(line)
+            };
+            serde_json::to_writer(&mut text, &evtx_dump).unwrap();
+            text.push(b'\n');
+        }
+        std::fs::write(&rewritten, text).unwrap();
+        let (copies, issues) = read(&json_file(&rewritten));
+        assert!(issues.is_empty(), "{issues:?}");
+        assert!(copies.iter().all(|e| e.shape == Some("evtx_dump JSON")));
+        let place = |event: &Event| format!("{name} {}", event.position);
+        expected.extend(detections(rules, &copies, place));
+        found.extend(detections(rules, &events[..hunted], place));
+    }
+    eprintln!(
+        "mordor: {lines} lines {by_shape:?}, {numbered} with a record number, {forks} resource forks, {} detections",
+        expected.len()
+    );
+    assert_eq!(forks, 12);
+    assert!(lines > 200_000, "{lines}");
+    assert_eq!(by_shape.get("evtx_dump JSON"), None);
+    assert!(expected.len() > 100, "{}", expected.len());
+    let missing: Vec<_> = expected.difference(&found).collect();
+    let extra: Vec<_> = found.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {} {missing:#?}\nextra {} {extra:#?}",
+        missing.len(),
+        extra.len()
+    );
+}
+
+/// The JSON objects of a gzip-compressed JSON-lines file.
+fn raw_lines(path: &Path) -> Vec<serde_json::Map<String, Value>> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).unwrap();
+    let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
+    reader
+        .lines()
+        .map(|line| line.unwrap())
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| match serde_json::from_str(&line) {
+            Ok(Value::Object(map)) => map,
+            other => panic!("{}: {other:?}", path.display()),
+        })
+        .collect()
+}
