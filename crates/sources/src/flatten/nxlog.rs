@@ -194,7 +194,7 @@ fn time(root: &Map<String, Value>) -> Option<DateTime<Utc>> {
     let received_local = root.get("EventReceivedTime").and_then(zoneless);
     match (received_utc, received_local) {
         (Some(utc), Some(received)) => match collector_offset(received, utc) {
-            Some(offset) => Some(local.and_utc() - offset),
+            Some(offset) => local.and_utc().checked_sub_signed(offset),
             None => Some(utc),
         },
         (Some(utc), None) => Some(utc),

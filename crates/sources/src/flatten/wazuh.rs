@@ -133,11 +133,11 @@ fn system_fields(system: Map<String, Value>, event: &mut Event) {
         }
         let value = field_value(value);
         match SYSTEM_FIELDS.iter().find(|(wazuh, _)| *wazuh == key) {
-            Some((_, name)) => windows::system(event, *name, value),
+            Some((_, name)) => windows::system(event, name, value),
             None => {
                 let name = evtx_name(&key);
                 match SYSTEM_NAMES.iter().find(|known| **known == name) {
-                    Some(known) => windows::system(event, *known, value),
+                    Some(known) => windows::system(event, known, value),
                     None => event.insert(name, value),
                 }
             }
