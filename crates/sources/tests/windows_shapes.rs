@@ -464,3 +464,41 @@ fn raw_lines(path: &Path) -> Vec<serde_json::Map<String, Value>> {
         })
         .collect()
 }
+
+/// Windows Defender names its data with spaces (`New Value`, `Source
+/// Name`); SigmaHQ's Defender rules spell them `NewValue`, `SourceName`.
+/// Read from EVTX, the exclusion added in the corpus's 5007 record raises
+/// "Windows Defender Exclusions Added", which asks for `NewValue`.
+#[test]
+fn defender_fields_answer_to_the_names_rules_use() {
+    let (Some(rules), Some(folder)) = (
+        windows_rules(),
+        shared("corpus/evtx/EVTX-to-MITRE-Attack/TA0005-Defense Evasion"),
+    ) else {
+        return;
+    };
+    let (files, _) = discover(&[folder]);
+    let file = files
+        .iter()
+        .find(|f| {
+            f.path
+                .ends_with("ID5007-Defender threat exclusion (native).evtx")
+        })
+        .expect("the Defender 5007 sample");
+    let (events, _) = read(file);
+    let with_new_value = events
+        .iter()
+        .filter(|e| e.get("NewValue").is_some())
+        .count();
+    assert!(with_new_value > 0);
+    for event in events.iter().filter(|e| e.get("New Value").is_some()) {
+        assert_eq!(event.get("NewValue"), event.get("New Value"));
+        assert_eq!(event.get("New_Value"), event.get("New Value"));
+    }
+    let found = detections(rules, &events, record_place);
+    let exclusion = "1321dc4e-a1fe-481d-a016-52c45f0c8b4f";
+    assert!(
+        found.iter().any(|(rule, _, _)| rule == exclusion),
+        "{found:?}"
+    );
+}
