@@ -391,6 +391,7 @@ fn mordor_recordings_are_windows_events_that_raise_what_evtx_dump_raises() {
         assert!(issue.reason.contains("resource fork"), "{issue}");
     }
     let (mut lines, mut numbered) = (0, 0);
+    let (mut sysmon_timed, mut sysmon_off) = (0, 0);
     let mut by_shape = std::collections::BTreeMap::new();
     let (mut expected, mut found) = (BTreeSet::new(), BTreeSet::new());
     let out = tempfile::tempdir().unwrap();
@@ -409,6 +410,26 @@ fn mordor_recordings_are_windows_events_that_raise_what_evtx_dump_raises() {
             if line.contains_key("RecordNumber") || line.contains_key("record_number") {
                 numbered += 1;
                 assert!(event.record_id().is_some(), "{name} {}", event.position);
+            }
+            // NXLog's local EventTime made UTC by Logstash's offset agrees
+            // with Sysmon's own UTC time of the event: to 2 s, or for a
+            // network connection (3), whose UtcTime is the connection's and
+            // which Sysmon batches (up to 10 s later in these recordings, and
+            // once 2.4 s earlier), from 3 s before to 15 s after.
+            if line.contains_key("SourceModuleType") {
+                if let Some(utc) = line.get("UtcTime").and_then(Value::as_str) {
+                    let utc = chrono::NaiveDateTime::parse_from_str(utc, "%Y-%m-%d %H:%M:%S%.f")
+                        .unwrap()
+                        .and_utc();
+                    let time = event.timestamp.unwrap();
+                    let late = (time - utc).num_milliseconds();
+                    let fits = match event.event_id() {
+                        Some(3) => (-3000..=15_000).contains(&late),
+                        _ => late.abs() <= 2000,
+                    };
+                    sysmon_timed += 1;
+                    sysmon_off += usize::from(!fits);
+                }
             }
         }
         let hunted = MORDOR_HUNTED_LINES.min(raw.len());
@@ -435,6 +456,9 @@ fn mordor_recordings_are_windows_events_that_raise_what_evtx_dump_raises() {
         "mordor: {lines} lines {by_shape:?}, {numbered} with a record number, {forks} resource forks, {} detections",
         expected.len()
     );
+    eprintln!("mordor: {sysmon_off} of {sysmon_timed} NXLog Sysmon times off UtcTime");
+    assert!(sysmon_timed > 20_000, "{sysmon_timed}");
+    assert_eq!(sysmon_off, 0);
     assert_eq!(forks, 12);
     assert!(lines > 200_000, "{lines}");
     assert_eq!(by_shape.get("evtx_dump JSON"), None);
