@@ -20,6 +20,10 @@
 //! read whatever its name when its content says what it is (the EVTX magic, a
 //! first `{`, a first line that is an audit record or syslog), and reported when it does not.
 //!
+//! A `._name` file in a folder is the macOS resource fork (AppleDouble
+//! metadata) that copying from a Mac leaves beside `name`, whatever its
+//! extension says: it is reported once, not read line by line as garbage.
+//!
 //! Symbolic links are followed; a link back to a folder already being walked
 //! is not walked again, and a file reached by two paths is read once.
 
@@ -138,6 +142,10 @@ fn walk(folder: &Path, found: &mut Vec<InputFile>, issues: &mut Vec<SourceIssue>
             continue;
         }
         let path = entry.path();
+        if is_resource_fork(path) {
+            issues.push(skipped(path, RESOURCE_FORK));
+            continue;
+        }
         let size = entry.metadata().map(|meta| meta.len()).unwrap_or(0);
         let (kind, gzip) = kind_by_name(path);
         let format = match kind {
@@ -293,6 +301,18 @@ fn starts_with(path: &Path, magic: &[u8]) -> io::Result<bool> {
     Ok(head == magic)
 }
 
+/// Why a `._name` file is not read.
+const RESOURCE_FORK: &str =
+    "a macOS resource fork (AppleDouble metadata copied beside the real file), not a log";
+
+/// Whether a file is the `._name` a Mac writes beside `name` on a volume
+/// without resource forks.
+fn is_resource_fork(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.len() > 2 && name.starts_with("._"))
+}
+
 fn skipped(path: &Path, reason: impl Into<String>) -> SourceIssue {
     SourceIssue::new(path, "", reason, IssueKind::Skipped)
 }
@@ -396,6 +416,21 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn resource_forks_are_reported_not_read() {
+        let folder = tempfile::tempdir().unwrap();
+        let root = folder.path();
+        fs::write(root.join("security.json"), "{}\n").unwrap();
+        fs::write(root.join("._security.json"), b"\x00\x05\x16\x07Mac OS X").unwrap();
+        fs::write(root.join("._"), "{}\n").unwrap();
+        let (files, issues) = discover(&[root.to_path_buf()]);
+        let names: Vec<_> = files.iter().map(|f| f.path.file_name().unwrap()).collect();
+        assert_eq!(names, ["security.json"]);
+        assert_eq!(issues.len(), 1);
+        assert!(issues[0].file.ends_with("._security.json"));
+        assert!(issues[0].reason.contains("resource fork"), "{}", issues[0]);
+    }
+
     #[test]
     fn links_are_followed_once_and_loops_not_at_all() {
         let folder = tempfile::tempdir().unwrap();

@@ -6,9 +6,10 @@
 //! Read, plain or gzip-compressed:
 //!
 //! * Windows EVTX logs;
-//! * JSON-lines files (evtx_dump output, Winlogbeat/ECS, Zeek, any JSON
-//!   logger); fields are named as Sigma rules name them (see the `flatten`
-//!   module's docs);
+//! * JSON-lines files (evtx_dump output; Windows events as Winlogbeat 6, 7/8
+//!   and Elastic Agent, NXLog and Wazuh ship them; Zeek; any JSON logger);
+//!   fields are named as Sigma rules name them, a Windows event's as its
+//!   EVTX record has them (see the `flatten` module's docs);
 //! * plain-text syslog (`auth.log`, `syslog`, `messages`, `secure`; RFC 3164
 //!   and RFC 5424), as events of product `linux` whose `Channel` is the
 //!   logging program, with sshd's, PAM's and sudo's logons taken apart into

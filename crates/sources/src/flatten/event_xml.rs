@@ -13,7 +13,7 @@
 use serde_json::{Map, Value};
 use vigil_event::Event;
 
-use super::windows_field;
+use super::{windows, windows_field};
 use crate::timestamp;
 
 /// Whether `map` is a rendered event: an `Event` element holding `System`, or
@@ -50,9 +50,10 @@ pub(crate) fn flatten(mut root: Map<String, Value>, event: &mut Event) {
     finish(event);
 }
 
-/// Marks a flattened event a Windows event and takes its time from `System`.
+/// Marks a flattened event a Windows event (see [`windows::finish`]) and
+/// takes its time from `System`.
 pub(super) fn finish(event: &mut Event) {
-    event.product = Some("windows");
+    windows::finish(event);
     event.timestamp = event
         .get("TimeCreated_SystemTime")
         .and_then(timestamp::parse);

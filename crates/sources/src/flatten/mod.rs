@@ -1,20 +1,37 @@
 //! Turns a JSON record into an [`Event`]'s flat fields, whatever shape it came in.
 //!
-//! The shapes are told apart by their keys:
+//! Shapes are told apart by their keys, never by the file's name, cheapest
+//! test first:
 //!
 //! * a Windows event as the `evtx` crate and `evtx_dump` render it
 //!   (`{"Event":{"System":{…},"EventData":{…}}}`), see [`event_xml`];
-//! * a Winlogbeat / Elastic Common Schema document (`{"winlog":{…}}`), see
+//! * a Winlogbeat 7+ / Elastic Agent document (`{"winlog":{…}}`), see
 //!   [`winlogbeat`];
 //! * journald's export (`journalctl -o json`, `{"__CURSOR":…}`), see
 //!   [`journald`];
+//! * a Winlogbeat 6 document (`event_data`, `log_name`, `computer_name` at
+//!   the top), see [`winlogbeat6`];
+//! * a Wazuh alert or archive record (`{"data":{"win":{"system":{…}}}}`),
+//!   see [`wazuh`];
+//! * NXLog's `im_msvistalog` record, as NXLog writes it or as Logstash
+//!   passes it on (`Hostname`, `EventID`, `Channel` at the top, the event's
+//!   data beside them), see [`nxlog`];
 //! * any other object, flattened to dotted keys, see [`dotted`].
+//!
+//! Every Windows shape gives the fields the EVTX record would have: the
+//! `System` fields under their EVTX names (`Computer`, `Provider_Name`,
+//! `EventRecordID`, …), the event data under its own names, unnamed values
+//! as `Data`, and the time in UTC (see [`windows`]).
 
 mod dotted;
 mod event_xml;
 mod event_xml_stream;
 mod journald;
+mod nxlog;
+mod wazuh;
+mod windows;
 mod winlogbeat;
+mod winlogbeat6;
 
 use serde_json::{Map, Value};
 use vigil_event::{Event, FieldName, FieldValue};
@@ -54,6 +71,15 @@ pub(crate) fn object(map: Map<String, Value>, event: &mut Event) {
     } else if journald::is_shape(&map) {
         journald::flatten(map, event);
         event.shape = Some(journald::SHAPE);
+    } else if winlogbeat6::is_shape(&map) {
+        winlogbeat6::flatten(map, event);
+        event.shape = Some(winlogbeat6::SHAPE);
+    } else if wazuh::is_shape(&map) {
+        wazuh::flatten(map, event);
+        event.shape = Some(wazuh::SHAPE);
+    } else if nxlog::is_shape(&map) {
+        nxlog::flatten(map, event);
+        event.shape = Some(nxlog::SHAPE);
     } else {
         dotted::flatten(map, event);
         event.timestamp = TIME_KEYS

@@ -5,21 +5,27 @@
 //! (`winlog.event_data.Image` → `Image`, `winlog.channel` → `Channel`) so the
 //! same rules match; they come first, so they win lookups. The rest of the
 //! document keeps its ECS names (`process.command_line`, `host.name`).
+//!
+//! ECS ships the event data's numbers as text (`"LogonType": "3"`) and
+//! `event.code` as text; they are typed as EVTX has them (see
+//! [`windows::data_value`]). Unnamed data comes as `param1`, `param2`, …
+//! and is also given as `Data` (see [`windows::winlogbeat_data`]).
 
 use serde_json::{Map, Value};
 use vigil_event::Event;
 
-use super::{dotted, event_xml, field_value, windows_field};
+use super::{dotted, field_value, windows};
 use crate::timestamp;
 
 /// `winlog` keys and the EVTX field each one is.
-const SYSTEM_FIELDS: [(&[&str], &str); 11] = [
+const SYSTEM_FIELDS: [(&[&str], &str); 12] = [
     (&["event_id"], "EventID"),
     (&["channel"], "Channel"),
     (&["computer_name"], "Computer"),
     (&["provider_name"], "Provider_Name"),
     (&["provider_guid"], "Provider_Guid"),
     (&["record_id"], "EventRecordID"),
+    (&["version"], "Version"),
     (&["process", "pid"], "Execution_ProcessID"),
     (&["process", "thread", "id"], "Execution_ThreadID"),
     (&["user", "identifier"], "Security_UserID"),
@@ -38,26 +44,24 @@ pub(super) fn flatten(mut root: Map<String, Value>, event: &mut Event) {
     if let Some(Value::Object(winlog)) = root.get_mut("winlog") {
         for (path, name) in SYSTEM_FIELDS {
             if let Some(value) = find(winlog, path) {
-                event.insert(name, windows_field(name, value.clone()));
+                windows::system(event, name, field_value(value.clone()));
             }
         }
         // The event's own data by its own names; not repeated under `winlog.`.
-        for (section, element) in [("event_data", "EventData"), ("user_data", "UserData")] {
+        for section in ["event_data", "user_data"] {
             if let Some(data) = winlog.shift_remove(section) {
-                event_xml::element(element, data, event);
+                windows::winlogbeat_data(data, event);
             }
         }
     }
     if event.get("EventID").is_none() {
         if let Some(code) = find(&root, &["event", "code"]) {
-            event.insert("EventID", windows_field("EventID", code.clone()));
+            windows::system(event, "EventID", field_value(code.clone()));
         }
     }
-    event.timestamp = root
-        .get("@timestamp")
-        .and_then(|time| timestamp::parse(&field_value(time.clone())));
-    event.product = Some("windows");
     dotted::flatten(root, event);
+    windows::finish(event);
+    event.timestamp = event.get("@timestamp").and_then(timestamp::parse);
 }
 
 fn find<'a>(map: &'a Map<String, Value>, path: &[&str]) -> Option<&'a Value> {
@@ -84,7 +88,8 @@ mod tests {
                 "computer_name": "ws1.corp", "provider_name": "Microsoft-Windows-Sysmon",
                 "record_id": 1234, "process": {"pid": 2000, "thread": {"id": 3000}},
                 "user": {"identifier": "S-1-5-18"},
-                "event_data": {"Image": "C:\\Windows\\System32\\cmd.exe", "ProcessId": "4242"},
+                "event_data": {"Image": "C:\\Windows\\System32\\cmd.exe", "ProcessId": "4242",
+                    "LogonType": "3", "LogonId": "0x3e7"},
                 "user_data": {"LogFileCleared": {"SubjectUserName": "bob"}}
             }
         }) else {
@@ -115,6 +120,9 @@ mod tests {
             Some(&FieldValue::from("C:\\Windows\\System32\\cmd.exe"))
         );
         assert_eq!(event.get("SubjectUserName"), Some(&FieldValue::from("bob")));
+        assert_eq!(event.get("LogonType"), Some(&FieldValue::Int(3)));
+        assert_eq!(event.get("ProcessId"), Some(&FieldValue::Int(4242)));
+        assert_eq!(event.get("LogonId"), Some(&FieldValue::from("0x3e7")));
         assert_eq!(event.get("host.name"), Some(&FieldValue::from("ws1")));
         assert_eq!(event.get("winlog.channel").map(|_| ()), Some(()));
         assert_eq!(event.get("winlog.event_data.Image"), None);
@@ -127,13 +135,15 @@ mod tests {
 
     #[test]
     fn event_code_stands_in_for_a_missing_event_id() {
-        let Value::Object(map) =
-            json!({"event": {"code": 4624}, "winlog": {"channel": "Security"}})
-        else {
-            unreachable!()
-        };
-        let mut event = Event::new("t");
-        flatten(map, &mut event);
-        assert_eq!(event.event_id(), Some(4624));
+        for code in [json!(4624), json!("4624")] {
+            let Value::Object(map) =
+                json!({"event": {"code": code}, "winlog": {"channel": "Security"}})
+            else {
+                unreachable!()
+            };
+            let mut event = Event::new("t");
+            flatten(map, &mut event);
+            assert_eq!(event.get("EventID"), Some(&FieldValue::Int(4624)));
+        }
     }
 }

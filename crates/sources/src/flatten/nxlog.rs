@@ -1,0 +1,399 @@
+//! A Windows event as NXLog's `im_msvistalog` input writes it to JSON, alone
+//! or passed on by Logstash (HELK, the Mordor / Security-Datasets
+//! recordings): one flat object holding NXLog's names for the `System`
+//! fields (`Hostname`, `SourceName`, `RecordNumber`, …), NXLog's and
+//! Logstash's own keys, and the event's data under its own names beside them.
+//!
+//! The `System` fields take their EVTX names, the keys the collectors add
+//! are dropped, and everything else is the event's data. Some names are
+//! both NXLog's and a provider's, and are told apart by their values:
+//! `EventType` is NXLog's when it is one of its words (`INFO`,
+//! `AUDIT_SUCCESS`, …) and Sysmon's otherwise (`SetValue`); HELK keeps
+//! NXLog's as `EventTypeOrignal` [sic] when both were there. NXLog's own
+//! fields are numbers where the event's data is always text, so a number
+//! under `ProcessID` (older NXLog's name for the process that logged the
+//! event) is that, and text is the event's data. `AccountName` and `Domain`
+//! are NXLog's lookup of `UserID`, but also names of some events' own data
+//! (4778's `AccountName`), which NXLog writes over its lookup: they are kept,
+//! since a lookup more is better than a value lost; `AccountType`, NXLog's
+//! alone, goes.
+//!
+//! The time, in UTC, is taken as faithfully as the record allows:
+//!
+//! * `EventTime` is the record's creation time, and NXLog writes it in the
+//!   collector's local time without a zone (`2020-06-09 22:50:54`) unless
+//!   configured otherwise. A zone or an epoch number is taken as it is.
+//! * Without a zone, Logstash's `@timestamp` (UTC, at receipt) beside
+//!   `EventReceivedTime` (the same receipt on NXLog's local clock) tells the
+//!   collector's offset from UTC, to the quarter hour; `EventTime` less that
+//!   offset is the creation time in UTC to the second.
+//! * Failing that, `@timestamp` is the nearest UTC time there is (seconds
+//!   after the event); with NXLog alone, `EventTime` is read as UTC, right
+//!   only for a collector whose clock is on UTC.
+//! * The Security-Datasets form (no NXLog keys, `TimeCreated` with a `Z`)
+//!   gives `TimeCreated` as written. In those recordings it differs from
+//!   Sysmon's own `UtcTime` by whole hours, but it is the only time every
+//!   record carries, and nothing in a record says by how much it is off.
+
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use serde_json::{Map, Value};
+use vigil_event::{Event, FieldValue};
+
+use super::{dotted, field_value, windows};
+use crate::timestamp;
+
+/// The shape an NXLog record's event is counted under.
+pub(super) const SHAPE: &str = "NXLog JSON";
+
+/// NXLog's names for the `System` fields, and the EVTX field each one is.
+const SYSTEM_FIELDS: [(&str, &str); 14] = [
+    ("SourceName", "Provider_Name"),
+    ("ProviderGuid", "Provider_Guid"),
+    ("EventID", "EventID"),
+    ("Level", "Level"),
+    ("Task", "Task"),
+    ("OpcodeValue", "Opcode"),
+    ("Keywords", "Keywords"),
+    ("RecordNumber", "EventRecordID"),
+    ("ActivityID", "Correlation_ActivityID"),
+    ("RelatedActivityID", "Correlation_RelatedActivityID"),
+    ("ExecutionProcessID", "Execution_ProcessID"),
+    ("ThreadID", "Execution_ThreadID"),
+    ("Channel", "Channel"),
+    ("Hostname", "Computer"),
+];
+
+/// Keys NXLog or Logstash add that EVTX does not have, in every record.
+const COLLECTOR_KEYS: [&str; 12] = [
+    "EventTime",
+    "EventReceivedTime",
+    "SourceModuleName",
+    "SourceModuleType",
+    "Severity",
+    "SeverityValue",
+    "Message",
+    "ERROR_EVT_UNRESOLVED",
+    "EventTypeOrignal",
+    "@timestamp",
+    "@version",
+    "@metadata",
+];
+
+/// Keys that are NXLog's or Logstash's in a record NXLog wrote, and may be
+/// the event's data in one it did not.
+const NXLOG_RECORD_KEYS: [&str; 7] = [
+    "Opcode",
+    "Category",
+    "AccountType",
+    "host",
+    "port",
+    "tags",
+    "type",
+];
+
+/// NXLog's `EventType` words, which no provider's `EventType` is.
+const EVENT_TYPES: [&str; 7] = [
+    "CRITICAL",
+    "ERROR",
+    "AUDIT_FAILURE",
+    "AUDIT_SUCCESS",
+    "INFO",
+    "WARNING",
+    "VERBOSE",
+];
+
+/// The most a collector's clock is off UTC: UTC−12 to UTC+14.
+const MOST_OFFSET_HOURS: i64 = 14;
+
+/// An NXLog record names the computer `Hostname` beside the `EventID` and
+/// the `Channel` or provider (`SourceName`).
+pub(super) fn is_shape(map: &Map<String, Value>) -> bool {
+    map.contains_key("Hostname")
+        && map.contains_key("EventID")
+        && (map.contains_key("Channel") || map.contains_key("SourceName"))
+}
+
+pub(super) fn flatten(mut root: Map<String, Value>, event: &mut Event) {
+    let written_by_nxlog =
+        root.contains_key("SourceModuleType") || root.contains_key("EventReceivedTime");
+    let time = time(&root);
+    if written_by_nxlog && !root.contains_key("ExecutionProcessID") {
+        if let Some(pid) = root.get("ProcessID").filter(|pid| pid.is_number()) {
+            windows::system(event, "Execution_ProcessID", field_value(pid.clone()));
+            root.shift_remove("ProcessID");
+        }
+    }
+    for (key, name) in SYSTEM_FIELDS {
+        let Some(value) = root.shift_remove(key) else {
+            continue;
+        };
+        let value = match (name, value) {
+            ("Keywords", Value::Number(mask)) => keywords(&mask),
+            (_, value) => field_value(value),
+        };
+        windows::system(event, name, value);
+    }
+    if let Some(version) = root.get("Version").filter(|v| v.is_number()) {
+        windows::system(event, "Version", field_value(version.clone()));
+        root.shift_remove("Version");
+    }
+    if let Some(user) = root.shift_remove("UserID") {
+        windows::system(event, "Security_UserID", field_value(user));
+    }
+    match root.shift_remove("TimeCreated") {
+        Some(created) => event.insert("TimeCreated_SystemTime", field_value(created)),
+        None => {
+            if let Some(time) = time {
+                let text = time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+                event.insert("TimeCreated_SystemTime", FieldValue::Str(text));
+            }
+        }
+    }
+    for (key, value) in root {
+        let collectors = COLLECTOR_KEYS.contains(&key.as_str())
+            || (written_by_nxlog && NXLOG_RECORD_KEYS.contains(&key.as_str()))
+            || (key == "EventType" && value.as_str().is_some_and(|t| EVENT_TYPES.contains(&t)));
+        if collectors {
+            continue;
+        }
+        match value {
+            Value::Object(map) => {
+                let mut nested = Map::new();
+                nested.insert(key, Value::Object(map));
+                dotted::flatten(nested, event);
+            }
+            value => event.insert(key, windows::data_value(field_value(value))),
+        }
+    }
+    windows::finish(event);
+    event.timestamp = time;
+}
+
+/// NXLog writes the keyword mask as a signed number; EVTX as hexadecimal text.
+fn keywords(mask: &serde_json::Number) -> FieldValue {
+    match mask.as_i64() {
+        Some(signed) => FieldValue::Str(format!("0x{:x}", signed as u64)),
+        None => FieldValue::from_json(&Value::Number(mask.clone())),
+    }
+}
+
+/// The record's creation time in UTC, as the module's docs explain.
+fn time(root: &Map<String, Value>) -> Option<DateTime<Utc>> {
+    let parse = |key: &str| {
+        root.get(key)
+            .map(|v| timestamp::parse(&field_value(v.clone())))
+    };
+    let received_utc = parse("@timestamp").flatten();
+    let Some(event_time) = root.get("EventTime") else {
+        return parse("TimeCreated").flatten().or(received_utc);
+    };
+    let Some(local) = zoneless(event_time) else {
+        // An epoch number or a time with its zone says the instant itself.
+        return timestamp::parse(&field_value(event_time.clone())).or(received_utc);
+    };
+    let received_local = root.get("EventReceivedTime").and_then(zoneless);
+    match (received_utc, received_local) {
+        (Some(utc), Some(received)) => match collector_offset(received, utc) {
+            Some(offset) => local.and_utc().checked_sub_signed(offset),
+            None => Some(utc),
+        },
+        (Some(utc), None) => Some(utc),
+        (None, _) => Some(local.and_utc()),
+    }
+}
+
+/// A time written without a zone (`2020-06-09 22:50:54`), as NXLog writes
+/// its local times.
+fn zoneless(value: &Value) -> Option<NaiveDateTime> {
+    let text = value.as_str()?.trim();
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+}
+
+/// How far the collector's clock, which read `local` at the moment Logstash
+/// stamped `utc`, is ahead of UTC: to the quarter hour, since zones are, and
+/// since the record took a moment to reach Logstash.
+fn collector_offset(local: NaiveDateTime, utc: DateTime<Utc>) -> Option<TimeDelta> {
+    let ahead = local.and_utc().signed_duration_since(utc).num_seconds();
+    let quarter = 15 * 60;
+    let quarters = (ahead as f64 / quarter as f64).round() as i64;
+    let offset = TimeDelta::seconds(quarters * quarter);
+    (offset.num_hours().abs() <= MOST_OFFSET_HOURS).then_some(offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn flat(value: Value) -> Event {
+        let Value::Object(map) = value else {
+            unreachable!()
+        };
+        assert!(is_shape(&map));
+        let mut event = Event::new("t");
+        flatten(map, &mut event);
+        event
+    }
+
+    fn names(event: &Event) -> Vec<&str> {
+        event.fields().map(|(name, _)| name).collect()
+    }
+
+    /// A Sysmon record as NXLog wrote it and Logstash passed it on, as in
+    /// the Mordor recordings.
+    fn sysmon_via_logstash() -> Value {
+        json!({"ProcessId":"6196","@timestamp":"2020-06-10T02:50:56.537Z","RuleName":"-",
+            "Task":13,"Version":2,"Domain":"NT AUTHORITY","EventTypeOrignal":"INFO",
+            "Keywords":-9223372036854775808_i64,"AccountName":"SYSTEM",
+            "TargetObject":"HKU\\x","SourceName":"Microsoft-Windows-Sysmon","port":62387,
+            "UserID":"S-1-5-18","Hostname":"WORKSTATION6.mordor.local","tags":["mordorDataset"],
+            "EventTime":"2020-06-09 22:50:54","ExecutionProcessID":3500,
+            "Image":"C:\\x.exe","SeverityValue":2,"Severity":"INFO","EventID":13,
+            "@version":"1","EventReceivedTime":"2020-06-09 22:50:56","RecordNumber":713650,
+            "SourceModuleType":"im_msvistalog","ThreadID":4168,"host":"wec","Message":"Registry value set",
+            "UtcTime":"2020-06-10 02:50:54.631","ProviderGuid":"{5770385F}",
+            "SourceModuleName":"eventlog","EventType":"SetValue","OpcodeValue":0,
+            "Channel":"Microsoft-Windows-Sysmon/Operational","AccountType":"User"})
+    }
+
+    #[test]
+    fn system_fields_take_evtx_names_and_collector_keys_go() {
+        let event = flat(sysmon_via_logstash());
+        assert_eq!(
+            names(&event),
+            [
+                "Provider_Name",
+                "Provider_Guid",
+                "EventID",
+                "Task",
+                "Opcode",
+                "Keywords",
+                "EventRecordID",
+                "Execution_ProcessID",
+                "Execution_ThreadID",
+                "Channel",
+                "Computer",
+                "Version",
+                "Security_UserID",
+                "TimeCreated_SystemTime",
+                "ProcessId",
+                "RuleName",
+                "Domain",
+                "AccountName",
+                "TargetObject",
+                "Image",
+                "UtcTime",
+                "EventType",
+            ]
+        );
+        assert_eq!(event.computer(), Some("WORKSTATION6.mordor.local"));
+        assert_eq!(event.record_id(), Some(713650));
+        assert_eq!(
+            event.get("Keywords"),
+            Some(&FieldValue::from("0x8000000000000000"))
+        );
+        assert_eq!(event.get("EventType"), Some(&FieldValue::from("SetValue")));
+        assert_eq!(event.get("ProcessId"), Some(&FieldValue::Int(6196)));
+        assert_eq!(event.product, Some("windows"));
+    }
+
+    #[test]
+    fn local_event_time_is_made_utc_by_the_logstash_offset() {
+        let event = flat(sysmon_via_logstash());
+        // EventTime 22:50:54 at UTC−4, as UtcTime (02:50:54.631) confirms.
+        assert_eq!(
+            event.timestamp.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2020-06-10T02:50:54+00:00")
+        );
+        assert_eq!(
+            event.get("TimeCreated_SystemTime"),
+            Some(&FieldValue::from("2020-06-10T02:50:54.000000Z"))
+        );
+    }
+
+    #[test]
+    fn times_without_logstash_or_with_a_zone() {
+        let base = json!({"Hostname": "h", "EventID": 1, "Channel": "c",
+            "SourceModuleType": "im_msvistalog"});
+        let at = |extra: Value| {
+            let mut record = base.clone();
+            record
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            flat(record).timestamp.map(|t| t.to_rfc3339())
+        };
+        let expect = |text: &str| Some(text.to_string());
+        assert_eq!(
+            at(json!({"EventTime": "2020-06-09 22:50:54"})),
+            expect("2020-06-09T22:50:54+00:00")
+        );
+        assert_eq!(
+            at(json!({"EventTime": "2020-06-09T22:50:54-04:00"})),
+            expect("2020-06-10T02:50:54+00:00")
+        );
+        assert_eq!(
+            at(json!({"EventTime": 1591757454})),
+            expect("2020-06-10T02:50:54+00:00")
+        );
+        assert_eq!(
+            at(json!({"EventTime": "2020-06-09 22:50:54", "@timestamp": "2020-06-10T02:50:58Z"})),
+            expect("2020-06-10T02:50:58+00:00"),
+            "no receipt time on NXLog's clock: Logstash's receipt"
+        );
+        assert_eq!(
+            at(
+                json!({"EventTime": "2020-06-10 08:20:54", "EventReceivedTime": "2020-06-10 08:20:57",
+                "@timestamp": "2020-06-10T02:50:58.2Z"})
+            ),
+            expect("2020-06-10T02:50:54+00:00"),
+            "UTC+5:30"
+        );
+    }
+
+    #[test]
+    fn security_datasets_form_keeps_its_data() {
+        let event = flat(json!({"SourceName":"Microsoft-Windows-Security-Auditing",
+            "ProviderGuid":"{54849625}","Level":"0","Keywords":"0x8020000000000000",
+            "Channel":"Security","Hostname":"pedro-computer","TimeCreated":"2022-08-18T06:55:57.789Z",
+            "@timestamp":"2022-08-18T06:55:57.789Z","EventID":4703,"Message":"A token right was adjusted.",
+            "Task":"13317","SubjectUserName":"PEDRO-COMPUTER$","ProcessId":"0x4d8",
+            "Category":"c","type":"t","AccountName":"a","AccountType":"User"}));
+        assert_eq!(event.get("Level"), Some(&FieldValue::Int(0)));
+        assert_eq!(event.get("Task"), Some(&FieldValue::Int(13317)));
+        assert_eq!(event.get("Message"), None);
+        assert_eq!(event.get("ProcessId"), Some(&FieldValue::from("0x4d8")));
+        // Not NXLog's record: these are the event's own.
+        for name in ["Category", "type", "AccountName", "AccountType"] {
+            assert!(event.get(name).is_some(), "{name}");
+        }
+        assert_eq!(
+            event.timestamp.map(|t| t.timestamp_millis()),
+            Some(1660805757789)
+        );
+        assert_eq!(event.record_id(), None, "the form has no record number");
+    }
+
+    #[test]
+    fn older_nxlog_process_id_and_info_event_type() {
+        let event = flat(
+            json!({"Hostname":"HR001","EventID":10,"Channel":"Microsoft-Windows-Sysmon/Operational",
+            "SourceModuleType":"im_msvistalog","ProcessID":3128,"EventType":"INFO",
+            "SourceProcessId":"3492","Category":"Process accessed (rule: ProcessAccess)","Opcode":"Info"}),
+        );
+        assert_eq!(
+            event.get("Execution_ProcessID"),
+            Some(&FieldValue::Int(3128))
+        );
+        assert_eq!(event.get("EventType"), None);
+        assert_eq!(event.get("Category"), None);
+        assert_eq!(event.get("Opcode"), None);
+        let data = flat(json!({"Hostname":"h","EventID":5156,"Channel":"Security",
+            "SourceModuleType":"im_msvistalog","ProcessID":"5452"}));
+        assert_eq!(data.get("ProcessID"), Some(&FieldValue::Int(5452)));
+        assert_eq!(data.get("Execution_ProcessID"), None);
+    }
+}
