@@ -7,16 +7,20 @@
 //!   (JSON lines if their first non-blank character is `{`, as rsyslog can
 //!   write them): read even when their first line is damaged, since every bad
 //!   line is reported;
+//! * `.xml` is Windows event XML when its start holds an `<Event>` or
+//!   `<Events>` element (in UTF-8 or UTF-16), and ignored otherwise: a
+//!   collection holds many XML files that are not logs;
 //! * any other `.log` is JSON lines when its first non-blank character is `{`
-//!   (Zeek and most JSON loggers), syslog when its first non-blank line is
-//!   (see the `syslog` module), and reported, not silently dropped, when it is
+//!   (Zeek and most JSON loggers), Windows event XML when it starts with
+//!   XML, syslog when its first non-blank line is (see the `syslog` module),
+//!   and reported, not silently dropped, when it is
 //!   neither.
 //!
 //! Each name may carry a rotation suffix (`.1`, `-20240301`) and then `.gz`:
 //! `auth.log.2.gz`, `messages-20240301`. Other files in folders are ignored,
 //! since a collection holds much that is not a log. A file named directly is
 //! read whatever its name when its content says what it is (the EVTX magic, a
-//! first `{`, a first line that is syslog), and reported when it does not.
+//! first `{`, a first `<Event`, `<Events` or `<?xml`, a first line that is syslog), and reported when it does not.
 //!
 //! Symbolic links are followed; a link back to a folder already being walked
 //! is not walked again, and a file reached by two paths is read once.
@@ -41,6 +45,9 @@ pub enum Format {
     JsonLines,
     /// Plain-text syslog, RFC 3164 or RFC 5424, one record per line.
     Syslog,
+    /// Windows events as XML `<Event>` elements (`wevtutil`, Splunk's
+    /// `XmlWinEventLog`), however many to a line.
+    WindowsXml,
 }
 
 impl Format {
@@ -49,6 +56,7 @@ impl Format {
             Format::Evtx => "EVTX",
             Format::JsonLines => "JSON lines",
             Format::Syslog => "syslog",
+            Format::WindowsXml => "Windows event XML",
         }
     }
 }
@@ -87,6 +95,8 @@ enum Kind {
     SyslogName,
     /// `.log`: JSON lines or syslog if the content says so.
     TextLog,
+    /// `.xml`: Windows event XML if the content says so, else not a log.
+    Xml,
     Unknown,
 }
 
@@ -135,6 +145,14 @@ fn walk(folder: &Path, found: &mut Vec<InputFile>, issues: &mut Vec<SourceIssue>
         let format = match kind {
             Kind::Known(format) => format,
             Kind::Unknown => continue,
+            Kind::Xml => match sniff(path, gzip) {
+                Ok(Some(Format::WindowsXml)) => Format::WindowsXml,
+                Ok(_) => continue,
+                Err(error) => {
+                    issues.push(skipped(path, format!("cannot read: {error}")));
+                    continue;
+                }
+            },
             Kind::SyslogName => match sniff(path, gzip) {
                 Ok(format) => format.unwrap_or(Format::Syslog),
                 Err(error) => {
@@ -172,7 +190,7 @@ fn named_file(path: &Path, size: u64, found: &mut Vec<InputFile>, issues: &mut V
     let format = match kind {
         Kind::Known(format) => Ok(Some(format)),
         Kind::SyslogName => sniff(path, gzip).map(|format| format.or(Some(Format::Syslog))),
-        Kind::TextLog | Kind::Unknown => {
+        Kind::TextLog | Kind::Xml | Kind::Unknown => {
             if !gzip && starts_with(path, GZIP_MAGIC).unwrap_or(false) {
                 gzip = true;
             }
@@ -188,7 +206,7 @@ fn named_file(path: &Path, size: u64, found: &mut Vec<InputFile>, issues: &mut V
         }),
         Ok(None) => issues.push(skipped(
             path,
-            "not a readable format: expected an EVTX log, JSON lines or syslog (.evtx, .json, .jsonl, .ndjson, .log, auth.log, messages, …, optionally .gz)",
+            "not a readable format: expected an EVTX log, JSON lines, Windows event XML or syslog (.evtx, .json, .jsonl, .ndjson, .xml, .log, auth.log, messages, …, optionally .gz)",
         )),
         Err(error) => issues.push(skipped(path, format!("cannot read: {error}"))),
     }
@@ -212,6 +230,7 @@ fn kind_by_name(path: &Path) -> (Kind, bool) {
         Some("evtx") => Kind::Known(Format::Evtx),
         Some("json" | "jsonl" | "ndjson") => Kind::Known(Format::JsonLines),
         Some("log") => Kind::TextLog,
+        Some("xml") => Kind::Xml,
         _ => Kind::Unknown,
     };
     (kind, gzip)
@@ -247,6 +266,9 @@ fn sniff(path: &Path, gzip: bool) -> io::Result<Option<Format>> {
     if head.starts_with(EVTX_MAGIC) {
         return Ok(Some(Format::Evtx));
     }
+    if is_event_xml(&head) {
+        return Ok(Some(Format::WindowsXml));
+    }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
     let first = text.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
@@ -260,6 +282,46 @@ fn sniff(path: &Path, gzip: bool) -> io::Result<Option<Format>> {
         crate::syslog::looks_like_syslog(&String::from_utf8_lossy(line))
     });
     Ok(syslog.then_some(Format::Syslog))
+}
+
+/// Whether a file's first bytes are XML holding Windows events: after a
+/// byte order mark and white space, `<?xml`, `<Events` or `<Event`; for
+/// `<?xml`, an `<Event` must follow within the bytes looked at. UTF-16 (with
+/// its mark) is looked at as the ASCII it holds.
+fn is_event_xml(head: &[u8]) -> bool {
+    let ascii: Vec<u8>;
+    let text = match head {
+        [0xFF, 0xFE, rest @ ..] => {
+            ascii = rest
+                .chunks_exact(2)
+                .filter(|p| p[1] == 0)
+                .map(|p| p[0])
+                .collect();
+            &ascii[..]
+        }
+        [0xFE, 0xFF, rest @ ..] => {
+            ascii = rest
+                .chunks_exact(2)
+                .filter(|p| p[0] == 0)
+                .map(|p| p[1])
+                .collect();
+            &ascii[..]
+        }
+        _ => head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head),
+    };
+    let text = text.trim_ascii_start();
+    let event_tag = |text: &[u8]| {
+        memchr::memmem::find_iter(text, b"<Event").any(|at| {
+            matches!(
+                text.get(at + 6),
+                Some(b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/' | b's')
+            )
+        })
+    };
+    if text.starts_with(b"<?xml") {
+        return event_tag(text);
+    }
+    text.starts_with(b"<Event") && event_tag(&text[..text.len().min(8)])
 }
 
 fn starts_with(path: &Path, magic: &[u8]) -> io::Result<bool> {
