@@ -176,3 +176,111 @@ pub(crate) fn splunk_json(map: &Map<String, Value>, event: &mut Event) -> bool {
     event.shape = Some(SPLUNK_DAMAGED_SHAPE);
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{read_file, Format, SourceIssue};
+
+    fn read_text(name: &str, bytes: &[u8]) -> (Vec<Event>, Vec<String>) {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let (files, issues) = crate::discover(&[path]);
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(files[0].format, Format::WindowsXml);
+        let (mut events, mut problems) = (Vec::new(), Vec::new());
+        read_file(&files[0], &mut |e| events.push(e), &mut |i: SourceIssue| {
+            problems.push(format!("{}: {}", i.location, i.reason))
+        })
+        .unwrap();
+        (events, problems)
+    }
+
+    fn record(id: u32) -> String {
+        format!("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><EventID>4624</EventID><EventRecordID>{id}</EventRecordID><Channel>Security</Channel><Computer>dc1</Computer></System><EventData><Data Name='TargetUserName'>u{id}</Data></EventData></Event>")
+    }
+
+    /// Damaged records are named by the line they start on, and every
+    /// record around them is read.
+    #[test]
+    fn damaged_records_are_named_and_reading_goes_on() {
+        let text = [
+            record(1),
+            record(2).replace("</System>", "</Sys>"),
+            record(3),
+            record(4)[..90].to_string(),
+            record(5).replace("u5", "&bogus;"),
+            "garbage between records".to_string(),
+            record(6),
+        ]
+        .join("\n");
+        let (events, problems) = read_text("export.log", text.as_bytes());
+        let ids: Vec<_> = events.iter().map(|e| e.record_id()).collect();
+        assert_eq!(ids, [Some(1), Some(3), Some(6)]);
+        assert_eq!(events[1].position, Position::Line(3));
+        assert_eq!(events[0].shape, Some(SHAPE));
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(
+            problems[0].starts_with("line 2: record not well-formed XML:"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].starts_with("line 4: record not well-formed: <Event> has no </Event>"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[2].contains("unknown entity &bogus;"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[3].starts_with("line 6: text outside any <Event> record"),
+            "{problems:?}"
+        );
+    }
+
+    /// `wevtutil` output redirected by PowerShell: UTF-16 with its mark,
+    /// records back to back.
+    #[test]
+    fn utf16_wevtutil_output_is_read() {
+        let text = format!("{}{}", record(1), record(2));
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let (events, problems) = read_text("security.xml", &bytes);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(events.len(), 2);
+        assert_eq!(
+            events[1].get("TargetUserName"),
+            Some(&FieldValue::from("u2"))
+        );
+    }
+
+    #[test]
+    fn splunk_json_events_keep_the_records_fields_only() {
+        let xml = record(7);
+        let lines = [
+            serde_json::json!({"_raw": xml, "host": "fwd", "_time": "2024"}).to_string(),
+            serde_json::json!({"result": {"_raw": xml}}).to_string(),
+            serde_json::json!({"_raw": "<Event><System>", "host": "fwd"}).to_string(),
+            serde_json::json!({"_raw": "plain text", "host": "fwd"}).to_string(),
+        ];
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("export.json");
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let (files, _) = crate::discover(&[path]);
+        let mut events = Vec::new();
+        read_file(&files[0], &mut |e| events.push(e), &mut |_| {}).unwrap();
+        assert_eq!(events.len(), 4);
+        for event in &events[..2] {
+            assert_eq!(event.shape, Some(SPLUNK_SHAPE));
+            assert_eq!(event.record_id(), Some(7));
+            assert_eq!(event.get("host"), None);
+            assert_eq!(event.product, Some("windows"));
+        }
+        assert_eq!(events[2].shape, Some(SPLUNK_DAMAGED_SHAPE));
+        assert_eq!(events[2].product, None);
+        assert_eq!(events[3].shape, Some(crate::flatten::GENERIC_SHAPE));
+    }
+}

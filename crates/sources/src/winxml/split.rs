@@ -175,6 +175,10 @@ impl<R: Read> Splitter<R> {
                     self.advance(next);
                     return Ok(Some(Piece::Unclosed { line }));
                 }
+                (Some(end), None) if end > MAX_RECORD => {
+                    self.advance(end);
+                    return Ok(Some(Piece::TooLong { line }));
+                }
                 (Some(end), None) => {
                     let bytes = rest[..end].to_vec();
                     self.advance(end);
@@ -319,9 +323,14 @@ mod tests {
             "<Event>{}</Event>\n<Event></Event>",
             "y".repeat(MAX_RECORD + 10)
         );
-        assert_eq!(
-            pieces(long.as_bytes()),
-            [Piece::TooLong { line: 1 }, record(2, "<Event></Event>")]
+        let found = pieces(long.as_bytes());
+        assert!(
+            found == [Piece::TooLong { line: 1 }, record(2, "<Event></Event>")],
+            "{:?}",
+            found
+                .iter()
+                .map(|p| format!("{p:?}").chars().take(80).collect::<String>())
+                .collect::<Vec<_>>()
         );
     }
 }
