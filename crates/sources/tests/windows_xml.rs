@@ -165,7 +165,7 @@ fn every_corpus_record_as_xml_is_the_event_of_its_evtx_record() {
         write_shapes(&records, folder.path(), &stem);
         for shape in ["splunk.xml", "splunk.json", "wevtutil.xml"] {
             let path = folder.path().join(format!("{stem}.{shape}"));
-            let (found, _) = discover(&[path.clone()]);
+            let (found, _) = discover(std::slice::from_ref(&path));
             assert_eq!(found.len(), 1, "{}", path.display());
             let (events, issues) = read(&found[0]);
             assert!(issues.is_empty(), "{}: {issues:?}", file.path.display());
