@@ -418,6 +418,52 @@ mod tests {
         assert!(issues[0].reason.starts_with("plain-text log"));
     }
 
+    /// `.xml` files are read when they hold Windows events, in UTF-8 or
+    /// UTF-16, and left alone otherwise; a `.log` of XML events is read too.
+    #[test]
+    fn event_xml_is_known_by_its_content() {
+        let folder = tempfile::tempdir().unwrap();
+        let root = folder.path();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                "<Event><System/></Event>"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        fs::write(
+            root.join("wevtutil.xml"),
+            "<Event xmlns='x'><System/></Event>",
+        )
+        .unwrap();
+        fs::write(root.join("ps.xml"), utf16).unwrap();
+        fs::write(
+            root.join("wrapped.xml.gz"),
+            gzip(b"<?xml version='1.0'?>\n<Events><Event>"),
+        )
+        .unwrap();
+        fs::write(root.join("splunk.log"), "<Event><System/></Event>\n").unwrap();
+        fs::write(
+            root.join("manifest.xml"),
+            "<?xml version='1.0'?><assembly><EventData/></assembly>",
+        )
+        .unwrap();
+        fs::write(root.join("task.xml"), "<Task><Actions/></Task>").unwrap();
+        let (files, issues) = discover(&[root.to_path_buf()]);
+        assert!(issues.is_empty(), "{issues:?}");
+        let xml = Format::WindowsXml;
+        assert_eq!(
+            relative(root, &files),
+            [
+                ("ps.xml".to_string(), xml, false),
+                ("splunk.log".to_string(), xml, false),
+                ("wevtutil.xml".to_string(), xml, false),
+                ("wrapped.xml.gz".to_string(), xml, true),
+            ]
+        );
+    }
+
     #[cfg(unix)]
     #[test]
     fn links_are_followed_once_and_loops_not_at_all() {

@@ -61,6 +61,7 @@ pub(crate) fn read(file: &InputFile, out: &mut Emitter) -> Result<(), SourceErro
 
 fn read_stream(reader: impl Read, file: &InputFile, out: &mut Emitter) -> Result<(), SourceError> {
     let mut splitter = Splitter::new(reader);
+    let mut scratch = record::Scratch::default();
     loop {
         let piece = match splitter.next_piece() {
             Ok(Some(piece)) => piece,
@@ -82,7 +83,9 @@ fn read_stream(reader: impl Read, file: &InputFile, out: &mut Emitter) -> Result
             }
         };
         match piece {
-            Piece::Record { line, bytes } => read_record(&bytes, line, out),
+            Piece::Record { line, range } => {
+                read_record(splitter.record_bytes(range), line, &mut scratch, out)
+            }
             Piece::Unclosed { line } => out.skipped(
                 format!("line {line}"),
                 "record not well-formed: <Event> has no </Event> before the next record or the end of the file; skipped",
@@ -102,7 +105,7 @@ fn read_stream(reader: impl Read, file: &InputFile, out: &mut Emitter) -> Result
     }
 }
 
-fn read_record(bytes: &[u8], line: u64, out: &mut Emitter) {
+fn read_record(bytes: &[u8], line: u64, scratch: &mut record::Scratch, out: &mut Emitter) {
     let location = || format!("line {line}");
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
@@ -118,7 +121,7 @@ fn read_record(bytes: &[u8], line: u64, out: &mut Emitter) {
         }
     };
     let mut event = Event::new(out.source.clone());
-    match record::flatten(text, &mut event) {
+    match record::flatten_reusing(text, &mut event, scratch) {
         Ok(()) => {
             event.position = Position::Line(line);
             event.shape = Some(if event.product == Some("linux") {

@@ -22,7 +22,7 @@
 
 use std::borrow::Cow;
 
-use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::escape::{resolve_predefined_entity, unescape};
 use quick_xml::events::{BytesStart, Event as Xml};
 use quick_xml::Reader;
 use vigil_event::{Event, FieldName, FieldValue};
@@ -58,8 +58,21 @@ fn fail<T>(reason: impl Into<String>) -> Result<T, NotWellFormed> {
 /// product (`linux` for Sysmon for Linux, `windows` otherwise) and the time;
 /// on an error `event` is half filled and must be dropped.
 pub(crate) fn flatten(xml: &str, event: &mut Event) -> Result<(), NotWellFormed> {
-    let tree = Tree::parse(xml)?;
-    tree.fill(event);
+    flatten_reusing(xml, event, &mut Scratch::default())
+}
+
+/// [`flatten`], parsing into the room `scratch` kept from earlier records:
+/// a file's records then allocate little beyond their fields.
+pub(crate) fn flatten_reusing(
+    xml: &str,
+    event: &mut Event,
+    scratch: &mut Scratch,
+) -> Result<(), NotWellFormed> {
+    let tree = Tree::parse(xml, scratch)?;
+    let mut counts = recycle(std::mem::take(&mut scratch.counts));
+    tree.fill(event, &mut counts);
+    scratch.counts = recycle(counts);
+    tree.keep_room(scratch);
     event.product = Some(if event.channel() == Some(SYSMON_FOR_LINUX_CHANNEL) {
         "linux"
     } else {
@@ -69,6 +82,33 @@ pub(crate) fn flatten(xml: &str, event: &mut Event) -> Result<(), NotWellFormed>
         .get("TimeCreated_SystemTime")
         .and_then(timestamp::parse);
     Ok(())
+}
+
+/// Room kept from one record's tree for the next record's.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    elements: Vec<Element<'static>>,
+    attributes: Vec<(&'static str, Cow<'static, str>)>,
+    open: Vec<u32>,
+    counts: Vec<NameCount<'static>>,
+}
+
+/// An empty vector for values of another lifetime, in the same allocation
+/// (collecting in place keeps it, the layouts being the same).
+fn recycle<T, U>(mut vector: Vec<T>) -> Vec<U> {
+    vector.clear();
+    vector
+        .into_iter()
+        .map(|_| unreachable!("emptied"))
+        .collect()
+}
+
+/// How often a name was seen among one element's children so far: its
+/// elements' names, or (`data`) its `Data` elements' `Name`s.
+struct NameCount<'n> {
+    name: &'n str,
+    data: bool,
+    count: u32,
 }
 
 /// An element of the record, its text and its place among the others.
@@ -99,12 +139,13 @@ fn within<'x>(input: &'x str, part: &[u8]) -> Result<&'x str, NotWellFormed> {
     }
 }
 
-/// Text the parser may have decoded: borrowed from `input` when it is a
-/// slice of it.
-fn text_of<'x>(input: &'x str, text: Cow<'_, str>) -> Result<Cow<'x, str>, NotWellFormed> {
-    match text {
-        Cow::Borrowed(slice) => within(input, slice.as_bytes()).map(Cow::Borrowed),
-        Cow::Owned(owned) => Ok(Cow::Owned(owned)),
+/// Text the parser handed out, as a slice of `input` when it is one.
+fn raw_text<'x>(input: &'x str, raw: Cow<'_, [u8]>) -> Result<Cow<'x, str>, NotWellFormed> {
+    match raw {
+        Cow::Borrowed(slice) => within(input, slice).map(Cow::Borrowed),
+        Cow::Owned(bytes) => String::from_utf8(bytes)
+            .map(Cow::Owned)
+            .map_err(|_| NotWellFormed("text that is not UTF-8".to_string())),
     }
 }
 
@@ -117,14 +158,33 @@ fn append<'x>(into: &mut Cow<'x, str>, text: Cow<'x, str>) {
 }
 
 impl<'x> Tree<'x> {
-    fn parse(xml: &'x str) -> Result<Tree<'x>, NotWellFormed> {
+    fn parse(xml: &'x str, scratch: &mut Scratch) -> Result<Tree<'x>, NotWellFormed> {
         let mut reader = Reader::from_str(xml);
         let mut tree = Tree {
-            elements: Vec::with_capacity(48),
-            attributes: Vec::with_capacity(48),
+            elements: recycle(std::mem::take(&mut scratch.elements)),
+            attributes: recycle(std::mem::take(&mut scratch.attributes)),
         };
         // The open elements, innermost last.
-        let mut open: Vec<u32> = Vec::with_capacity(8);
+        let mut open = std::mem::take(&mut scratch.open);
+        open.clear();
+        let parsed = tree.read(xml, &mut reader, &mut open);
+        scratch.open = open;
+        parsed.map(|()| tree)
+    }
+
+    /// Gives the tree's room back to `scratch`.
+    fn keep_room(self, scratch: &mut Scratch) {
+        scratch.elements = recycle(self.elements);
+        scratch.attributes = recycle(self.attributes);
+    }
+
+    fn read(
+        &mut self,
+        xml: &'x str,
+        reader: &mut Reader<&'x [u8]>,
+        open: &mut Vec<u32>,
+    ) -> Result<(), NotWellFormed> {
+        let tree = self;
         let mut closed_root = false;
         loop {
             let at = reader.buffer_position();
@@ -157,17 +217,11 @@ impl<'x> Tree<'x> {
                     closed_root |= open.is_empty();
                 }
                 Xml::Text(text) => {
-                    let text = text_of(
-                        xml,
-                        text.decode().map_err(|e| NotWellFormed(e.to_string()))?,
-                    )?;
+                    let text = raw_text(xml, text.into_inner())?;
                     tree.text(open.last().copied(), text, at)?;
                 }
                 Xml::CData(data) => {
-                    let text = text_of(
-                        xml,
-                        data.decode().map_err(|e| NotWellFormed(e.to_string()))?,
-                    )?;
+                    let text = raw_text(xml, data.into_inner())?;
                     tree.text(open.last().copied(), text, at)?;
                 }
                 Xml::GeneralRef(reference) => {
@@ -208,7 +262,7 @@ impl<'x> Tree<'x> {
             Some(root) if root.name != "Event" => {
                 fail(format!("the root element is <{}>, not <Event>", root.name))
             }
-            Some(_) => Ok(tree),
+            Some(_) => Ok(()),
         }
     }
 
@@ -224,10 +278,17 @@ impl<'x> Tree<'x> {
         for attribute in start.attributes() {
             let attribute = attribute.map_err(|e| NotWellFormed(format!("<{name}>: {e}")))?;
             let key = within(xml, attribute.key.as_ref())?;
-            let value = attribute
-                .unescape_value()
-                .map_err(|e| NotWellFormed(format!("<{name} {key}>: {e}")))?;
-            self.attributes.push((key, text_of(xml, value)?));
+            let value = match raw_text(xml, attribute.value)? {
+                Cow::Borrowed(raw) if memchr::memchr(b'&', raw.as_bytes()).is_some() => {
+                    match unescape(raw) {
+                        Ok(Cow::Borrowed(_)) => Cow::Borrowed(raw),
+                        Ok(Cow::Owned(owned)) => Cow::Owned(owned),
+                        Err(error) => return fail(format!("<{name} {key}>: {error}")),
+                    }
+                }
+                value => value,
+            };
+            self.attributes.push((key, value));
         }
         let id = self.elements.len() as u32;
         self.elements.push(Element {
@@ -314,34 +375,34 @@ impl<'x> Tree<'x> {
 
     /// The event's fields: `System` first, then the other children of
     /// `Event` that hold anything.
-    fn fill(&self, event: &mut Event) {
+    fn fill<'t>(&'t self, event: &mut Event, counts: &mut Vec<NameCount<'t>>) {
         event.reserve(self.elements.len());
-        let mut names = NameCounts::default();
+        let base = counts.len();
         let system = self
             .children(0)
             .find(|&id| self.element(id).name == "System");
         if let Some(system) = system {
-            names.next("System");
-            self.value(event, "System", system);
+            child_key(counts, base, "System", false);
+            self.value(event, "System", system, counts);
         }
         for child in self.children(0) {
             let element = self.element(child);
             if Some(child) == system || element.name == "RenderingInfo" {
                 continue;
             }
-            let key = names.key(element.name);
+            let key = child_key(counts, base, element.name, false);
             let empty = element.first_child == NONE
                 && self.text_of(child).is_none()
                 && !self.has_attribute_text(child);
             if !empty {
-                self.value(event, &key, child);
+                self.value(event, &key, child, counts);
             }
         }
     }
 
     /// The fields of element `id` under the name `key`: its text as the
     /// field, or its attributes, text and children.
-    fn value(&self, event: &mut Event, key: &str, id: u32) {
+    fn value<'t>(&'t self, event: &mut Event, key: &str, id: u32, counts: &mut Vec<NameCount<'t>>) {
         let element = self.element(id);
         let text = self.text_of(id);
         if element.first_child == NONE && !self.has_attribute_text(id) {
@@ -369,14 +430,16 @@ impl<'x> Tree<'x> {
         if let Some(text) = text {
             insert_text(event, key, text);
         }
-        self.members(event, id);
+        self.members(event, id, counts);
     }
 
     /// The fields of the children of `parent`.
-    fn members<'t>(&'t self, event: &mut Event, parent: u32) {
+    fn members<'t>(&'t self, event: &mut Event, parent: u32, counts: &mut Vec<NameCount<'t>>) {
         let container = matches!(self.element(parent).name, "EventData" | "UserData");
         let named = container && self.children(parent).any(|id| self.data_name(id).is_some());
-        let (mut names, mut data_names) = (NameCounts::<'t>::default(), NameCounts::default());
+        // This element's children's names, above those of the elements
+        // that enclose it.
+        let base = counts.len();
         let mut positional_done = false;
         let mut child = self.element(parent).first_child;
         while child != NONE {
@@ -391,9 +454,9 @@ impl<'x> Tree<'x> {
                                 .siblings(child)
                                 .take_while(|&id| self.data_name(id) == Some(name));
                             let count = run.count();
-                            let key = data_names.key(name);
+                            let key = child_key(counts, base, name, true);
                             let run = self.siblings(child).take(count);
-                            self.data_values(event, &key, run, count);
+                            self.data_values(event, &key, run, count, counts);
                             self.siblings(child).nth(count).unwrap_or(NONE)
                         }
                         None => next,
@@ -404,15 +467,17 @@ impl<'x> Tree<'x> {
                     positional_done = true;
                     let is_data = |id: &u32| self.element(*id).name == "Data";
                     let count = self.siblings(child).filter(is_data).count();
-                    self.data_values(event, "Data", self.siblings(child).filter(is_data), count);
+                    let all = self.siblings(child).filter(is_data);
+                    self.data_values(event, "Data", all, count, counts);
                 }
                 child = next;
                 continue;
             }
-            let key = names.key(element.name);
-            self.value(event, &key, child);
+            let key = child_key(counts, base, element.name, false);
+            self.value(event, &key, child, counts);
             child = next;
         }
+        counts.truncate(base);
     }
 
     /// `first` and the elements after it.
@@ -429,12 +494,13 @@ impl<'x> Tree<'x> {
 
     /// The value of `count` `Data` elements under `key`: one's text (empty
     /// if it has none), or several texts as a list.
-    fn data_values(
-        &self,
+    fn data_values<'t>(
+        &'t self,
         event: &mut Event,
         key: &str,
         mut ids: impl Iterator<Item = u32>,
         count: usize,
+        counts: &mut Vec<NameCount<'t>>,
     ) {
         if count > 1 {
             let texts = ids
@@ -453,7 +519,7 @@ impl<'x> Tree<'x> {
             if let Some(text) = self.text_of(one) {
                 insert_text(event, key, text);
             }
-            self.members(event, one);
+            self.members(event, one, counts);
         }
     }
 }
@@ -480,31 +546,32 @@ fn suffixed(name: &str, repeat: u32) -> Cow<'_, str> {
     }
 }
 
-/// How often each name was seen among one element's children.
-#[derive(Default)]
-struct NameCounts<'n> {
-    seen: Vec<(&'n str, u32)>,
-}
-
-impl<'n> NameCounts<'n> {
-    /// 0 the first time `name` is seen, then 1, 2, …
-    fn next(&mut self, name: &'n str) -> u32 {
-        match self.seen.iter_mut().find(|(seen, _)| *seen == name) {
-            Some((_, count)) => {
-                *count += 1;
-                *count
-            }
-            None => {
-                self.seen.push((name, 0));
-                0
-            }
+/// The key of the next child named `name` of the element whose children's
+/// counts start at `base`: `name` the first time, then `name_1`, `name_2`, …
+fn child_key<'t>(
+    counts: &mut Vec<NameCount<'t>>,
+    base: usize,
+    name: &'t str,
+    data: bool,
+) -> Cow<'t, str> {
+    let seen = counts[base..]
+        .iter_mut()
+        .find(|seen| seen.data == data && seen.name == name);
+    let repeat = match seen {
+        Some(seen) => {
+            seen.count += 1;
+            seen.count
         }
-    }
-
-    /// The key of the next child named `name`.
-    fn key(&mut self, name: &'n str) -> Cow<'n, str> {
-        suffixed(name, self.next(name))
-    }
+        None => {
+            counts.push(NameCount {
+                name,
+                data,
+                count: 0,
+            });
+            0
+        }
+    };
+    suffixed(name, repeat)
 }
 
 #[cfg(test)]

@@ -24,8 +24,12 @@ const END: &[u8] = b"</Event";
 /// What the stream holds next.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Piece {
-    /// A record, from `<Event` to its `</Event>`, and the line it starts on.
-    Record { line: u64, bytes: Vec<u8> },
+    /// A record, from `<Event` to its `</Event>`, and the line it starts on:
+    /// [`Splitter::record_bytes`] until the next piece is asked for.
+    Record {
+        line: u64,
+        range: std::ops::Range<usize>,
+    },
     /// A record that ends before its `</Event>`: at the next `<Event`, or
     /// at the end of the stream.
     Unclosed { line: u64 },
@@ -122,6 +126,11 @@ impl<R: Read> Splitter<R> {
         }
     }
 
+    /// The bytes of the record [`Piece::Record`] named.
+    pub(crate) fn record_bytes(&self, range: std::ops::Range<usize>) -> &[u8] {
+        &self.buffer[range]
+    }
+
     /// Whether a read error now means nothing of the stream could be read.
     pub(crate) fn read_nothing(&self) -> bool {
         !self.read_any
@@ -180,9 +189,9 @@ impl<R: Read> Splitter<R> {
                     return Ok(Some(Piece::TooLong { line }));
                 }
                 (Some(end), None) => {
-                    let bytes = rest[..end].to_vec();
+                    let range = self.at..self.at + end;
                     self.advance(end);
-                    return Ok(Some(Piece::Record { line, bytes }));
+                    return Ok(Some(Piece::Record { line, range }));
                 }
                 (None, None) if self.eof => {
                     let all = rest.len();
@@ -258,20 +267,30 @@ impl<R: Read> Splitter<R> {
 mod tests {
     use super::*;
 
-    fn pieces(text: &[u8]) -> Vec<Piece> {
+    /// A piece with its record's text, to compare.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Owned {
+        Record(u64, String),
+        Other(Piece),
+    }
+
+    fn pieces(text: &[u8]) -> Vec<Owned> {
         let mut splitter = Splitter::new(text);
         let mut all = Vec::new();
         while let Some(piece) = splitter.next_piece().unwrap() {
-            all.push(piece);
+            all.push(match piece {
+                Piece::Record { line, range } => Owned::Record(
+                    line,
+                    String::from_utf8_lossy(splitter.record_bytes(range)).into_owned(),
+                ),
+                other => Owned::Other(other),
+            });
         }
         all
     }
 
-    fn record(line: u64, text: &str) -> Piece {
-        Piece::Record {
-            line,
-            bytes: text.as_bytes().to_vec(),
-        }
+    fn record(line: u64, text: &str) -> Owned {
+        Owned::Record(line, text.to_string())
     }
 
     #[test]
@@ -293,13 +312,13 @@ mod tests {
         assert_eq!(
             pieces(text),
             [
-                Piece::Unclosed { line: 1 },
+                Owned::Other(Piece::Unclosed { line: 1 }),
                 record(2, "<Event><System/></Event>"),
-                Piece::Stray {
+                Owned::Other(Piece::Stray {
                     line: 3,
                     excerpt: "stray words".to_string()
-                },
-                Piece::Unclosed { line: 4 },
+                }),
+                Owned::Other(Piece::Unclosed { line: 4 }),
             ]
         );
     }
@@ -325,7 +344,11 @@ mod tests {
         );
         let found = pieces(long.as_bytes());
         assert!(
-            found == [Piece::TooLong { line: 1 }, record(2, "<Event></Event>")],
+            found
+                == [
+                    Owned::Other(Piece::TooLong { line: 1 }),
+                    record(2, "<Event></Event>")
+                ],
             "{:?}",
             found
                 .iter()
