@@ -47,6 +47,10 @@ fn bench(c: &mut Criterion) {
     };
     let folder = tempfile::tempdir().unwrap();
     let records = write_shapes(&evtx, folder.path());
+    for name in ["records.jsonl", "records.xml"] {
+        let bytes = std::fs::metadata(folder.path().join(name)).unwrap().len();
+        eprintln!("{name}: {records} records, {bytes} bytes");
+    }
     let mut group = c.benchmark_group("windows_events");
     group.throughput(Throughput::Elements(records));
     for name in ["records.jsonl", "records.xml"] {

@@ -204,3 +204,16 @@ fn damaged_records_never_panic() {
         "{read_ok} read, {refused} refused"
     );
 }
+
+/// Recycling keeps the allocation, so a file's records reuse one tree's room.
+#[test]
+fn recycled_vectors_keep_their_room() {
+    let mut scratch = Scratch::default();
+    let xml = "<Event><System><EventID>1</EventID></System></Event>";
+    flatten_reusing(xml, &mut Event::new("t"), &mut scratch).unwrap();
+    let (elements, attributes) = (scratch.elements.as_ptr(), scratch.attributes.capacity());
+    assert!(scratch.elements.capacity() >= 3);
+    flatten_reusing(xml, &mut Event::new("t"), &mut scratch).unwrap();
+    assert_eq!(scratch.elements.as_ptr(), elements);
+    assert_eq!(scratch.attributes.capacity(), attributes);
+}
