@@ -286,4 +286,72 @@ mod tests {
         assert_eq!(events[2].product, None);
         assert_eq!(events[3].shape, Some(crate::flatten::GENERIC_SHAPE));
     }
+
+    /// Files of records damaged at random places (bytes changed, removed,
+    /// inserted, the file cut short) never panic, and every record that
+    /// ends before the first damage is read.
+    #[test]
+    fn damaged_files_never_panic_and_keep_the_records_before_the_damage() {
+        let records: Vec<String> = (1..=5).map(record).collect();
+        let text = records.join("\n");
+        let ends: Vec<usize> = records
+            .iter()
+            .scan(0, |at, r| {
+                *at += r.len() + 1;
+                Some(*at - 1)
+            })
+            .collect();
+        let alphabet = b"<>/=\"'&;#Event \n\x00\xff";
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let file = InputFile {
+            path: "damaged.xml".into(),
+            format: Format::WindowsXml,
+            gzip: false,
+            size: 0,
+        };
+        for round in 0..3_000 {
+            let mut bytes = text.clone().into_bytes();
+            let mut first_damage = bytes.len();
+            if round % 4 == 0 {
+                first_damage = (next() % bytes.len() as u64) as usize;
+                bytes.truncate(first_damage);
+            } else {
+                for _ in 0..1 + next() % 3 {
+                    let at = (next() % bytes.len() as u64) as usize;
+                    first_damage = first_damage.min(at);
+                    let byte = alphabet[(next() % alphabet.len() as u64) as usize];
+                    match next() % 3 {
+                        0 => bytes[at] = byte,
+                        1 => {
+                            bytes.remove(at);
+                        }
+                        _ => bytes.insert(at, byte),
+                    }
+                }
+            }
+            let mut ids = Vec::new();
+            let (mut on_event, mut on_issue) = (|e: Event| ids.push(e.record_id()), |_| {});
+            let mut out = Emitter::new(
+                std::path::Path::new("damaged.xml"),
+                &mut on_event,
+                &mut on_issue,
+            );
+            read_stream(utf16::Utf8Reader::new(&bytes[..]), &file, &mut out).unwrap();
+            drop(out);
+            let intact = ends.iter().filter(|&&end| end < first_damage).count();
+            for id in 1..=intact as u64 {
+                assert!(
+                    ids.contains(&Some(id)),
+                    "record {id} lost: {:?}",
+                    String::from_utf8_lossy(&bytes)
+                );
+            }
+        }
+    }
 }
