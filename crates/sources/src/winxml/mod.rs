@@ -16,6 +16,7 @@
 
 mod record;
 mod split;
+mod stream;
 mod utf16;
 
 use std::fs::File;

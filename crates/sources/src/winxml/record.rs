@@ -62,17 +62,30 @@ pub(crate) fn flatten(xml: &str, event: &mut Event) -> Result<(), NotWellFormed>
 }
 
 /// [`flatten`], parsing into the room `scratch` kept from earlier records:
-/// a file's records then allocate little beyond their fields.
+/// a file's records then allocate little beyond their fields. Records of
+/// the usual shape are read in one pass (the `stream` module); the others,
+/// and those not well-formed, through the tree.
 pub(crate) fn flatten_reusing(
     xml: &str,
     event: &mut Event,
     scratch: &mut Scratch,
 ) -> Result<(), NotWellFormed> {
-    let tree = Tree::parse(xml, scratch)?;
     let mut counts = recycle(std::mem::take(&mut scratch.counts));
-    tree.fill(event, &mut counts);
-    scratch.counts = recycle(counts);
-    tree.keep_room(scratch);
+    let mut frames = recycle(std::mem::take(&mut scratch.frames));
+    let one_pass = super::stream::flatten(xml, event, &mut counts, &mut frames);
+    scratch.frames = recycle(frames);
+    if one_pass.is_err() {
+        let (position, shape) = (event.position, event.shape);
+        event.clear();
+        (event.position, event.shape) = (position, shape);
+        let tree = Tree::parse(xml, scratch)?;
+        let mut counts = recycle(counts);
+        tree.fill(event, &mut counts);
+        scratch.counts = recycle(counts);
+        tree.keep_room(scratch);
+    } else {
+        scratch.counts = recycle(counts);
+    }
     event.product = Some(if event.channel() == Some(SYSMON_FOR_LINUX_CHANNEL) {
         "linux"
     } else {
@@ -91,6 +104,7 @@ pub(crate) struct Scratch {
     attributes: Vec<(&'static str, Cow<'static, str>)>,
     open: Vec<u32>,
     counts: Vec<NameCount<'static>>,
+    frames: Vec<super::stream::Frame<'static>>,
 }
 
 /// An empty vector for values of another lifetime, in the same allocation
@@ -105,7 +119,7 @@ fn recycle<T, U>(mut vector: Vec<T>) -> Vec<U> {
 
 /// How often a name was seen among one element's children so far: its
 /// elements' names, or (`data`) its `Data` elements' `Name`s.
-struct NameCount<'n> {
+pub(super) struct NameCount<'n> {
     name: &'n str,
     data: bool,
     count: u32,
@@ -131,7 +145,7 @@ struct Tree<'x> {
 
 /// `part`, a slice of `input` that the parser handed out, as a slice with
 /// `input`'s lifetime: names and plain text are then never copied.
-fn within<'x>(input: &'x str, part: &[u8]) -> Result<&'x str, NotWellFormed> {
+pub(super) fn within<'x>(input: &'x str, part: &[u8]) -> Result<&'x str, NotWellFormed> {
     let start = (part.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
     match input.get(start..start.wrapping_add(part.len())) {
         Some(slice) if slice.as_ptr() == part.as_ptr() => Ok(slice),
@@ -140,7 +154,10 @@ fn within<'x>(input: &'x str, part: &[u8]) -> Result<&'x str, NotWellFormed> {
 }
 
 /// Text the parser handed out, as a slice of `input` when it is one.
-fn raw_text<'x>(input: &'x str, raw: Cow<'_, [u8]>) -> Result<Cow<'x, str>, NotWellFormed> {
+pub(super) fn raw_text<'x>(
+    input: &'x str,
+    raw: Cow<'_, [u8]>,
+) -> Result<Cow<'x, str>, NotWellFormed> {
     match raw {
         Cow::Borrowed(slice) => within(input, slice).map(Cow::Borrowed),
         Cow::Owned(bytes) => String::from_utf8(bytes)
@@ -525,7 +542,7 @@ impl<'x> Tree<'x> {
 }
 
 /// Adds a text field; the Windows IDs become numbers, as every source makes them.
-fn insert_text(event: &mut Event, name: impl FieldName, text: &str) {
+pub(super) fn insert_text(event: &mut Event, name: impl FieldName, text: &str) {
     if is_windows_id(&name) {
         event.insert(name, id_value(FieldValue::Str(text.to_string())));
     } else {
@@ -533,7 +550,7 @@ fn insert_text(event: &mut Event, name: impl FieldName, text: &str) {
     }
 }
 
-fn is_namespace(attribute: &str) -> bool {
+pub(super) fn is_namespace(attribute: &str) -> bool {
     attribute == "xmlns" || attribute.starts_with("xmlns:")
 }
 
@@ -548,7 +565,7 @@ fn suffixed(name: &str, repeat: u32) -> Cow<'_, str> {
 
 /// The key of the next child named `name` of the element whose children's
 /// counts start at `base`: `name` the first time, then `name_1`, `name_2`, …
-fn child_key<'t>(
+pub(super) fn child_key<'t>(
     counts: &mut Vec<NameCount<'t>>,
     base: usize,
     name: &'t str,

@@ -5,6 +5,23 @@ fn read(xml: &str) -> Result<Event, NotWellFormed> {
     flatten(xml, &mut event).map(|()| event)
 }
 
+/// The event the tree alone makes of `xml`.
+fn tree_only(xml: &str) -> Result<Event, NotWellFormed> {
+    let mut event = Event::new("test");
+    let mut scratch = Scratch::default();
+    let tree = Tree::parse(xml, &mut scratch)?;
+    tree.fill(&mut event, &mut Vec::new());
+    Ok(event)
+}
+
+/// The event the one pass makes of `xml`, if it takes it.
+fn one_pass_only(xml: &str) -> Option<Event> {
+    let mut event = Event::new("test");
+    super::super::stream::flatten(xml, &mut event, &mut Vec::new(), &mut Vec::new())
+        .ok()
+        .map(|()| event)
+}
+
 fn fields(event: &Event) -> Vec<(String, FieldValue)> {
     event
         .fields()
@@ -153,7 +170,8 @@ fn what_is_not_a_well_formed_event_says_why() {
 }
 
 /// Random damage to a real record: whatever is read or refused, nothing
-/// panics; some damaged copies still read and some do not.
+/// panics; some damaged copies still read and some do not; what the one
+/// pass reads, the tree reads the same.
 #[test]
 fn damaged_records_never_panic() {
     let record = concat!(
@@ -171,9 +189,18 @@ fn damaged_records_never_panic() {
         state ^= state << 17;
         state
     };
-    let (mut read_ok, mut refused) = (0, 0);
+    let (mut read_ok, mut refused, mut one_pass) = (0, 0, 0);
+    // The usual shape, which the one pass reads, and the record above, which
+    // only the tree reads (an unnamed Data among named ones, a run of A).
+    let usual = concat!(
+        r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-Security-Auditing"/>"#,
+        r#"<EventID Qualifiers="">4625</EventID><Correlation/><Security UserID="S-1-5-18"/><EventRecordID>7</EventRecordID></System>"#,
+        r#"<EventData><Data Name="TargetUserName">bob &amp; eve</Data><Data Name="IpAddress">10.0.0.9</Data><Data Name="Empty"/></EventData>"#,
+        r#"<UserData><X xmlns="y"><A>1</A><A>2</A></X></UserData><RenderingInfo><Message>m</Message></RenderingInfo></Event>"#
+    );
     for round in 0..20_000 {
-        let mut bytes = record.as_bytes().to_vec();
+        let base = if round % 2 == 0 { usual } else { record };
+        let mut bytes = base.as_bytes().to_vec();
         if round % 5 == 0 {
             bytes.truncate((next() % bytes.len() as u64) as usize);
         }
@@ -198,10 +225,16 @@ fn damaged_records_never_panic() {
             Ok(_) => read_ok += 1,
             Err(_) => refused += 1,
         }
+        // Whatever the one pass takes, the tree takes, and reads alike.
+        if let Some(fast) = one_pass_only(&text) {
+            one_pass += 1;
+            let tree = tree_only(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+            assert_eq!(fields(&fast), fields(&tree), "{text}");
+        }
     }
     assert!(
-        read_ok > 1_000 && refused > 1_000,
-        "{read_ok} read, {refused} refused"
+        read_ok > 1_000 && refused > 1_000 && one_pass > 1_000,
+        "{read_ok} read, {refused} refused, {one_pass} in one pass"
     );
 }
 
@@ -209,7 +242,8 @@ fn damaged_records_never_panic() {
 #[test]
 fn recycled_vectors_keep_their_room() {
     let mut scratch = Scratch::default();
-    let xml = "<Event><System><EventID>1</EventID></System></Event>";
+    // Two unnamed Data: read through the tree.
+    let xml = "<Event><System><EventID>1</EventID></System><EventData><Data>a</Data><Data>b</Data></EventData></Event>";
     flatten_reusing(xml, &mut Event::new("t"), &mut scratch).unwrap();
     let (elements, attributes) = (scratch.elements.as_ptr(), scratch.attributes.capacity());
     assert!(scratch.elements.capacity() >= 3);
