@@ -200,7 +200,11 @@ impl Record<'_> {
 /// Whether a line (the first of a file, say) is syslog.
 pub(crate) fn looks_like_syslog(line: &str) -> bool {
     let mut context = SyslogContext::new("", Utc::now());
-    parse_line(line, &mut context).is_ok()
+    // A line whose event XML is damaged is still a syslog line.
+    matches!(
+        parse_line(line, &mut context),
+        Ok(_) | Err(SyslogError::EventXml(_))
+    )
 }
 
 pub(crate) fn read(file: &InputFile, out: &mut Emitter) -> Result<(), SourceError> {

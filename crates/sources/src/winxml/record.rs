@@ -6,7 +6,9 @@
 //! `EventData` are fields by their `Name` attributes when any of them has one
 //! (a run of one name is one list field, a later repeat is `Name_1`), and one
 //! `Data` field (a list when several) when none has; a repeated element is
-//! `Element_1`, `Element_2`. The tree is then walked as the `evtx` crate renders
+//! `Element_1`, `Element_2`. Records of the usual shape are read in one pass
+//! instead (the `stream` module), which gives the same fields and leaves the
+//! rest to the tree. The tree is walked as the `evtx` crate renders
 //! a record to JSON and as [`event_xml`](crate::flatten) flattens that
 //! rendering: `System` first, attributes as `Element_Attribute`, an empty
 //! element a null field, an empty `Data` an empty string, namespace
