@@ -329,6 +329,22 @@ mod tests {
             .is_empty());
     }
 
+    /// SigmaHQ's Linux categories are Sysmon for Linux's events.
+    #[test]
+    fn linux_categories_are_sysmon_for_linux_events() {
+        let table = LogSourceTable::builtin();
+        for (category, id) in [
+            ("process_creation", 1),
+            ("network_connection", 3),
+            ("file_event", 11),
+        ] {
+            let r = table.resolve(&ls("linux", Some(category), None));
+            assert_eq!(r.variants.len(), 1, "{category}");
+            assert_eq!(r.variants[0].channels, ["Linux-Sysmon/Operational"]);
+            assert_eq!(r.variants[0].event_ids, [id]);
+        }
+    }
+
     /// Every Zeek service SigmaHQ's rules name is a log of its own, so a
     /// rule for one log is never run on another's records.
     #[test]

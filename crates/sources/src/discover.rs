@@ -8,17 +8,21 @@
 //!   write them): read even when their first line is damaged, since every bad
 //!   line is reported;
 //! * `audit.log` is auditd's log;
+//! * `.xml` is Windows event XML when its start holds an `<Event>` or
+//!   `<Events>` element (in UTF-8 or UTF-16), and ignored otherwise: a
+//!   collection holds many XML files that are not logs;
 //! * any other `.log` is JSON lines when its first non-blank character is `{`
-//!   (Zeek and most JSON loggers), auditd's when its first non-blank line is
-//!   an audit record (`type=… msg=audit(`), syslog when that line is syslog
-//!   (see the `syslog` module), and reported, not silently dropped, when it is
-//!   none of these.
+//!   (Zeek and most JSON loggers), Windows event XML when it starts with
+//!   XML, auditd's when its first non-blank line is an audit record
+//!   (`type=… msg=audit(`), syslog when that line is syslog (see the `syslog`
+//!   module), and reported, not silently dropped, when it is none of these.
 //!
 //! Each name may carry a rotation suffix (`.1`, `-20240301`) and then `.gz`:
 //! `auth.log.2.gz`, `messages-20240301`, `audit.log.1`. Other files in folders are ignored,
 //! since a collection holds much that is not a log. A file named directly is
 //! read whatever its name when its content says what it is (the EVTX magic, a
-//! first `{`, a first line that is an audit record or syslog), and reported when it does not.
+//! first `{`, a first `<Event`, `<Events` or `<?xml`, a first line that is an
+//! audit record or syslog), and reported when it does not.
 //!
 //! A `._name` file in a folder is the macOS resource fork (AppleDouble
 //! metadata) that copying from a Mac leaves beside `name`, whatever its
@@ -49,6 +53,9 @@ pub enum Format {
     Syslog,
     /// The Linux audit daemon's log, one record per line, joined into events.
     Auditd,
+    /// Windows events as XML `<Event>` elements (`wevtutil`, Splunk's
+    /// `XmlWinEventLog`), however many to a line.
+    WindowsXml,
 }
 
 impl Format {
@@ -58,6 +65,7 @@ impl Format {
             Format::JsonLines => "JSON lines",
             Format::Syslog => "syslog",
             Format::Auditd => "auditd",
+            Format::WindowsXml => "Windows event XML",
         }
     }
 }
@@ -99,6 +107,8 @@ enum Kind {
     SyslogName,
     /// `.log`: JSON lines, auditd or syslog if the content says so.
     TextLog,
+    /// `.xml`: Windows event XML if the content says so, else not a log.
+    Xml,
     Unknown,
 }
 
@@ -151,6 +161,14 @@ fn walk(folder: &Path, found: &mut Vec<InputFile>, issues: &mut Vec<SourceIssue>
         let format = match kind {
             Kind::Known(format) => format,
             Kind::Unknown => continue,
+            Kind::Xml => match sniff(path, gzip) {
+                Ok(Some(Format::WindowsXml)) => Format::WindowsXml,
+                Ok(_) => continue,
+                Err(error) => {
+                    issues.push(skipped(path, format!("cannot read: {error}")));
+                    continue;
+                }
+            },
             Kind::SyslogName => match sniff(path, gzip) {
                 Ok(format) => format.unwrap_or(Format::Syslog),
                 Err(error) => {
@@ -188,7 +206,7 @@ fn named_file(path: &Path, size: u64, found: &mut Vec<InputFile>, issues: &mut V
     let format = match kind {
         Kind::Known(format) => Ok(Some(format)),
         Kind::SyslogName => sniff(path, gzip).map(|format| format.or(Some(Format::Syslog))),
-        Kind::TextLog | Kind::Unknown => {
+        Kind::TextLog | Kind::Xml | Kind::Unknown => {
             if !gzip && starts_with(path, GZIP_MAGIC).unwrap_or(false) {
                 gzip = true;
             }
@@ -204,7 +222,7 @@ fn named_file(path: &Path, size: u64, found: &mut Vec<InputFile>, issues: &mut V
         }),
         Ok(None) => issues.push(skipped(
             path,
-            "not a readable format: expected an EVTX log, JSON lines, an audit log or syslog (.evtx, .json, .jsonl, .ndjson, .log, audit.log, auth.log, messages, …, optionally .gz)",
+            "not a readable format: expected an EVTX log, JSON lines, Windows event XML, an audit log or syslog (.evtx, .json, .jsonl, .ndjson, .xml, .log, audit.log, auth.log, messages, …, optionally .gz)",
         )),
         Err(error) => issues.push(skipped(path, format!("cannot read: {error}"))),
     }
@@ -231,6 +249,7 @@ fn kind_by_name(path: &Path) -> (Kind, bool) {
         Some("evtx") => Kind::Known(Format::Evtx),
         Some("json" | "jsonl" | "ndjson") => Kind::Known(Format::JsonLines),
         Some("log") => Kind::TextLog,
+        Some("xml") => Kind::Xml,
         _ => Kind::Unknown,
     };
     (kind, gzip)
@@ -266,6 +285,9 @@ fn sniff(path: &Path, gzip: bool) -> io::Result<Option<Format>> {
     if head.starts_with(EVTX_MAGIC) {
         return Ok(Some(Format::Evtx));
     }
+    if is_event_xml(&head) {
+        return Ok(Some(Format::WindowsXml));
+    }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
     let first = text.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
@@ -291,6 +313,46 @@ fn sniff(path: &Path, gzip: bool) -> io::Result<Option<Format>> {
 fn is_audit_record(line: &[u8]) -> bool {
     let starts = line.starts_with(b"type=") || line.starts_with(b"node=");
     starts && line.windows(10).any(|window| window == b"msg=audit(")
+}
+
+/// Whether a file's first bytes are XML holding Windows events: after a
+/// byte order mark and white space, `<?xml`, `<Events` or `<Event`; for
+/// `<?xml`, an `<Event` must follow within the bytes looked at. UTF-16 (with
+/// its mark) is looked at as the ASCII it holds.
+fn is_event_xml(head: &[u8]) -> bool {
+    let ascii: Vec<u8>;
+    let text = match head {
+        [0xFF, 0xFE, rest @ ..] => {
+            ascii = rest
+                .chunks_exact(2)
+                .filter(|p| p[1] == 0)
+                .map(|p| p[0])
+                .collect();
+            &ascii[..]
+        }
+        [0xFE, 0xFF, rest @ ..] => {
+            ascii = rest
+                .chunks_exact(2)
+                .filter(|p| p[0] == 0)
+                .map(|p| p[1])
+                .collect();
+            &ascii[..]
+        }
+        _ => head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head),
+    };
+    let text = text.trim_ascii_start();
+    let event_tag = |text: &[u8]| {
+        memchr::memmem::find_iter(text, b"<Event").any(|at| {
+            matches!(
+                text.get(at + 6),
+                Some(b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/' | b's')
+            )
+        })
+    };
+    if text.starts_with(b"<?xml") {
+        return event_tag(text);
+    }
+    text.starts_with(b"<Event") && event_tag(&text[..text.len().min(8)])
 }
 
 fn starts_with(path: &Path, magic: &[u8]) -> io::Result<bool> {
@@ -413,6 +475,52 @@ mod tests {
         assert_eq!(issues.len(), 1);
         assert!(issues[0].file.ends_with("a/app.log"));
         assert!(issues[0].reason.starts_with("plain-text log"));
+    }
+
+    /// `.xml` files are read when they hold Windows events, in UTF-8 or
+    /// UTF-16, and left alone otherwise; a `.log` of XML events is read too.
+    #[test]
+    fn event_xml_is_known_by_its_content() {
+        let folder = tempfile::tempdir().unwrap();
+        let root = folder.path();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                "<Event><System/></Event>"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        fs::write(
+            root.join("wevtutil.xml"),
+            "<Event xmlns='x'><System/></Event>",
+        )
+        .unwrap();
+        fs::write(root.join("ps.xml"), utf16).unwrap();
+        fs::write(
+            root.join("wrapped.xml.gz"),
+            gzip(b"<?xml version='1.0'?>\n<Events><Event>"),
+        )
+        .unwrap();
+        fs::write(root.join("splunk.log"), "<Event><System/></Event>\n").unwrap();
+        fs::write(
+            root.join("manifest.xml"),
+            "<?xml version='1.0'?><assembly><EventData/></assembly>",
+        )
+        .unwrap();
+        fs::write(root.join("task.xml"), "<Task><Actions/></Task>").unwrap();
+        let (files, issues) = discover(&[root.to_path_buf()]);
+        assert!(issues.is_empty(), "{issues:?}");
+        let xml = Format::WindowsXml;
+        assert_eq!(
+            relative(root, &files),
+            [
+                ("ps.xml".to_string(), xml, false),
+                ("splunk.log".to_string(), xml, false),
+                ("wevtutil.xml".to_string(), xml, false),
+                ("wrapped.xml.gz".to_string(), xml, true),
+            ]
+        );
     }
 
     #[cfg(unix)]

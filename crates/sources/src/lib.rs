@@ -14,12 +14,16 @@
 //!   and RFC 5424), as events of product `linux` whose `Channel` is the
 //!   logging program, with sshd's, PAM's and sudo's logons taken apart into
 //!   fields. [`parse_syslog_line`] reads one line, for a live syslog input as well
-//!   (see the `syslog` module's docs for the fields);
+//!   (see the `syslog` module's docs for the fields); Sysmon for Linux's
+//!   XML events in syslog lines are read as Sysmon's Windows events are;
 //! * auditd's log (`audit.log`), the records of one audit event joined into
 //!   one event of product `linux` and Channel `auditd` (see the `auditd`
 //!   module's docs for how fields repeated across records are kept);
 //! * journald's JSON export (`journalctl -o json`), as part of JSON lines,
-//!   its entries read into the fields their syslog lines give.
+//!   its entries read into the fields their syslog lines give;
+//! * Windows event XML (`wevtutil qe /f:xml`, Splunk's `XmlWinEventLog`, the
+//!   `_raw` of a Splunk JSON export), each record the event its EVTX record
+//!   gives (see the `winxml` module's docs).
 //!
 //! Damaged evidence is the normal case in forensic work, so a reader never
 //! stops at a bad record, chunk or line: it reports a [`SourceIssue`] naming the
@@ -58,6 +62,7 @@ mod mapping;
 mod report;
 mod syslog;
 mod timestamp;
+mod winxml;
 
 use vigil_event::Event;
 
@@ -100,6 +105,7 @@ pub fn read_file_mapped(
         Format::JsonLines => jsonl::read(file, &mut out)?,
         Format::Syslog => syslog::read(file, &mut out)?,
         Format::Auditd => auditd::read(file, &mut out)?,
+        Format::WindowsXml => winxml::read(file, &mut out)?,
     }
     Ok(out.report)
 }

@@ -37,7 +37,15 @@
 //! forwarded by audispd add theirs (`type`, `a0`, `name`, …; see the `auditd`
 //! module).
 //!
-//! Everything read as syslog is taken to be Linux: network devices' syslog
+//! A line whose message is an event's XML (`sysmon: <Event><System>…`, as
+//! Sysmon for Linux logs) is that event instead, read as a file of Windows
+//! event XML reads it: Sysmon for Linux's fields by their names (`Image`,
+//! `CommandLine`, `ParentImage`, `User`, …), `Channel`
+//! `Linux-Sysmon/Operational`, product `linux`, so that SigmaHQ's Linux
+//! `process_creation`, `network_connection` and `file_event` rules meet the
+//! fields they test. Its XML not well-formed, the line is skipped and named.
+//!
+//! Everything else read as syslog is taken to be Linux: network devices' syslog
 //! would be matched by `product: linux` rules too, and by nothing else.
 
 mod auth;
@@ -73,6 +81,8 @@ pub enum SyslogError {
     Truncated(&'static str),
     #[error("RFC 5424 structured data is malformed: {0}")]
     StructuredData(&'static str),
+    #[error("the line's event XML (Sysmon for Linux) is not well-formed: {0}; skipped")]
+    EventXml(String),
 }
 
 /// Parses one line (without its line ending) into an event of product
@@ -106,7 +116,40 @@ pub fn parse_line(line: &str, context: &mut SyslogContext) -> Result<Event, Sysl
         Some(after_version) => rfc5424::parse(after_version)?,
         None => header::parse_bsd(rest, context)?,
     };
+    if let Some(xml) = event_xml(record.message) {
+        return xml_event(xml, &record, context.source());
+    }
     Ok(record.into_event(priority, context.source()))
+}
+
+/// The message, when it is an event's XML: `<Event>…`, as Sysmon for Linux
+/// logs its events.
+fn event_xml(message: &str) -> Option<&str> {
+    let xml = message.trim();
+    let rest = xml.strip_prefix("<Event")?;
+    rest.starts_with([' ', '>', '\t']).then_some(xml)
+}
+
+/// The event a syslog line's event XML is, exactly as the same record read
+/// from a file of XML: Sysmon for Linux's of product `linux` and Channel
+/// `Linux-Sysmon/Operational`. The line's host and time stand in for the
+/// record's own only when it has none.
+fn xml_event(xml: &str, record: &Record, source: Arc<str>) -> Result<Event, SyslogError> {
+    let mut event = Event::new(source);
+    crate::winxml::flatten_record(xml, &mut event)
+        .map_err(|error| SyslogError::EventXml(error.to_string()))?;
+    event.shape = Some(if event.product == Some("linux") {
+        crate::winxml::SYSMON_FOR_LINUX_SHAPE
+    } else {
+        crate::winxml::SHAPE
+    });
+    if event.computer().is_none() {
+        if let Some(host) = record.host {
+            event.insert("Computer", FieldValue::from(host));
+        }
+    }
+    event.timestamp = event.timestamp.or(record.timestamp);
+    Ok(event)
 }
 
 /// A line taken apart, before it becomes an event.
@@ -178,7 +221,11 @@ pub(crate) fn add_message_fields(program: Option<&str>, message: &str, event: &m
 /// Whether a line (the first of a file, say) is syslog.
 pub(crate) fn looks_like_syslog(line: &str) -> bool {
     let mut context = SyslogContext::new("", Utc::now());
-    parse_line(line, &mut context).is_ok()
+    // A line whose event XML is damaged is still a syslog line.
+    matches!(
+        parse_line(line, &mut context),
+        Ok(_) | Err(SyslogError::EventXml(_))
+    )
 }
 
 pub(crate) fn read(file: &InputFile, out: &mut Emitter) -> Result<(), SourceError> {
@@ -214,6 +261,7 @@ fn read_line(bytes: &[u8], number: u64, context: &mut SyslogContext, out: &mut E
             event.position = Position::Line(number);
             out.event(event);
         }
+        Err(error @ SyslogError::EventXml(_)) => out.skipped(location(), error.to_string()),
         Err(error) => out.skipped(location(), format!("not syslog: {error}")),
     }
 }

@@ -41,6 +41,7 @@ use crate::timestamp;
 pub(crate) use dotted::flatten as dotted_fields;
 pub(crate) use event_xml::flatten as event_xml;
 pub(crate) use event_xml_stream::flatten as event_xml_stream;
+pub(crate) use windows::finish as finish_windows_event;
 
 /// Keys that hold an event's own time in generic JSON logs, most specific first.
 const TIME_KEYS: [&str; 6] = [
@@ -65,6 +66,7 @@ pub(crate) fn object(map: Map<String, Value>, event: &mut Event) {
     if event_xml::is_shape(&map) {
         event_xml::flatten(map, event);
         event.shape = Some(EVTX_DUMP_SHAPE);
+    } else if crate::winxml::splunk_json(&map, event) {
     } else if winlogbeat::is_shape(&map) {
         winlogbeat::flatten(map, event);
         event.shape = Some(winlogbeat::SHAPE);
@@ -109,7 +111,7 @@ fn windows_field(name: &str, value: Value) -> FieldValue {
 const WINDOWS_IDS: [&str; 3] = ["EventID", "EventRecordID", "EventID_Qualifiers"];
 
 /// Whether a Windows field is one of the IDs made numbers.
-fn is_windows_id(name: &impl FieldName) -> bool {
+pub(crate) fn is_windows_id(name: &impl FieldName) -> bool {
     WINDOWS_IDS.iter().any(|id| name.is(id))
 }
 
@@ -127,7 +129,7 @@ fn id_of(text: &str) -> Option<i64> {
 }
 
 /// An ID's value: a number, when its text is one.
-fn id_value(value: FieldValue) -> FieldValue {
+pub(crate) fn id_value(value: FieldValue) -> FieldValue {
     match &value {
         FieldValue::Str(s) => id_of(s).map_or(value, FieldValue::Int),
         _ => value,

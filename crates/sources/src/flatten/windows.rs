@@ -124,7 +124,7 @@ fn param_number(name: &str) -> Option<u32> {
 /// SigmaHQ rules write `SourceName` and `ProcessName` but `Feature_Name`, so
 /// each such field is also given both spellings. Every shape ends here,
 /// EVTX included, so all of them name these fields alike.
-pub(super) fn finish(event: &mut Event) {
+pub(crate) fn finish(event: &mut Event) {
     event.product = Some("windows");
     let spaced = (0..event.len()).filter(|&index| {
         event
