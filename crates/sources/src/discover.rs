@@ -8,15 +8,15 @@
 //!   write them): read even when their first line is damaged, since every bad
 //!   line is reported;
 //! * any other `.log` is JSON lines when its first non-blank character is `{`
-//!   (Zeek and most JSON loggers), syslog when its first non-blank line is
-//!   (see the `syslog` module), and reported, not silently dropped, when it is
-//!   neither.
+//!   (Zeek and most JSON loggers), Zeek TSV when its first line starts with
+//!   `#separator`, syslog when its first non-blank line is (see the `syslog`
+//!   module), and reported, not silently dropped, when it is none of these.
 //!
 //! Each name may carry a rotation suffix (`.1`, `-20240301`) and then `.gz`:
 //! `auth.log.2.gz`, `messages-20240301`. Other files in folders are ignored,
 //! since a collection holds much that is not a log. A file named directly is
 //! read whatever its name when its content says what it is (the EVTX magic, a
-//! first `{`, a first line that is syslog), and reported when it does not.
+//! first `{`, a first `#separator`, a first line that is syslog), and reported when it does not.
 //!
 //! Symbolic links are followed; a link back to a folder already being walked
 //! is not walked again, and a file reached by two paths is read once.
@@ -41,6 +41,8 @@ pub enum Format {
     JsonLines,
     /// Plain-text syslog, RFC 3164 or RFC 5424, one record per line.
     Syslog,
+    /// Zeek's tab-separated log, its first line `#separator`.
+    ZeekTsv,
 }
 
 impl Format {
@@ -49,6 +51,7 @@ impl Format {
             Format::Evtx => "EVTX",
             Format::JsonLines => "JSON lines",
             Format::Syslog => "syslog",
+            Format::ZeekTsv => "Zeek TSV",
         }
     }
 }
@@ -147,7 +150,7 @@ fn walk(folder: &Path, found: &mut Vec<InputFile>, issues: &mut Vec<SourceIssue>
                 Ok(None) => {
                     issues.push(skipped(
                         path,
-                        "plain-text log, not read: its first line is neither JSON nor syslog",
+                        "plain-text log, not read: its first line is neither JSON, Zeek TSV nor syslog",
                     ));
                     continue;
                 }
@@ -188,7 +191,7 @@ fn named_file(path: &Path, size: u64, found: &mut Vec<InputFile>, issues: &mut V
         }),
         Ok(None) => issues.push(skipped(
             path,
-            "not a readable format: expected an EVTX log, JSON lines or syslog (.evtx, .json, .jsonl, .ndjson, .log, auth.log, messages, …, optionally .gz)",
+            "not a readable format: expected an EVTX log, JSON lines, a Zeek TSV log or syslog (.evtx, .json, .jsonl, .ndjson, .log, auth.log, messages, …, optionally .gz)",
         )),
         Err(error) => issues.push(skipped(path, format!("cannot read: {error}"))),
     }
@@ -251,6 +254,9 @@ fn sniff(path: &Path, gzip: bool) -> io::Result<Option<Format>> {
     let first = text.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
         return Ok(Some(Format::JsonLines));
+    }
+    if text.starts_with(b"#separator") {
+        return Ok(Some(Format::ZeekTsv));
     }
     let first_line = text
         .split(|&b| b == b'\n')
@@ -331,6 +337,11 @@ mod tests {
         write("log/MESSAGES-20240301", b"damaged first line\n");
         write("log/secure", b"{\"message\":\"x\"}\n");
         write("log/syslog.conf", b"*.* /var/log/syslog\n");
+        write("zeek/conn.log", b"#separator \\x09\n#path\tconn\n");
+        write(
+            "zeek/dns.09:00:00-10:00:00.log.gz",
+            &gzip(b"#separator \\x09\n"),
+        );
         let (files, issues) = discover(&[root.to_path_buf()]);
         let jsonl = Format::JsonLines;
         let syslog = Format::Syslog;
@@ -348,6 +359,12 @@ mod tests {
                 ("log/auth.log.2.gz".to_string(), syslog, true),
                 ("log/daemon.log.1".to_string(), syslog, false),
                 ("log/secure".to_string(), jsonl, false),
+                ("zeek/conn.log".to_string(), Format::ZeekTsv, false),
+                (
+                    "zeek/dns.09:00:00-10:00:00.log.gz".to_string(),
+                    Format::ZeekTsv,
+                    true
+                ),
             ]
         );
         assert_eq!(files[0].size, 3);

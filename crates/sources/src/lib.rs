@@ -6,14 +6,17 @@
 //! Read, plain or gzip-compressed:
 //!
 //! * Windows EVTX logs;
-//! * JSON-lines files (evtx_dump output, Winlogbeat/ECS, Zeek, any JSON
+//! * JSON-lines files (evtx_dump output, Winlogbeat/ECS, any JSON
 //!   logger); fields are named as Sigma rules name them (see the `flatten`
 //!   module's docs);
 //! * plain-text syslog (`auth.log`, `syslog`, `messages`, `secure`; RFC 3164
 //!   and RFC 5424), as events of product `linux` whose `Channel` is the
 //!   logging program, with sshd's, PAM's and sudo's logons taken apart into
 //!   fields. [`parse_syslog_line`] reads one line, for a live syslog input as well
-//!   (see the `syslog` module's docs for the fields).
+//!   (see the `syslog` module's docs for the fields);
+//! * Zeek's logs, tab-separated or JSON (one log per file, or all logs in
+//!   one JSON-streaming file), as events of product `zeek` whose `Channel` is
+//!   the log (see the `zeek` module's docs).
 //!
 //! Damaged evidence is the normal case in forensic work, so a reader never
 //! stops at a bad record, chunk or line: it reports a [`SourceIssue`] naming the
@@ -50,6 +53,7 @@ mod lines;
 mod report;
 mod syslog;
 mod timestamp;
+mod zeek;
 
 use vigil_event::Event;
 
@@ -59,6 +63,7 @@ pub use evtx::render_only;
 pub use jsonl::{parse_line as parse_json_line, parse_line_into as parse_json_line_into};
 pub use report::{FileReport, IssueKind, SourceIssue};
 pub use syslog::{parse_line as parse_syslog_line, SyslogContext, SyslogError};
+pub use zeek::zeek_dotted_name;
 
 /// Reads one file, calling `on_event` for every record read and `on_issue` for
 /// every part skipped or suspect.
@@ -76,6 +81,7 @@ pub fn read_file(
         Format::Evtx => evtx::read(file, &mut out)?,
         Format::JsonLines => jsonl::read(file, &mut out)?,
         Format::Syslog => syslog::read(file, &mut out)?,
+        Format::ZeekTsv => zeek::tsv::read(file, &mut out)?,
     }
     Ok(out.report)
 }

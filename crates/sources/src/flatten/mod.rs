@@ -1,17 +1,19 @@
 //! Turns a JSON record into an [`Event`]'s flat fields, whatever shape it came in.
 //!
-//! Three shapes are told apart by their keys:
+//! The shapes are told apart by their keys:
 //!
 //! * a Windows event as the `evtx` crate and `evtx_dump` render it
 //!   (`{"Event":{"System":{…},"EventData":{…}}}`), see [`event_xml`];
 //! * a Winlogbeat / Elastic Common Schema document (`{"winlog":{…}}`), see
 //!   [`winlogbeat`];
+//! * a Zeek record (`_path`, `@stream`, or `ts` with `uid` …), see [`zeek`];
 //! * any other object, flattened to dotted keys, see [`dotted`].
 
 mod dotted;
 mod event_xml;
 mod event_xml_stream;
 mod winlogbeat;
+mod zeek;
 
 use serde_json::{Map, Value};
 use vigil_event::{Event, FieldName, FieldValue};
@@ -47,6 +49,8 @@ pub(crate) fn object(map: Map<String, Value>, event: &mut Event) {
     } else if winlogbeat::is_shape(&map) {
         winlogbeat::flatten(map, event);
         event.shape = Some(winlogbeat::SHAPE);
+    } else if zeek::is_shape(&map) {
+        event.shape = Some(zeek::flatten(map, event));
     } else {
         dotted::flatten(map, event);
         event.timestamp = TIME_KEYS

@@ -1,0 +1,191 @@
+//! Zeek's logs in the shapes Zeek writes them, read as events of product `zeek`.
+//!
+//! Three shapes give the same event for the same record:
+//!
+//! * JSON, one log per file, each record naming its log in `_path`
+//!   (`LogAscii::use_json`): flattened by `flatten::zeek`;
+//! * JSON streaming (the `json-streaming-logs` package), one file for all
+//!   logs, each record naming its log in `@stream`, with the fields of
+//!   Zeek's nested records joined by `_` (`id_orig_h`): also flattened by
+//!   `flatten::zeek`, the joined names renamed to Zeek's dotted ones;
+//! * tab-separated, Zeek's default, under `#separator`, `#path`, `#fields`
+//!   and `#types` headers: read by the [`tsv`] module.
+//!
+//! Every event has `event.product = Some("zeek")` and a `Channel` field naming
+//! its log (`conn`, `dns`, `smb_files`, …), from `_path`, `@stream`, `#path`
+//! or else the file's name (`dns.log`, `dns.json.gz`, the rotated
+//! `dns.09:00:00-10:00:00.log.gz`): Sigma's Zeek `service` is routed by it
+//! (`vigil-sigma`'s `data/zeek.yml`). Fields keep Zeek's names, which are
+//! the names SigmaHQ's Zeek rules use (`id.orig_h`, `query`, `operation`);
+//! `ts` is the event's time.
+
+pub(crate) mod tsv;
+
+use std::path::Path;
+
+/// The product of every Zeek event.
+pub(crate) const PRODUCT: &str = "zeek";
+
+/// Zeek's JSON, one log per file.
+pub(crate) const JSON_SHAPE: &str = "Zeek JSON";
+
+/// The JSON-streaming package's one file for all logs.
+pub(crate) const STREAMING_SHAPE: &str = "Zeek JSON streaming";
+
+/// Zeek's own tab-separated logs.
+pub(crate) const TSV_SHAPE: &str = "Zeek TSV";
+
+/// The field naming the log an event was written to.
+pub(crate) const CHANNEL: &str = "Channel";
+
+/// The fields of Zeek's base logs that are fields of a nested record, as
+/// the JSON-streaming shape writes them (the record's name and the field's
+/// joined by `_`) and as every other shape does (joined by `.`).
+///
+/// Listed one by one rather than found by their prefix: `resp_certificate_sha1`,
+/// `file_mime_type` and `request_body_len` are fields of their own.
+const NESTED_FIELDS: [(&str, &str); 53] = [
+    // conn_id: every connection-based log.
+    ("id_orig_h", "id.orig_h"),
+    ("id_orig_p", "id.orig_p"),
+    ("id_resp_h", "id.resp_h"),
+    ("id_resp_p", "id.resp_p"),
+    ("id_vlan", "id.vlan"),
+    ("id_vlan_inner", "id.vlan_inner"),
+    // ftp
+    ("data_channel_passive", "data_channel.passive"),
+    ("data_channel_orig_h", "data_channel.orig_h"),
+    ("data_channel_resp_h", "data_channel.resp_h"),
+    ("data_channel_resp_p", "data_channel.resp_p"),
+    // x509
+    ("certificate_version", "certificate.version"),
+    ("certificate_serial", "certificate.serial"),
+    ("certificate_subject", "certificate.subject"),
+    ("certificate_issuer", "certificate.issuer"),
+    ("certificate_cn", "certificate.cn"),
+    (
+        "certificate_not_valid_before",
+        "certificate.not_valid_before",
+    ),
+    ("certificate_not_valid_after", "certificate.not_valid_after"),
+    ("certificate_key_alg", "certificate.key_alg"),
+    ("certificate_sig_alg", "certificate.sig_alg"),
+    ("certificate_key_type", "certificate.key_type"),
+    ("certificate_key_length", "certificate.key_length"),
+    ("certificate_exponent", "certificate.exponent"),
+    ("certificate_curve", "certificate.curve"),
+    ("san_dns", "san.dns"),
+    ("san_uri", "san.uri"),
+    ("san_email", "san.email"),
+    ("san_ip", "san.ip"),
+    ("basic_constraints_ca", "basic_constraints.ca"),
+    ("basic_constraints_path_len", "basic_constraints.path_len"),
+    // software
+    ("version_major", "version.major"),
+    ("version_minor", "version.minor"),
+    ("version_minor2", "version.minor2"),
+    ("version_minor3", "version.minor3"),
+    ("version_addl", "version.addl"),
+    // smb_files
+    ("times_modified", "times.modified"),
+    ("times_accessed", "times.accessed"),
+    ("times_created", "times.created"),
+    ("times_changed", "times.changed"),
+    // intel
+    ("seen_indicator", "seen.indicator"),
+    ("seen_indicator_type", "seen.indicator_type"),
+    ("seen_where", "seen.where"),
+    ("seen_node", "seen.node"),
+    // notice and ssh, with GeoIP
+    (
+        "remote_location_country_code",
+        "remote_location.country_code",
+    ),
+    ("remote_location_region", "remote_location.region"),
+    ("remote_location_city", "remote_location.city"),
+    ("remote_location_latitude", "remote_location.latitude"),
+    ("remote_location_longitude", "remote_location.longitude"),
+    // socks
+    ("request_host", "request.host"),
+    ("request_name", "request.name"),
+    ("request_port", "request.port"),
+    ("bound_host", "bound.host"),
+    ("bound_name", "bound.name"),
+    ("bound_port", "bound.port"),
+];
+
+/// Zeek's dotted name for a field the JSON-streaming shape writes with `_`
+/// (`id_orig_h` → `id.orig_h`), or `None` when the name is Zeek's own.
+///
+/// ```
+/// use vigil_sources::zeek_dotted_name;
+///
+/// assert_eq!(zeek_dotted_name("id_resp_p"), Some("id.resp_p"));
+/// assert_eq!(zeek_dotted_name("certificate_serial"), Some("certificate.serial"));
+/// assert_eq!(zeek_dotted_name("resp_certificate_sha1"), None);
+/// ```
+pub fn zeek_dotted_name(name: &str) -> Option<&'static str> {
+    // Most names are not nested: one byte rules out nearly all of them.
+    if !matches!(
+        name.as_bytes().first(),
+        Some(b'i' | b'd' | b'c' | b's' | b'b' | b'v' | b't' | b'r')
+    ) {
+        return None;
+    }
+    NESTED_FIELDS
+        .iter()
+        .find(|(joined, _)| *joined == name)
+        .map(|(_, dotted)| *dotted)
+}
+
+/// The log a file's name says it holds: the name up to its first dot, so
+/// that `dns.log`, `dns.json.gz` and the rotated `dns.09:00:00-10:00:00.log.gz`
+/// are all `dns`. `None` when that part is not a log's name (letters,
+/// digits and `_`).
+pub(crate) fn log_of_file(path: &str) -> Option<&str> {
+    let name = Path::new(path).file_name()?.to_str()?;
+    let stem = name.split('.').next()?;
+    let is_name = !stem.is_empty()
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    is_name.then_some(stem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_say_their_log() {
+        for (path, log) in [
+            ("/evidence/dns.log", Some("dns")),
+            ("dns.json.gz", Some("dns")),
+            ("x/conn.09:00:00-10:00:00.log.gz", Some("conn")),
+            ("smb_files.log", Some("smb_files")),
+            ("Security.evtx", None),
+            ("my-logs.json", None),
+            (".hidden", None),
+        ] {
+            assert_eq!(log_of_file(path), log, "{path}");
+        }
+    }
+
+    #[test]
+    fn every_nested_field_is_its_record_and_field_joined() {
+        for (joined, dotted) in NESTED_FIELDS {
+            assert_eq!(joined, dotted.replacen('.', "_", 1), "{joined}");
+            assert_eq!(zeek_dotted_name(joined), Some(dotted));
+        }
+        for own in [
+            "ts",
+            "uid",
+            "id",
+            "query",
+            "resp_certificate_sha1",
+            "request_body_len",
+        ] {
+            assert_eq!(zeek_dotted_name(own), None, "{own}");
+        }
+    }
+}
