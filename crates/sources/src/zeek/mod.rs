@@ -141,10 +141,11 @@ pub fn zeek_dotted_name(name: &str) -> Option<&'static str> {
 /// The log a file's name says it holds: the name up to its first dot, so
 /// that `dns.log`, `dns.json.gz` and the rotated `dns.09:00:00-10:00:00.log.gz`
 /// are all `dns`. `None` when that part is not a log's name (letters,
-/// digits and `_`).
+/// digits and `_`), and for a name without a dot, which is no file's but a
+/// stream's (`vigil watch` names its inputs `stdin` and `http`).
 pub(crate) fn log_of_file(path: &str) -> Option<&str> {
     let name = Path::new(path).file_name()?.to_str()?;
-    let stem = name.split('.').next()?;
+    let (stem, _) = name.split_once('.')?;
     let is_name = !stem.is_empty()
         && stem
             .bytes()
@@ -166,6 +167,8 @@ mod tests {
             ("Security.evtx", None),
             ("my-logs.json", None),
             (".hidden", None),
+            ("stdin", None),
+            ("http", None),
         ] {
             assert_eq!(log_of_file(path), log, "{path}");
         }

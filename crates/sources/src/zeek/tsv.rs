@@ -156,7 +156,8 @@ impl Block {
             .split_once(self.separator.as_str())
             .unwrap_or((directive, ""));
         match name {
-            "set_separator" => self.set_separator = unescape_all(value),
+            // An empty set separator would split between every character.
+            "set_separator" if !value.is_empty() => self.set_separator = unescape_all(value),
             "empty_field" => self.empty = unescape_all(value),
             "unset_field" => self.unset = unescape_all(value),
             "path" => self.log = Some(value.to_string()),
