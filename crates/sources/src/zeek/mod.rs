@@ -43,75 +43,71 @@ pub(crate) const CHANNEL: &str = "Channel";
 /// joined by `_`) and as every other shape does (joined by `.`).
 ///
 /// Listed one by one rather than found by their prefix: `resp_certificate_sha1`,
-/// `file_mime_type` and `request_body_len` are fields of their own.
+/// `file_mime_type` and `request_body_len` are fields of their own. The
+/// records: `id` (every connection's log), `data_channel` (ftp),
+/// `certificate`, `san`, `basic_constraints` (x509), `version` (software),
+/// `times` (smb_files), `seen` (intel), `remote_location` (notice, ssh),
+/// `request`, `bound` (socks). Sorted, to be searched by halves.
 const NESTED_FIELDS: [(&str, &str); 53] = [
-    // conn_id: every connection-based log.
+    ("basic_constraints_ca", "basic_constraints.ca"),
+    ("basic_constraints_path_len", "basic_constraints.path_len"),
+    ("bound_host", "bound.host"),
+    ("bound_name", "bound.name"),
+    ("bound_port", "bound.port"),
+    ("certificate_cn", "certificate.cn"),
+    ("certificate_curve", "certificate.curve"),
+    ("certificate_exponent", "certificate.exponent"),
+    ("certificate_issuer", "certificate.issuer"),
+    ("certificate_key_alg", "certificate.key_alg"),
+    ("certificate_key_length", "certificate.key_length"),
+    ("certificate_key_type", "certificate.key_type"),
+    ("certificate_not_valid_after", "certificate.not_valid_after"),
+    (
+        "certificate_not_valid_before",
+        "certificate.not_valid_before",
+    ),
+    ("certificate_serial", "certificate.serial"),
+    ("certificate_sig_alg", "certificate.sig_alg"),
+    ("certificate_subject", "certificate.subject"),
+    ("certificate_version", "certificate.version"),
+    ("data_channel_orig_h", "data_channel.orig_h"),
+    ("data_channel_passive", "data_channel.passive"),
+    ("data_channel_resp_h", "data_channel.resp_h"),
+    ("data_channel_resp_p", "data_channel.resp_p"),
     ("id_orig_h", "id.orig_h"),
     ("id_orig_p", "id.orig_p"),
     ("id_resp_h", "id.resp_h"),
     ("id_resp_p", "id.resp_p"),
     ("id_vlan", "id.vlan"),
     ("id_vlan_inner", "id.vlan_inner"),
-    // ftp
-    ("data_channel_passive", "data_channel.passive"),
-    ("data_channel_orig_h", "data_channel.orig_h"),
-    ("data_channel_resp_h", "data_channel.resp_h"),
-    ("data_channel_resp_p", "data_channel.resp_p"),
-    // x509
-    ("certificate_version", "certificate.version"),
-    ("certificate_serial", "certificate.serial"),
-    ("certificate_subject", "certificate.subject"),
-    ("certificate_issuer", "certificate.issuer"),
-    ("certificate_cn", "certificate.cn"),
-    (
-        "certificate_not_valid_before",
-        "certificate.not_valid_before",
-    ),
-    ("certificate_not_valid_after", "certificate.not_valid_after"),
-    ("certificate_key_alg", "certificate.key_alg"),
-    ("certificate_sig_alg", "certificate.sig_alg"),
-    ("certificate_key_type", "certificate.key_type"),
-    ("certificate_key_length", "certificate.key_length"),
-    ("certificate_exponent", "certificate.exponent"),
-    ("certificate_curve", "certificate.curve"),
-    ("san_dns", "san.dns"),
-    ("san_uri", "san.uri"),
-    ("san_email", "san.email"),
-    ("san_ip", "san.ip"),
-    ("basic_constraints_ca", "basic_constraints.ca"),
-    ("basic_constraints_path_len", "basic_constraints.path_len"),
-    // software
-    ("version_major", "version.major"),
-    ("version_minor", "version.minor"),
-    ("version_minor2", "version.minor2"),
-    ("version_minor3", "version.minor3"),
-    ("version_addl", "version.addl"),
-    // smb_files
-    ("times_modified", "times.modified"),
-    ("times_accessed", "times.accessed"),
-    ("times_created", "times.created"),
-    ("times_changed", "times.changed"),
-    // intel
-    ("seen_indicator", "seen.indicator"),
-    ("seen_indicator_type", "seen.indicator_type"),
-    ("seen_where", "seen.where"),
-    ("seen_node", "seen.node"),
-    // notice and ssh, with GeoIP
+    ("remote_location_city", "remote_location.city"),
     (
         "remote_location_country_code",
         "remote_location.country_code",
     ),
-    ("remote_location_region", "remote_location.region"),
-    ("remote_location_city", "remote_location.city"),
     ("remote_location_latitude", "remote_location.latitude"),
     ("remote_location_longitude", "remote_location.longitude"),
-    // socks
+    ("remote_location_region", "remote_location.region"),
     ("request_host", "request.host"),
     ("request_name", "request.name"),
     ("request_port", "request.port"),
-    ("bound_host", "bound.host"),
-    ("bound_name", "bound.name"),
-    ("bound_port", "bound.port"),
+    ("san_dns", "san.dns"),
+    ("san_email", "san.email"),
+    ("san_ip", "san.ip"),
+    ("san_uri", "san.uri"),
+    ("seen_indicator", "seen.indicator"),
+    ("seen_indicator_type", "seen.indicator_type"),
+    ("seen_node", "seen.node"),
+    ("seen_where", "seen.where"),
+    ("times_accessed", "times.accessed"),
+    ("times_changed", "times.changed"),
+    ("times_created", "times.created"),
+    ("times_modified", "times.modified"),
+    ("version_addl", "version.addl"),
+    ("version_major", "version.major"),
+    ("version_minor", "version.minor"),
+    ("version_minor2", "version.minor2"),
+    ("version_minor3", "version.minor3"),
 ];
 
 /// Zeek's dotted name for a field the JSON-streaming shape writes with `_`
@@ -125,17 +121,13 @@ const NESTED_FIELDS: [(&str, &str); 53] = [
 /// assert_eq!(zeek_dotted_name("resp_certificate_sha1"), None);
 /// ```
 pub fn zeek_dotted_name(name: &str) -> Option<&'static str> {
-    // Most names are not nested: one byte rules out nearly all of them.
-    if !matches!(
-        name.as_bytes().first(),
-        Some(b'i' | b'd' | b'c' | b's' | b'b' | b'v' | b't' | b'r')
-    ) {
+    if !name.contains('_') {
         return None;
     }
     NESTED_FIELDS
-        .iter()
-        .find(|(joined, _)| *joined == name)
-        .map(|(_, dotted)| *dotted)
+        .binary_search_by(|(joined, _)| (*joined).cmp(name))
+        .ok()
+        .map(|at| NESTED_FIELDS[at].1)
 }
 
 /// The log a file's name says it holds: the name up to its first dot, so
@@ -176,6 +168,10 @@ mod tests {
 
     #[test]
     fn every_nested_field_is_its_record_and_field_joined() {
+        assert!(
+            NESTED_FIELDS.windows(2).all(|pair| pair[0].0 < pair[1].0),
+            "sorted"
+        );
         for (joined, dotted) in NESTED_FIELDS {
             assert_eq!(joined, dotted.replacen('.', "_", 1), "{joined}");
             assert_eq!(zeek_dotted_name(joined), Some(dotted));
