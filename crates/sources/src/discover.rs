@@ -12,17 +12,18 @@
 //!   `<Events>` element (in UTF-8 or UTF-16), and ignored otherwise: a
 //!   collection holds many XML files that are not logs;
 //! * any other `.log` is JSON lines when its first non-blank character is `{`
-//!   (Zeek and most JSON loggers), Windows event XML when it starts with
-//!   XML, auditd's when its first non-blank line is an audit record
-//!   (`type=… msg=audit(`), syslog when that line is syslog (see the `syslog`
+//!   (Zeek and most JSON loggers), Zeek TSV when its first line starts with
+//!   `#separator`, Windows event XML when it starts with XML, auditd's when
+//!   its first non-blank line is an audit record (`type=… msg=audit(`),
+//!   syslog when that line is syslog (see the `syslog`
 //!   module), and reported, not silently dropped, when it is none of these.
 //!
 //! Each name may carry a rotation suffix (`.1`, `-20240301`) and then `.gz`:
 //! `auth.log.2.gz`, `messages-20240301`, `audit.log.1`. Other files in folders are ignored,
 //! since a collection holds much that is not a log. A file named directly is
 //! read whatever its name when its content says what it is (the EVTX magic, a
-//! first `{`, a first `<Event`, `<Events` or `<?xml`, a first line that is an
-//! audit record or syslog), and reported when it does not.
+//! first `{`, a first `#separator`, a first `<Event`, `<Events` or `<?xml`, a
+//! first line that is an audit record or syslog), and reported when it does not.
 //!
 //! A `._name` file in a folder is the macOS resource fork (AppleDouble
 //! metadata) that copying from a Mac leaves beside `name`, whatever its
@@ -56,6 +57,8 @@ pub enum Format {
     /// Windows events as XML `<Event>` elements (`wevtutil`, Splunk's
     /// `XmlWinEventLog`), however many to a line.
     WindowsXml,
+    /// Zeek's tab-separated log, its first line `#separator`.
+    ZeekTsv,
 }
 
 impl Format {
@@ -66,6 +69,7 @@ impl Format {
             Format::Syslog => "syslog",
             Format::Auditd => "auditd",
             Format::WindowsXml => "Windows event XML",
+            Format::ZeekTsv => "Zeek TSV",
         }
     }
 }
@@ -181,7 +185,7 @@ fn walk(folder: &Path, found: &mut Vec<InputFile>, issues: &mut Vec<SourceIssue>
                 Ok(None) => {
                     issues.push(skipped(
                         path,
-                        "plain-text log, not read: its first line is neither JSON, an audit record nor syslog",
+                        "plain-text log, not read: its first line is neither JSON, Zeek TSV, XML, an audit record nor syslog",
                     ));
                     continue;
                 }
@@ -222,7 +226,7 @@ fn named_file(path: &Path, size: u64, found: &mut Vec<InputFile>, issues: &mut V
         }),
         Ok(None) => issues.push(skipped(
             path,
-            "not a readable format: expected an EVTX log, JSON lines, Windows event XML, an audit log or syslog (.evtx, .json, .jsonl, .ndjson, .xml, .log, audit.log, auth.log, messages, …, optionally .gz)",
+            "not a readable format: expected an EVTX log, JSON lines, a Zeek TSV log, Windows event XML, an audit log or syslog (.evtx, .json, .jsonl, .ndjson, .xml, .log, audit.log, auth.log, messages, …, optionally .gz)",
         )),
         Err(error) => issues.push(skipped(path, format!("cannot read: {error}"))),
     }
@@ -292,6 +296,9 @@ fn sniff(path: &Path, gzip: bool) -> io::Result<Option<Format>> {
     let first = text.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
         return Ok(Some(Format::JsonLines));
+    }
+    if text.starts_with(b"#separator") {
+        return Ok(Some(Format::ZeekTsv));
     }
     // `ausearch` separates events by `----` lines, one of them first.
     let first_line = text
@@ -448,6 +455,11 @@ mod tests {
             "a/host-audit.log",
             b"node=h type=USER_LOGIN msg=audit(1.2:3): pid=1\n",
         );
+        write("zeek/conn.log", b"#separator \\x09\n#path\tconn\n");
+        write(
+            "zeek/dns.09:00:00-10:00:00.log.gz",
+            &gzip(b"#separator \\x09\n"),
+        );
         let (files, issues) = discover(&[root.to_path_buf()]);
         let jsonl = Format::JsonLines;
         let syslog = Format::Syslog;
@@ -469,6 +481,12 @@ mod tests {
                 ("log/auth.log.2.gz".to_string(), syslog, true),
                 ("log/daemon.log.1".to_string(), syslog, false),
                 ("log/secure".to_string(), jsonl, false),
+                ("zeek/conn.log".to_string(), Format::ZeekTsv, false),
+                (
+                    "zeek/dns.09:00:00-10:00:00.log.gz".to_string(),
+                    Format::ZeekTsv,
+                    true
+                ),
             ]
         );
         assert_eq!(files[0].size, 3);

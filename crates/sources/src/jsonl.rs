@@ -287,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn zeek_lines_are_dotted_with_their_time() {
+    fn zeek_lines_are_zeek_events_dotted_with_their_time() {
         let line = br#"{"ts":1521911720.865716,"uid":"C1","id.orig_h":"10.47.1.100","id":{"resp_p":53},"answers":["a","b"]}"#;
         let read = read_bytes("dns.log", line, false);
         let event = &read.events[0];
@@ -300,7 +300,8 @@ mod tests {
             event.timestamp.map(|t| t.timestamp_micros()),
             Some(1521911720865716)
         );
-        assert_eq!(event.product, None);
+        assert_eq!(event.product, Some("zeek"));
+        assert_eq!(event.channel(), Some("dns"), "the log the file's name says");
     }
 
     #[test]

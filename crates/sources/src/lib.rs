@@ -24,6 +24,10 @@
 //! * Windows event XML (`wevtutil qe /f:xml`, Splunk's `XmlWinEventLog`, the
 //!   `_raw` of a Splunk JSON export), each record the event its EVTX record
 //!   gives (see the `winxml` module's docs).
+//!   (see the `syslog` module's docs for the fields);
+//! * Zeek's logs, tab-separated or JSON (one log per file, or all logs in
+//!   one JSON-streaming file), as events of product `zeek` whose `Channel` is
+//!   the log (see the `zeek` module's docs).
 //!
 //! Damaged evidence is the normal case in forensic work, so a reader never
 //! stops at a bad record, chunk or line: it reports a [`SourceIssue`] naming the
@@ -63,6 +67,7 @@ mod report;
 mod syslog;
 mod timestamp;
 mod winxml;
+mod zeek;
 
 use vigil_event::Event;
 
@@ -76,6 +81,7 @@ pub use jsonl::{
 pub use mapping::Mappings;
 pub use report::{FileReport, IssueKind, KindCount, SourceIssue};
 pub use syslog::{parse_line as parse_syslog_line, SyslogContext, SyslogError};
+pub use zeek::zeek_dotted_name;
 
 /// Reads one file, calling `on_event` for every record read and `on_issue` for
 /// every part skipped or suspect.
@@ -106,6 +112,7 @@ pub fn read_file_mapped(
         Format::Syslog => syslog::read(file, &mut out)?,
         Format::Auditd => auditd::read(file, &mut out)?,
         Format::WindowsXml => winxml::read(file, &mut out)?,
+        Format::ZeekTsv => zeek::tsv::read(file, &mut out)?,
     }
     Ok(out.report)
 }

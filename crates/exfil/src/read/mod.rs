@@ -1,5 +1,6 @@
 //! Reading network evidence: Zeek logs (tab-separated with their `#fields`
-//! header, or JSON lines) and firewall or flow exports (CSV with or without a
+//! header, JSON lines, or the JSON-streaming shape that holds every log in
+//! one file) and firewall or flow exports (CSV with or without a
 //! header, JSON lines, FortiGate `key=value` lines) through a
 //! [`FlowMapping`].
 //!
@@ -76,6 +77,8 @@ pub enum FlowLayout {
 pub enum NetworkFormat {
     ZeekTsv(ZeekLog),
     ZeekJson(ZeekLog),
+    /// Every log in one file, each record naming its own in `@stream`.
+    ZeekStreaming,
     Flows(FlowLayout, Box<FlowMapping>),
 }
 
@@ -84,6 +87,7 @@ impl NetworkFormat {
         match self {
             NetworkFormat::ZeekTsv(log) => format!("Zeek {}.log (TSV)", log.as_str()),
             NetworkFormat::ZeekJson(log) => format!("Zeek {}.log (JSON)", log.as_str()),
+            NetworkFormat::ZeekStreaming => "Zeek logs (JSON streaming)".to_string(),
             NetworkFormat::Flows(layout, mapping) => {
                 let layout = match layout {
                     FlowLayout::Csv { header: true } => "CSV",
@@ -122,6 +126,10 @@ pub struct InputSummary {
     pub format: String,
     pub records: u64,
     pub skipped: u64,
+    /// Records of logs the assessment does not weigh (`weird`, `x509`, …),
+    /// read past in a file that holds every log.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub other: u64,
     pub first: Option<DateTime<Utc>>,
     pub last: Option<DateTime<Utc>>,
 }
@@ -222,6 +230,9 @@ fn classify_lines(
     if first.trim_start().starts_with('{') {
         let value: serde_json::Value = serde_json::from_str(first).ok()?;
         let object = value.as_object()?;
+        if object.contains_key("@stream") {
+            return Some(NetworkFormat::ZeekStreaming);
+        }
         if let Some(log) = zeek::json_kind(object, path) {
             return Some(NetworkFormat::ZeekJson(log));
         }
@@ -268,6 +279,7 @@ pub fn read(path: &Path, format: &NetworkFormat, log: &mut NetworkLog) -> io::Re
         format: format.describe(),
         records: 0,
         skipped: 0,
+        other: 0,
         first: None,
         last: None,
     };
@@ -276,7 +288,10 @@ pub fn read(path: &Path, format: &NetworkFormat, log: &mut NetworkLog) -> io::Re
             zeek::read_tsv(&mut *reader, *kind, &name, log, &mut summary)
         }
         NetworkFormat::ZeekJson(kind) => {
-            zeek::read_json(&mut *reader, *kind, &name, log, &mut summary)
+            zeek::read_json(&mut *reader, Some(*kind), &name, log, &mut summary)
+        }
+        NetworkFormat::ZeekStreaming => {
+            zeek::read_json(&mut *reader, None, &name, log, &mut summary)
         }
         NetworkFormat::Flows(layout, mapping) => {
             flows::read(&mut *reader, *layout, mapping, &name, log, &mut summary)
@@ -300,6 +315,10 @@ impl InputSummary {
         self.first = Some(self.first.map_or(time, |f| f.min(time)));
         self.last = Some(self.last.map_or(time, |l| l.max(time)));
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn origin(file: &Arc<str>, line: u64) -> Origin {

@@ -59,6 +59,70 @@ fn zeek_json_dns_by_path_field_and_nested_ids() {
     assert_eq!(log.issues[0].line, Some(4));
 }
 
+/// One file for every log, as the JSON-streaming package writes it: the
+/// logs the assessment weighs are read by `@stream`, with `id_orig_h` as
+/// `id.orig_h`; the others are counted, not reported.
+#[test]
+fn zeek_json_streaming_holds_every_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = concat!(
+        r#"{"@stream":"capture_loss","@system":"nsm","@proc":"zeek","ts":1588317555.874701,"gaps":9}"#,
+        "\n",
+        r#"{"@stream":"conn","@system":"nsm","ts":1588316619.797806,"uid":"C1","id_orig_h":"10.0.1.5","id_orig_p":55979,"id_resp_h":"10.0.0.4","id_resp_p":53,"proto":"udp","orig_bytes":82,"resp_bytes":207}"#,
+        "\n",
+        r#"{"@stream":"dns","ts":1588316619.797806,"uid":"C1","id_orig_h":"10.0.1.5","id_resp_h":"10.0.0.4","query":"ctldl.windowsupdate.com","qtype_name":"A","answers":["23.62.7.160"]}"#,
+        "\n",
+        r#"{"@stream":"ssl","ts":1588316620.1,"uid":"C2","id_orig_h":"10.0.1.5","id_resp_h":"23.62.7.160","server_name":"x.example"}"#,
+        "\n",
+        r#"{"@stream":"x509","ts":1588316620.2,"id":"F1","certificate_serial":"8BB00EE"}"#,
+        "\n",
+        r#"{"ts":1588316620.3,"uid":"C3"}"#,
+        "\n",
+        r#"{"@stream":"conn","ts":1588316621.0,"id_orig_h":"10.0.1.5"}"#,
+        "\n",
+    );
+    for name in ["combined.log", "zeek.json", "combined.log.gz"] {
+        let path = dir.path().join(name);
+        if name.ends_with(".gz") {
+            let mut gz = flate2::write::GzEncoder::new(
+                std::fs::File::create(&path).unwrap(),
+                flate2::Compression::fast(),
+            );
+            gz.write_all(text.as_bytes()).unwrap();
+            gz.finish().unwrap();
+        } else {
+            std::fs::write(&path, text).unwrap();
+        }
+        assert_eq!(
+            classify(&path, None).unwrap(),
+            Some(NetworkFormat::ZeekStreaming),
+            "{name}"
+        );
+        let log = read_one(&path, None);
+        assert_eq!(log.flows.len(), 1, "{name}");
+        assert_eq!(log.flows[0].src.to_string(), "10.0.1.5");
+        assert_eq!(log.flows[0].dst_port, Some(53));
+        assert_eq!(log.flows[0].bytes_out, Some(82));
+        assert_eq!(&*log.dns[0].query, "ctldl.windowsupdate.com");
+        assert_eq!(&*log.tls[0].server_name, "x.example");
+        let input = &log.inputs[0];
+        assert_eq!(input.format, "Zeek logs (JSON streaming)");
+        assert_eq!(
+            (input.records, input.other, input.skipped),
+            (3, 2, 2),
+            "{name}"
+        );
+        let lines: Vec<_> = log.issues.iter().map(|i| i.line).collect();
+        assert_eq!(lines, [Some(6), Some(7)], "{:?}", log.issues);
+        assert!(log.issues[0].message.contains("names no log"));
+        assert!(
+            log.issues[1].message.contains("id.resp_h"),
+            "{}",
+            log.issues[1]
+        );
+    }
+}
+
 #[test]
 fn fortigate_key_values_with_interim_records() {
     let dir = tempfile::tempdir().unwrap();
@@ -179,6 +243,7 @@ fn damaged_lines_never_stop_a_reader() {
         "date=2024-01-01 time=00:00:00 type=traffic srcip=10.0.0.1 dstip=8.8.8.8 sentbyte=10";
     let good_conn = r#"{"ts":1.0,"uid":"C","id.orig_h":"10.0.0.1","id.resp_h":"8.8.8.8","orig_bytes":10,"conn_state":"SF"}"#;
     let good_tsv = "1.0\t10.0.0.1\t8.8.8.8\t10";
+    let good_stream = r#"{"@stream":"conn","ts":1.0,"uid":"C","id_orig_h":"10.0.0.1","id_resp_h":"8.8.8.8","orig_bytes":10}"#;
     for (name, head, good) in [
         (
             "flows.csv",
@@ -187,6 +252,7 @@ fn damaged_lines_never_stop_a_reader() {
         ),
         ("fw.log", format!("{good_kv}\n"), good_kv),
         ("conn.json", format!("{good_conn}\n"), good_conn),
+        ("all.log", format!("{good_stream}\n"), good_stream),
         (
             "conn.log",
             "#separator \\x09\n#path\tconn\n#fields\tts\tid.orig_h\tid.resp_h\torig_bytes\n"

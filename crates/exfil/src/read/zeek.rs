@@ -1,4 +1,5 @@
-//! Zeek's conn, dns, ssl, http and files logs, tab-separated or JSON.
+//! Zeek's conn, dns, ssl, http and files logs, tab-separated or JSON, one log
+//! per file or all in one JSON-streaming file.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -7,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
+use vigil_sources::zeek_dotted_name;
 
 use super::fields::{parse_address, Fields, Row};
 use super::{lines, origin, InputSummary, Issue, NetworkLog, ZeekLog};
@@ -19,6 +21,7 @@ pub(super) fn json_kind(object: &Map<String, Value>, path: &Path) -> Option<Zeek
         return ZeekLog::from_path(p);
     }
     let zeek_shaped = object.contains_key("id.orig_h")
+        || object.contains_key("id_orig_h")
         || object.get("id").is_some_and(Value::is_object)
         || object.contains_key("uid")
         || object.contains_key("fuid");
@@ -49,9 +52,12 @@ pub(super) fn json_kind(object: &Map<String, Value>, path: &Path) -> Option<Zeek
     }
 }
 
+/// Reads JSON records of the log `kind`, or, when it is `None`, of the log
+/// each names in `@stream` (or `_path`); records of other logs are counted
+/// in [`InputSummary::other`].
 pub(super) fn read_json(
     reader: &mut dyn BufRead,
-    kind: ZeekLog,
+    kind: Option<ZeekLog>,
     file: &Arc<str>,
     log: &mut NetworkLog,
     summary: &mut InputSummary,
@@ -61,7 +67,14 @@ pub(super) fn read_json(
             return true;
         }
         let result = match serde_json::from_str::<Map<String, Value>>(line) {
-            Ok(object) => add(&object, kind, file, number, log, summary),
+            Ok(object) => match kind.or_else(|| stream_of(&object)) {
+                Some(kind) => add(&dotted(object), kind, file, number, log, summary),
+                None if named_log(&object).is_some() => {
+                    summary.other += 1;
+                    Ok(())
+                }
+                None => Err("names no log: no @stream or _path".to_string()),
+            },
             Err(e) => Err(format!("not a JSON object: {e}")),
         };
         if let Err(message) = result {
@@ -74,6 +87,33 @@ pub(super) fn read_json(
         }
         true
     })
+}
+
+/// The log a record of a file of all logs names.
+fn named_log(object: &Map<String, Value>) -> Option<&str> {
+    ["@stream", "_path"]
+        .iter()
+        .find_map(|key| object.get(*key).and_then(Value::as_str))
+}
+
+/// The log a record names, if the assessment reads it.
+fn stream_of(object: &Map<String, Value>) -> Option<ZeekLog> {
+    named_log(object).and_then(ZeekLog::from_path)
+}
+
+/// The record with the JSON-streaming shape's names of nested fields
+/// (`id_orig_h`) made Zeek's own (`id.orig_h`), as hunt reads them.
+fn dotted(object: Map<String, Value>) -> Map<String, Value> {
+    if !object.keys().any(|key| zeek_dotted_name(key).is_some()) {
+        return object;
+    }
+    object
+        .into_iter()
+        .map(|(key, value)| match zeek_dotted_name(&key) {
+            Some(dotted) => (dotted.to_string(), value),
+            None => (key, value),
+        })
+        .collect()
 }
 
 /// Zeek's own format: `#`-lines describe the columns, then one record per line.

@@ -12,7 +12,7 @@ pub(crate) fn flatten(map: Map<String, Value>, event: &mut Event) {
     walk(&mut name, map, event);
 }
 
-fn walk(name: &mut String, map: Map<String, Value>, event: &mut Event) {
+pub(super) fn walk(name: &mut String, map: Map<String, Value>, event: &mut Event) {
     for (key, value) in map {
         let parent = name.len();
         if parent > 0 {

@@ -16,6 +16,7 @@
 //! * NXLog's `im_msvistalog` record, as NXLog writes it or as Logstash
 //!   passes it on (`Hostname`, `EventID`, `Channel` at the top, the event's
 //!   data beside them), see [`nxlog`];
+//! * a Zeek record (`_path`, `@stream`, or `ts` with `uid` …), see [`zeek`];
 //! * any other object, flattened to dotted keys, see [`dotted`].
 //!
 //! Every Windows shape gives the fields the EVTX record would have: the
@@ -32,6 +33,7 @@ mod wazuh;
 mod windows;
 mod winlogbeat;
 mod winlogbeat6;
+mod zeek;
 
 use serde_json::{Map, Value};
 use vigil_event::{Event, FieldName, FieldValue};
@@ -82,6 +84,8 @@ pub(crate) fn object(map: Map<String, Value>, event: &mut Event) {
     } else if nxlog::is_shape(&map) {
         nxlog::flatten(map, event);
         event.shape = Some(nxlog::SHAPE);
+    } else if zeek::is_shape(&map) {
+        event.shape = Some(zeek::flatten(map, event));
     } else {
         dotted::flatten(map, event);
         event.timestamp = TIME_KEYS
