@@ -63,8 +63,8 @@ impl Joiner {
             .iter()
             .rposition(|open| open.stamp == record.stamp && open.node == record.node);
         if record.kind == "EOE" {
-            if let Some(index) = found {
-                complete(self.open.remove(index).expect("found"));
+            if let Some(open) = found.and_then(|index| self.open.remove(index)) {
+                complete(open);
             }
             return Added::Joined;
         }
@@ -72,7 +72,9 @@ impl Joiner {
             Some(index) => index,
             None => {
                 if self.open.len() == WINDOW {
-                    complete(self.open.pop_front().expect("full"));
+                    if let Some(oldest) = self.open.pop_front() {
+                        complete(oldest);
+                    }
                 }
                 self.open.push_back(OpenEvent {
                     stamp: record.stamp,
