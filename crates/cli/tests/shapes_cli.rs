@@ -134,3 +134,73 @@ fn walk(path: &Path) -> Vec<String> {
     }
     texts
 }
+
+const SSHD_RULE: &str = r#"
+title: sshd password failure
+id: 6a0f1d2e-1111-4c3b-9d4e-5f6a7b8c9d01
+logsource: {product: linux, service: sshd}
+detection:
+    keywords: ['Failed password']
+    condition: keywords
+level: low
+"#;
+
+const WHOAMI_RULE: &str = r#"
+title: whoami run
+id: 6a0f1d2e-2222-4c3b-9d4e-5f6a7b8c9d02
+logsource: {product: windows, category: process_creation}
+detection:
+    selection:
+        Image|endswith: '\whoami.exe'
+    condition: selection
+level: medium
+"#;
+
+/// Lines of a followed file or standard input need not be JSON: a syslog
+/// line and a Windows event's XML (Splunk's XmlWinEventLog) are events of
+/// their product too, and a line that is none of them is named and skipped.
+#[test]
+fn watch_reads_syslog_and_event_xml_lines_as_well_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(rules.join("sshd.yml"), SSHD_RULE).unwrap();
+    std::fs::write(rules.join("whoami.yml"), WHOAMI_RULE).unwrap();
+    let lines = [
+        "Mar  1 10:00:00 web1 sshd[42]: Failed password for root from 203.0.113.9 port 50022 ssh2",
+        "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='Microsoft-Windows-Security-Auditing'/><EventID>4688</EventID><TimeCreated SystemTime='2026-03-02T08:00:00.000Z'/><EventRecordID>7</EventRecordID><Channel>Security</Channel><Computer>WS-01</Computer></System><EventData><Data Name='NewProcessName'>C:\\Windows\\System32\\whoami.exe</Data></EventData></Event>",
+        "this line is no log at all",
+    ];
+    let log = dir.path().join("mixed.log");
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["watch", "--exit-at-end", "--rules"])
+        .arg(&rules)
+        .arg("--store")
+        .arg(dir.path().join("watch.db"))
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let alerts = String::from_utf8(output.stdout.clone()).unwrap();
+    let titles: Vec<(String, String)> = (alerts.lines())
+        .map(|line| {
+            let d: Value = serde_json::from_str(line).unwrap();
+            let text = |name: &str| d[name].as_str().unwrap_or_default().to_string();
+            (text("rule_title"), text("computer"))
+        })
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("sshd password failure".to_string(), "web1".to_string()),
+            ("whoami run".to_string(), "WS-01".to_string()),
+        ]
+    );
+    let log = stderr(&output);
+    assert_eq!(log.matches("malformed line skipped").count(), 1, "{log}");
+    assert!(
+        log.contains("neither JSON, Windows event XML nor syslog"),
+        "{log}"
+    );
+}

@@ -81,6 +81,7 @@ pub use jsonl::{
 pub use mapping::Mappings;
 pub use report::{FileReport, IssueKind, KindCount, SourceIssue};
 pub use syslog::{parse_line as parse_syslog_line, SyslogContext, SyslogError};
+pub use winxml::parse_record as parse_event_xml;
 pub use zeek::zeek_dotted_name;
 
 /// Reads one file, calling `on_event` for every record read and `on_issue` for

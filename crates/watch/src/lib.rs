@@ -827,15 +827,30 @@ thread_local! {
     static SPARE_EVENT: std::cell::RefCell<Option<Event>> = const { std::cell::RefCell::new(None) };
 }
 
-/// One line of an input as an event: syslog from the syslog listeners,
-/// JSON everywhere else (read into this thread's spare event, if any).
+/// One line of an input as an event: syslog from the syslog listeners;
+/// elsewhere (followed files, standard input, HTTP) JSON of any shape Vigil
+/// reads (into this thread's spare event, if any), a Windows event's XML
+/// (Splunk's XmlWinEventLog, one record a line), or a syslog line (a
+/// followed `auth.log`), told by how the line starts.
 fn parse(text: &str, input: &str, number: u64, mappings: &Mappings) -> Result<Event, String> {
-    if input == syslog::UDP || input == syslog::TCP {
+    let syslog = |text: &str| {
         let mut context = vigil_sources::SyslogContext::new(input, chrono::Utc::now());
         let mut event =
             vigil_sources::parse_syslog_line(text, &mut context).map_err(|e| e.to_string())?;
         event.position = Position::Line(number);
-        return Ok(event);
+        Ok(event)
+    };
+    if input == syslog::UDP || input == syslog::TCP {
+        return syslog(text);
+    }
+    let start = text.trim_start();
+    if !start.starts_with(['{', '[', '"']) {
+        if start.starts_with("<Event") {
+            return vigil_sources::parse_event_xml(start, input.into(), Position::Line(number));
+        }
+        return syslog(text).map_err(|reason: String| {
+            format!("neither JSON, Windows event XML nor syslog: {reason}")
+        });
     }
     let spare = SPARE_EVENT.with(|spare| spare.borrow_mut().take());
     let mut event = spare.unwrap_or_else(|| Event::new(input));

@@ -21,6 +21,7 @@ mod utf16;
 
 use std::fs::File;
 use std::io::{BufReader, Read};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use vigil_event::{Event, FieldValue, Position};
@@ -104,6 +105,22 @@ fn read_stream(reader: impl Read, file: &InputFile, out: &mut Emitter) -> Result
             ),
         }
     }
+}
+
+/// One `<Event>` record (a line of a followed XmlWinEventLog file, say) as
+/// the event read from `source` at `position`; the reason when it is not
+/// well-formed.
+pub fn parse_record(xml: &str, source: Arc<str>, position: Position) -> Result<Event, String> {
+    let mut event = Event::new(source);
+    record::flatten(xml, &mut event)
+        .map_err(|reason| format!("record not well-formed XML: {reason}"))?;
+    event.position = position;
+    event.shape = Some(if event.product == Some("linux") {
+        SYSMON_FOR_LINUX_SHAPE
+    } else {
+        SHAPE
+    });
+    Ok(event)
 }
 
 fn read_record(bytes: &[u8], line: u64, scratch: &mut record::Scratch, out: &mut Emitter) {
