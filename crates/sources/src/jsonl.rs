@@ -69,6 +69,11 @@ pub fn parse_line_mapped(
             return Ok(());
         }
         event.clear();
+    } else if flatten::object_text(text, event).is_ok() {
+        event.position = position;
+        return Ok(());
+    } else {
+        event.clear();
     }
     parse_value(text, position, mappings, event)
 }

@@ -39,6 +39,8 @@ use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde_json::{Map, Value};
 use vigil_event::{Event, FieldValue};
 
+use super::event_xml_stream::Left;
+use super::members::{Leaf, Members};
 use super::{dotted, field_value, windows};
 use crate::timestamp;
 
@@ -169,6 +171,99 @@ pub(super) fn flatten(mut root: Map<String, Value>, event: &mut Event) {
     event.timestamp = time;
 }
 
+/// [`flatten`] of a record read in one pass: the same fields, in the same
+/// order.
+pub(super) fn flatten_members(mut members: Members<'_>, event: &mut Event) -> Result<(), Left> {
+    let has = |key: &str| members.top(key).is_some();
+    let written_by_nxlog = has("SourceModuleType") || has("EventReceivedTime");
+    for key in [
+        "@timestamp",
+        "EventTime",
+        "TimeCreated",
+        "EventReceivedTime",
+    ] {
+        if let Some(index) = members.top(key) {
+            members.scalar(index)?;
+        }
+    }
+    let time = time_of(|key| {
+        let index = members.top(key)?;
+        members.leaf(index).map(Leaf::to_value)
+    });
+    if written_by_nxlog && !has("ExecutionProcessID") {
+        let pid = members.top("ProcessID");
+        if let Some(pid) = pid.filter(|&pid| members.leaf(pid).is_some_and(Leaf::is_number)) {
+            windows::system_leaf(event, "Execution_ProcessID", members.scalar(pid)?);
+            members.take(pid);
+        }
+    }
+    for (key, name) in SYSTEM_FIELDS {
+        let Some(index) = members.top(key) else {
+            continue;
+        };
+        match (name, members.scalar(index)?) {
+            ("Keywords", Leaf::Other(&FieldValue::Int(signed))) => {
+                let mask = FieldValue::Str(format!("0x{:x}", signed as u64));
+                windows::system(event, name, mask);
+            }
+            (_, leaf) => windows::system_leaf(event, name, leaf),
+        }
+        members.take(index);
+    }
+    let version = members.top("Version");
+    if let Some(version) = version.filter(|&v| members.leaf(v).is_some_and(Leaf::is_number)) {
+        windows::system_leaf(event, "Version", members.scalar(version)?);
+        members.take(version);
+    }
+    if let Some(user) = members.top("UserID") {
+        windows::system_leaf(event, "Security_UserID", members.scalar(user)?);
+        members.take(user);
+    }
+    match members.top("TimeCreated") {
+        Some(created) => {
+            members
+                .scalar(created)?
+                .insert(event, "TimeCreated_SystemTime");
+            members.take(created);
+        }
+        None => {
+            if let Some(time) = time {
+                let text = time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+                event.insert("TimeCreated_SystemTime", FieldValue::Str(text));
+            }
+        }
+    }
+    for index in members.children(None) {
+        if members.is_taken(index) {
+            continue;
+        }
+        let key = members.key(index);
+        let leaf = members.leaf(index);
+        let collectors = COLLECTOR_KEYS.contains(&key)
+            || (written_by_nxlog && NXLOG_RECORD_KEYS.contains(&key))
+            || (key == "EventType"
+                && leaf
+                    .and_then(Leaf::as_str)
+                    .is_some_and(|t| EVENT_TYPES.contains(&t)));
+        if collectors {
+            continue;
+        }
+        match leaf {
+            None => members.dotted_within(index, event),
+            Some(leaf) => windows::data_leaf(event, key, leaf),
+        }
+    }
+    windows::finish(event);
+    event.timestamp = time;
+    Ok(())
+}
+
+/// [`is_shape`] of a record read in one pass.
+pub(super) fn is_shape_members(members: &Members<'_>) -> bool {
+    let has = |key: &str| members.top(key).is_some();
+    has("Hostname") && has("EventID") && (has("Channel") || has("SourceName"))
+}
+
 /// NXLog writes the keyword mask as a signed number; EVTX as hexadecimal text.
 fn keywords(mask: &serde_json::Number) -> FieldValue {
     match mask.as_i64() {
@@ -179,19 +274,21 @@ fn keywords(mask: &serde_json::Number) -> FieldValue {
 
 /// The record's creation time in UTC, as the module's docs explain.
 fn time(root: &Map<String, Value>) -> Option<DateTime<Utc>> {
-    let parse = |key: &str| {
-        root.get(key)
-            .map(|v| timestamp::parse(&field_value(v.clone())))
-    };
+    time_of(|key| root.get(key).map(|value| field_value(value.clone())))
+}
+
+/// [`time`] from the values `value_of` gives the record's keys.
+fn time_of(value_of: impl Fn(&str) -> Option<FieldValue>) -> Option<DateTime<Utc>> {
+    let parse = |key: &str| value_of(key).map(|value| timestamp::parse(&value));
     let received_utc = parse("@timestamp").flatten();
-    let Some(event_time) = root.get("EventTime") else {
+    let Some(event_time) = value_of("EventTime") else {
         return parse("TimeCreated").flatten().or(received_utc);
     };
-    let Some(local) = zoneless(event_time) else {
+    let Some(local) = zoneless(&event_time) else {
         // An epoch number or a time with its zone says the instant itself.
-        return timestamp::parse(&field_value(event_time.clone())).or(received_utc);
+        return timestamp::parse(&event_time).or(received_utc);
     };
-    let received_local = root.get("EventReceivedTime").and_then(zoneless);
+    let received_local = value_of("EventReceivedTime").and_then(|time| zoneless(&time));
     match (received_utc, received_local) {
         (Some(utc), Some(received)) => match collector_offset(received, utc) {
             Some(offset) => local.and_utc().checked_sub_signed(offset),
@@ -204,7 +301,7 @@ fn time(root: &Map<String, Value>) -> Option<DateTime<Utc>> {
 
 /// A time written without a zone (`2020-06-09 22:50:54`), as NXLog writes
 /// its local times.
-fn zoneless(value: &Value) -> Option<NaiveDateTime> {
+fn zoneless(value: &FieldValue) -> Option<NaiveDateTime> {
     let text = value.as_str()?.trim();
     ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
         .iter()

@@ -10,7 +10,9 @@
 use serde_json::Value;
 use vigil_event::{Event, FieldValue};
 
-use super::{event_xml, field_value, id_value, is_windows_id};
+use super::event_xml_stream::Left;
+use super::members::{Leaf, Members};
+use super::{event_xml, field_value, id_of, id_value, is_windows_id};
 
 /// The `System` fields that EVTX renders as numbers: a shape that writes
 /// them as text has them made numbers again.
@@ -33,6 +35,36 @@ pub(super) fn system(event: &mut Event, name: &'static str, value: FieldValue) {
         value
     };
     event.insert(name, value);
+}
+
+/// [`system`] for a value read in one pass: text that stays text is
+/// written over the event's kept string.
+pub(super) fn system_leaf(event: &mut Event, name: &'static str, leaf: Leaf<'_>) {
+    let Leaf::Text(text) = leaf else {
+        return system(event, name, leaf.to_value());
+    };
+    let number = if is_windows_id(&name) {
+        id_of(text)
+    } else if SYSTEM_NUMBERS.contains(&name) {
+        canonical_integer(text)
+    } else {
+        None
+    };
+    match number {
+        Some(number) => event.insert(name, FieldValue::Int(number)),
+        None => event.insert_text(name, text),
+    }
+}
+
+/// [`data_value`] for a value read in one pass, added under `name`.
+pub(super) fn data_leaf(event: &mut Event, name: &str, leaf: Leaf<'_>) {
+    match leaf {
+        Leaf::Text(text) => match canonical_integer(text) {
+            Some(number) => event.insert(name, FieldValue::Int(number)),
+            None => event.insert_text(name, text),
+        },
+        Leaf::Other(value) => event.insert(name, value.clone()),
+    }
 }
 
 /// An event-data value as the collectors that write every value as text
@@ -108,6 +140,48 @@ pub(super) fn winlogbeat_data(section: Value, event: &mut Event) {
         1 => event.insert("Data", values.next().unwrap_or(FieldValue::Null)),
         _ => event.insert("Data", FieldValue::List(values.collect())),
     }
+}
+
+/// [`winlogbeat_data`] of the section at `index` of a record read in one
+/// pass. Nested elements, and a section that is not an object, are left to
+/// the tree walk.
+pub(super) fn winlogbeat_data_members(
+    members: &Members<'_>,
+    index: usize,
+    event: &mut Event,
+) -> Result<(), Left> {
+    if !members.is_object(index) {
+        return match members.leaf(index) {
+            Some(Leaf::Other(FieldValue::Null)) => Ok(()),
+            _ => Err(Left("event data that is not an object")),
+        };
+    }
+    let mut unnamed: Vec<(u32, FieldValue)> = Vec::new();
+    for child in members.children(Some(index)) {
+        let name = members.key(child);
+        let leaf = members
+            .leaf(child)
+            .ok_or(Left("a nested event-data element"))?;
+        if name == "xml_name" {
+            continue;
+        }
+        match param_number(name) {
+            Some(number) => {
+                let value = data_value(leaf.to_value());
+                unnamed.push((number, value.clone()));
+                event.insert(name, value);
+            }
+            None => data_leaf(event, name, leaf),
+        }
+    }
+    unnamed.sort_by_key(|(number, _)| *number);
+    let mut values = unnamed.into_iter().map(|(_, value)| value);
+    match values.len() {
+        0 => {}
+        1 => event.insert("Data", values.next().unwrap_or(FieldValue::Null)),
+        _ => event.insert("Data", FieldValue::List(values.collect())),
+    }
+    Ok(())
 }
 
 /// `N` of a `paramN` name.
