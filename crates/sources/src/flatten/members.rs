@@ -260,3 +260,112 @@ fn borrowed<'t>(whole: &'t str, text: &str, decoded: &mut String) -> Value<'t> {
     decoded.push_str(text);
     Value::Decoded(start, decoded.len() as u32)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+    use vigil_event::Event;
+
+    use super::super::{object, object_text};
+
+    /// Records of every shape read in one pass, each with something a shape
+    /// maps: escapes, numbers as text, params, nested objects, lists.
+    const RECORDS: [&str; 8] = [
+        r#"{"@timestamp":"2019-05-18T20:19:20.068Z","beat":{"hostname":"WEC","version":"6.7.0"},"computer_name":"HR001","log_name":"Security","source_name":"Microsoft-Windows-Security-Auditing","event_id":4688,"record_number":"277625","process_id":4,"thread_id":"1668","version":1,"level":"Information","keywords":["Audit Success"],"user":{"identifier":"S-1-5-18","name":"SYSTEM"},"event_data":{"NewProcessName":"C:\\Windows\\cmd.exe","LogonType":"3","param2":"b","param1":"7","xml_name":"x"},"message":"a \"quoted\" \u00e9 line\n"}"#,
+        r#"{"@timestamp":"2021-12-04T21:19:16.741Z","event":{"code":"1","provider":"Microsoft-Windows-Sysmon"},"host":{"name":"ws1"},"winlog":{"event_id":"1","channel":"Microsoft-Windows-Sysmon/Operational","computer_name":"ws1.corp","record_id":1234,"process":{"pid":2000,"thread":{"id":3000}},"user":{"identifier":"S-1-5-18"},"event_data":{"Image":"C:\\x.exe","ProcessId":"4242","LogonId":"0x3e7","Source Name":"AMSI"}}}"#,
+        r#"{"event":{"code":4624},"winlog":{"channel":"Security","event_data":null,"user_data":{"param1":"only"}},"tags":[1,"a",[true,null]]}"#,
+        r#"{"ProcessId":"6196","@timestamp":"2020-06-10T02:50:56.537Z","Task":13,"Version":2,"EventTypeOrignal":"INFO","Keywords":-9223372036854775808,"SourceName":"Microsoft-Windows-Sysmon","port":62387,"UserID":"S-1-5-18","Hostname":"WS6","tags":["m"],"EventTime":"2020-06-09 22:50:54","ProcessID":3500,"Image":"C:\\x.exe","EventID":13,"EventReceivedTime":"2020-06-09 22:50:56","RecordNumber":713650,"SourceModuleType":"im_msvistalog","EventType":"INFO","OpcodeValue":0,"Channel":"Microsoft-Windows-Sysmon/Operational","nested":{"a":{"b":"1"}},"AccountType":"User"}"#,
+        r#"{"SourceName":"S","Level":"0","Keywords":"0x8020000000000000","Channel":"Security","Hostname":"pc","TimeCreated":"2022-08-18T06:55:57.789Z","EventID":4703,"Task":"13317","EventType":"SetValue","Category":"c"}"#,
+        r#"{"timestamp":"2021-03-01T10:00:05.000+0000","rule":{"level":3},"agent":{"name":"WIN10"},"data":{"win":{"system":{"providerName":"P","eventID":"4719","level":"4","systemTime":"2021-03-01T10:00:00.1234567Z","channel":"Security","severityValue":"INFORMATION","computer":"W"},"eventdata":{"categoryId":"%%8274","category":"x","auditPolicyChanges":"a","auditPolicyChangesId":"%%8449","jobTitle":"t","image":"C:\\x.exe","param1":"p"},"logFileCleared":{"subjectUserName":"bob","inner":{"deep":"1"}}},"extra":1},"location":"EventChannel"}"#,
+        r#"{"ts":1521911720.865716,"uid":"C1","id":{"orig_h":"10.0.0.1","resp_p":53},"answers":["a","b"],"big":18446744073709551615,"neg":-0,"f":1e3,"empty":{},"deep":{"er":{"x":null}}}"#,
+        r#" { "time" : 1577836800 , "msg" : "white space\t" } "#,
+    ];
+
+    /// What the `Value` path gives a line, if it parses.
+    fn through_value(line: &str) -> Option<Event> {
+        let Ok(Value::Object(map)) = serde_json::from_str::<Value>(line) else {
+            return None;
+        };
+        let mut event = Event::new("t");
+        object(map, &mut event);
+        Some(event)
+    }
+
+    fn assert_same(fast: &Event, slow: &Event, line: &str) {
+        assert_eq!(
+            fast.fields().collect::<Vec<_>>(),
+            slow.fields().collect::<Vec<_>>(),
+            "{line}"
+        );
+        let facts = |e: &Event| (e.timestamp, e.product, e.shape);
+        assert_eq!(facts(fast), facts(slow), "{line}");
+    }
+
+    #[test]
+    fn one_pass_gives_what_the_value_path_gives() {
+        let mut reused = Event::new("t");
+        for line in RECORDS {
+            let mut fast = Event::new("t");
+            object_text(line, &mut fast).unwrap_or_else(|left| panic!("{left}: {line}"));
+            assert_same(&fast, &through_value(line).unwrap(), line);
+            reused.clear();
+            object_text(line, &mut reused).unwrap();
+            assert_same(&reused, &fast, line);
+        }
+    }
+
+    #[test]
+    fn what_one_pass_cannot_follow_is_left_to_the_value_path() {
+        for line in [
+            r#"{"a":1,"a":2}"#,
+            r#"{"Event":{"System":{}}}"#,
+            r#"{"__CURSOR":"x","MESSAGE":"m"}"#,
+            r#"{"a":[{"b":1}]}"#,
+            r#"{"a\u0062":1}"#,
+            r#"{"winlog":{"event_data":{"x":{"y":1}}}}"#,
+            r#"{"winlog":{"channel":{"x":1}}}"#,
+            r#"{"a":1} x"#,
+            r#"[1]"#,
+            "",
+        ] {
+            let mut event = Event::new("t");
+            assert!(object_text(line, &mut event).is_err(), "{line}");
+        }
+    }
+
+    /// Truncations and damaged bytes of every record: no panic, and what the
+    /// pass takes it reads as the `Value` path does.
+    #[test]
+    fn damaged_records_read_as_the_value_path_reads_them_or_are_left_to_it() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let noise = b"{}[]\":,\\ 0-1.eE\"xnulltrue";
+        let mut event = Event::new("t");
+        for line in RECORDS {
+            let mut damaged: Vec<Vec<u8>> = (0..line.len())
+                .map(|cut| line.as_bytes()[..cut].to_vec())
+                .collect();
+            for _ in 0..400 {
+                let mut bytes = line.as_bytes().to_vec();
+                let at = next() as usize % bytes.len();
+                bytes[at] = noise[next() as usize % noise.len()];
+                damaged.push(bytes);
+            }
+            for bytes in damaged {
+                let Ok(text) = std::str::from_utf8(&bytes) else {
+                    continue;
+                };
+                event.clear();
+                if object_text(text, &mut event).is_ok() {
+                    let slow = through_value(text).expect("the Value path takes it too");
+                    assert_same(&event, &slow, text);
+                }
+            }
+        }
+    }
+}

@@ -111,8 +111,9 @@ pub(crate) fn object_text(text: &str, event: &mut Event) -> Result<(), event_xml
     } else if winlogbeat6::is_shape_members(&members) {
         winlogbeat6::flatten_members(members, event)?;
         event.shape = Some(winlogbeat6::SHAPE);
-    } else if members.find(&["data", "win", "system"]).is_some() {
-        return Err(Left("a Wazuh record"));
+    } else if wazuh::is_shape_members(&members) {
+        wazuh::flatten_members(members, event)?;
+        event.shape = Some(wazuh::SHAPE);
     } else if nxlog::is_shape_members(&members) {
         nxlog::flatten_members(members, event)?;
         event.shape = Some(nxlog::SHAPE);
