@@ -15,14 +15,15 @@
 //! with an escape, an object inside an array (the tree renders it as JSON
 //! text), and whatever is not JSON at all.
 
-use vigil_event::{Event, FieldValue};
+use vigil_event::{same_text, Event, FieldValue};
 
 use super::event_xml_stream::{Left, Walk};
 
 /// One member of an object at any depth.
 struct Entry<'t> {
-    /// The member's keys from the top, in [`Members::keys`].
-    path: (u32, u32),
+    key: &'t str,
+    /// The index of the object it is a member of; [`TOP`] for the record's.
+    parent: u32,
     value: Value<'t>,
     /// One past the index of the member's last descendant: the next entry
     /// that is not inside it.
@@ -80,23 +81,25 @@ impl<'a> Leaf<'a> {
     }
 }
 
+/// The parent of the record's own members.
+const TOP: u32 = u32::MAX;
+
 /// The members of one JSON object, read from its text.
 pub(super) struct Members<'t> {
     entries: Vec<Entry<'t>>,
-    keys: Vec<&'t str>,
     decoded: String,
 }
 
 /// Reads `text`, which must be one JSON object and nothing else.
 pub(super) fn read<'t>(text: &'t str, event: &mut Event) -> Result<Members<'t>, Left> {
+    // Room for the members of most records at once, rather than a list
+    // grown (and copied) step by step.
     let mut members = Members {
-        entries: Vec::with_capacity(64),
-        keys: Vec::with_capacity(128),
+        entries: Vec::with_capacity((text.len() / 16).clamp(16, 256)),
         decoded: String::new(),
     };
     let mut walk = Walk::over(text, event);
-    let mut path = Vec::with_capacity(8);
-    members.object(&mut walk, &mut path)?;
+    members.object(&mut walk, TOP)?;
     walk.space();
     if walk.at != text.len() {
         return Err(Left("text after the object"));
@@ -105,20 +108,18 @@ pub(super) fn read<'t>(text: &'t str, event: &mut Event) -> Result<Members<'t>, 
 }
 
 impl<'t> Members<'t> {
-    fn object(&mut self, walk: &mut Walk<'t, '_>, path: &mut Vec<&'t str>) -> Result<(), Left> {
+    fn object(&mut self, walk: &mut Walk<'t, '_>, parent: u32) -> Result<(), Left> {
         walk.members(|walk, key| {
-            path.push(key);
-            let start = self.keys.len() as u32;
-            self.keys.extend_from_slice(path);
             let index = self.entries.len();
             self.entries.push(Entry {
-                path: (start, self.keys.len() as u32),
+                key,
+                parent,
                 value: Value::Object,
                 end: 0,
                 taken: false,
             });
             match walk.peek() {
-                Some(b'{') => self.object(walk, path)?,
+                Some(b'{') => self.object(walk, index as u32)?,
                 Some(b'"') => {
                     walk.at += 1;
                     let whole = walk.text;
@@ -130,19 +131,40 @@ impl<'t> Members<'t> {
                 _ => self.entries[index].value = Value::Other(walk.leaf()?),
             }
             self.entries[index].end = self.entries.len() as u32;
-            path.pop();
             Ok(())
         })
     }
 
-    fn path(&self, index: usize) -> &[&'t str] {
-        let (start, end) = self.entries[index].path;
-        &self.keys[start as usize..end as usize]
+    /// An entry's own key (the last of its path).
+    #[inline]
+    pub(super) fn key(&self, index: usize) -> &'t str {
+        self.entries[index].key
     }
 
-    /// The last key of an entry's path.
-    pub(super) fn key(&self, index: usize) -> &'t str {
-        self.path(index).last().copied().unwrap_or("")
+    /// Writes an entry's dotted name (`id.orig_h`) over `name`.
+    fn dotted_name(&self, index: usize, name: &mut String) {
+        let mut path = [""; 16];
+        let (mut depth, mut at) = (0, index as u32);
+        while at != TOP {
+            let entry = &self.entries[at as usize];
+            if depth == path.len() {
+                // Deeper than any record: the keys above are joined first.
+                self.dotted_name(at as usize, name);
+                break;
+            }
+            path[depth] = entry.key;
+            depth += 1;
+            at = entry.parent;
+        }
+        if at == TOP {
+            name.clear();
+        }
+        for key in path[..depth].iter().rev() {
+            if !name.is_empty() {
+                name.push('.');
+            }
+            name.push_str(key);
+        }
     }
 
     /// The entries directly inside the object at `parent`, or at the top
@@ -169,14 +191,17 @@ impl<'t> Members<'t> {
             if parent.is_some_and(|index| !self.is_object(index)) {
                 return None;
             }
-            parent = Some(self.children(parent).find(|&i| self.key(i) == *key)?);
+            parent = Some(
+                self.children(parent)
+                    .find(|&i| same_text(self.key(i), key))?,
+            );
         }
         parent
     }
 
     /// The member of the top object named `key`.
     pub(super) fn top(&self, key: &str) -> Option<usize> {
-        self.children(None).find(|&i| self.key(i) == key)
+        self.children(None).find(|&i| same_text(self.key(i), key))
     }
 
     pub(super) fn is_object(&self, index: usize) -> bool {
@@ -222,18 +247,12 @@ impl<'t> Members<'t> {
             let Some(leaf) = self.leaf(index).filter(|_| !self.entries[index].taken) else {
                 continue;
             };
-            let path = self.path(index);
-            if let [key] = path {
-                leaf.insert(event, key);
+            let entry = &self.entries[index];
+            if entry.parent == TOP {
+                leaf.insert(event, entry.key);
                 continue;
             }
-            name.clear();
-            for (at, key) in path.iter().enumerate() {
-                if at > 0 {
-                    name.push('.');
-                }
-                name.push_str(key);
-            }
+            self.dotted_name(index, &mut name);
             leaf.insert(event, &name);
         }
     }
@@ -270,7 +289,8 @@ mod tests {
 
     /// Records of every shape read in one pass, each with something a shape
     /// maps: escapes, numbers as text, params, nested objects, lists.
-    const RECORDS: [&str; 8] = [
+    const RECORDS: [&str; 9] = [
+        r#"{"":{"a":1},"x":{"":{"":2}},"d":{"1":{"2":{"3":{"4":{"5":{"6":{"7":{"8":{"9":{"10":{"11":{"12":{"13":{"14":{"15":{"16":{"17":{"18":{"19":{"20":"deep"}}}}}}}}}}}}}}}}}}}}}"#,
         r#"{"@timestamp":"2019-05-18T20:19:20.068Z","beat":{"hostname":"WEC","version":"6.7.0"},"computer_name":"HR001","log_name":"Security","source_name":"Microsoft-Windows-Security-Auditing","event_id":4688,"record_number":"277625","process_id":4,"thread_id":"1668","version":1,"level":"Information","keywords":["Audit Success"],"user":{"identifier":"S-1-5-18","name":"SYSTEM"},"event_data":{"NewProcessName":"C:\\Windows\\cmd.exe","LogonType":"3","param2":"b","param1":"7","xml_name":"x"},"message":"a \"quoted\" \u00e9 line\n"}"#,
         r#"{"@timestamp":"2021-12-04T21:19:16.741Z","event":{"code":"1","provider":"Microsoft-Windows-Sysmon"},"host":{"name":"ws1"},"winlog":{"event_id":"1","channel":"Microsoft-Windows-Sysmon/Operational","computer_name":"ws1.corp","record_id":1234,"process":{"pid":2000,"thread":{"id":3000}},"user":{"identifier":"S-1-5-18"},"event_data":{"Image":"C:\\x.exe","ProcessId":"4242","LogonId":"0x3e7","Source Name":"AMSI"}}}"#,
         r#"{"event":{"code":4624},"winlog":{"channel":"Security","event_data":null,"user_data":{"param1":"only"}},"tags":[1,"a",[true,null]]}"#,
