@@ -76,7 +76,7 @@ pub(super) struct Walk<'t, 'e> {
 /// first and last four bytes (or all of a shorter key's), mixed so that the
 /// keys of one object, which often share how they start or end
 /// (`SourceIp`, `SourcePort`), seldom share a bit.
-fn key_hash(key: &str) -> u32 {
+pub(super) fn key_hash(key: &str) -> u32 {
     let bytes = key.as_bytes();
     let word = match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
         (Some(head), Some(tail)) => {

@@ -17,7 +17,7 @@
 
 use vigil_event::{same_text, Event, FieldValue};
 
-use super::event_xml_stream::{Left, Walk};
+use super::event_xml_stream::{key_hash, Left, Walk};
 
 /// One member of an object at any depth.
 struct Entry<'t> {
@@ -88,6 +88,49 @@ const TOP: u32 = u32::MAX;
 pub(super) struct Members<'t> {
     entries: Vec<Entry<'t>>,
     decoded: String,
+    /// The top object's members by a hash of their keys: a shape looks up
+    /// a score of keys among as many, for every record.
+    tops: TopIndex,
+}
+
+/// An open-addressed table of the top object's members: slot by
+/// [`key_hash`], the next free one on a collision; each slot holds an entry's
+/// index plus one, zero when free. A record with more members than fit
+/// well is looked up by scanning instead.
+struct TopIndex {
+    slots: [u16; TOP_SLOTS],
+    /// Whether every top member is in the table.
+    whole: bool,
+}
+
+const TOP_SLOTS: usize = 64;
+
+/// The most top members indexed: past three quarters full, probing grows long.
+const MOST_INDEXED: usize = TOP_SLOTS * 3 / 4;
+
+impl TopIndex {
+    fn new(members: &[Entry<'_>]) -> Self {
+        let mut index = TopIndex {
+            slots: [0; TOP_SLOTS],
+            whole: true,
+        };
+        let mut count = 0;
+        let mut at = 0;
+        while at < members.len() {
+            count += 1;
+            if count > MOST_INDEXED || at >= usize::from(u16::MAX) {
+                index.whole = false;
+                return index;
+            }
+            let mut slot = key_hash(members[at].key) as usize % TOP_SLOTS;
+            while index.slots[slot] != 0 {
+                slot = (slot + 1) % TOP_SLOTS;
+            }
+            index.slots[slot] = at as u16 + 1;
+            at = members[at].end as usize;
+        }
+        index
+    }
 }
 
 /// Reads `text`, which must be one JSON object and nothing else.
@@ -97,6 +140,10 @@ pub(super) fn read<'t>(text: &'t str, event: &mut Event) -> Result<Members<'t>, 
     let mut members = Members {
         entries: Vec::with_capacity((text.len() / 16).clamp(16, 256)),
         decoded: String::new(),
+        tops: TopIndex {
+            slots: [0; TOP_SLOTS],
+            whole: false,
+        },
     };
     let mut walk = Walk::over(text, event);
     members.object(&mut walk, TOP)?;
@@ -104,6 +151,7 @@ pub(super) fn read<'t>(text: &'t str, event: &mut Event) -> Result<Members<'t>, 
     if walk.at != text.len() {
         return Err(Left("text after the object"));
     }
+    members.tops = TopIndex::new(&members.entries);
     Ok(members)
 }
 
@@ -186,7 +234,13 @@ impl<'t> Members<'t> {
 
     /// The member at the end of `path` from the top, as `Value::get` finds it.
     pub(super) fn find(&self, path: &[&str]) -> Option<usize> {
-        let mut parent = None;
+        let (first, rest) = path.split_first()?;
+        self.find_in(self.top(first)?, rest)
+    }
+
+    /// The member at the end of `path` from the member at `from`.
+    pub(super) fn find_in(&self, from: usize, path: &[&str]) -> Option<usize> {
+        let mut parent = Some(from);
         for key in path {
             if parent.is_some_and(|index| !self.is_object(index)) {
                 return None;
@@ -201,7 +255,17 @@ impl<'t> Members<'t> {
 
     /// The member of the top object named `key`.
     pub(super) fn top(&self, key: &str) -> Option<usize> {
-        self.children(None).find(|&i| same_text(self.key(i), key))
+        if !self.tops.whole {
+            return self.children(None).find(|&i| same_text(self.key(i), key));
+        }
+        let mut slot = key_hash(key) as usize % TOP_SLOTS;
+        loop {
+            let index = usize::from(self.tops.slots[slot]).checked_sub(1)?;
+            if same_text(self.entries[index].key, key) {
+                return Some(index);
+            }
+            slot = (slot + 1) % TOP_SLOTS;
+        }
     }
 
     pub(super) fn is_object(&self, index: usize) -> bool {
@@ -331,6 +395,25 @@ mod tests {
             reused.clear();
             object_text(line, &mut reused).unwrap();
             assert_same(&reused, &fast, line);
+        }
+    }
+
+    /// A record of more top keys than the index holds is looked up by
+    /// scanning, with the same result.
+    #[test]
+    fn records_of_many_keys_read_alike() {
+        for count in [super::MOST_INDEXED - 1, super::MOST_INDEXED + 1, 300] {
+            let data: String = (0..count)
+                .map(|n| format!(",\"Field{n}\":\"{n}\""))
+                .collect();
+            let line = format!(
+                r#"{{"Hostname":"h","EventID":"4624","Channel":"Security","Keywords":-1{data}}}"#
+            );
+            let mut fast = Event::new("t");
+            object_text(&line, &mut fast).unwrap();
+            assert_same(&fast, &through_value(&line).unwrap(), &line);
+            assert_eq!(fast.get("Field0"), Some(&vigil_event::FieldValue::Int(0)));
+            assert_eq!(fast.len(), count + 4, "{fast:?}");
         }
     }
 

@@ -37,7 +37,7 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde_json::{Map, Value};
-use vigil_event::{Event, FieldValue};
+use vigil_event::{same_text, Event, FieldValue};
 
 use super::event_xml_stream::Left;
 use super::members::{Leaf, Members};
@@ -146,8 +146,7 @@ pub(super) fn flatten(mut root: Map<String, Value>, event: &mut Event) {
         Some(created) => event.insert("TimeCreated_SystemTime", field_value(created)),
         None => {
             if let Some(time) = time {
-                let text = time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-                event.insert("TimeCreated_SystemTime", FieldValue::Str(text));
+                event.insert("TimeCreated_SystemTime", FieldValue::Str(system_time(time)));
             }
         }
     }
@@ -228,8 +227,7 @@ pub(super) fn flatten_members(mut members: Members<'_>, event: &mut Event) -> Re
         }
         None => {
             if let Some(time) = time {
-                let text = time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-                event.insert("TimeCreated_SystemTime", FieldValue::Str(text));
+                event.insert("TimeCreated_SystemTime", FieldValue::Str(system_time(time)));
             }
         }
     }
@@ -239,8 +237,9 @@ pub(super) fn flatten_members(mut members: Members<'_>, event: &mut Event) -> Re
         }
         let key = members.key(index);
         let leaf = members.leaf(index);
-        let collectors = COLLECTOR_KEYS.contains(&key)
-            || (written_by_nxlog && NXLOG_RECORD_KEYS.contains(&key))
+        let listed = |keys: &[&str]| keys.iter().any(|listed| same_text(listed, key));
+        let collectors = listed(&COLLECTOR_KEYS)
+            || (written_by_nxlog && listed(&NXLOG_RECORD_KEYS))
             || (key == "EventType"
                 && leaf
                     .and_then(Leaf::as_str)
@@ -262,6 +261,32 @@ pub(super) fn flatten_members(mut members: Members<'_>, event: &mut Event) -> Re
 pub(super) fn is_shape_members(members: &Members<'_>) -> bool {
     let has = |key: &str| members.top(key).is_some();
     has("Hostname") && has("EventID") && (has("Channel") || has("SourceName"))
+}
+
+/// A time as EVTX renders `SystemTime` (`2020-06-10T02:50:54.000000Z`), as
+/// chrono's `%Y-%m-%dT%H:%M:%S%.6fZ` writes it, without reading the format
+/// for every record.
+fn system_time(time: DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+    if !(0..=9999).contains(&time.year()) {
+        return time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    }
+    let nanos = time.nanosecond();
+    let mut text = String::with_capacity(27);
+    let _ = write!(
+        text,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        time.year(),
+        time.month(),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        // A leap second is second 60, as chrono writes it.
+        time.second() + nanos / 1_000_000_000,
+        nanos % 1_000_000_000 / 1_000,
+    );
+    text
 }
 
 /// NXLog writes the keyword mask as a signed number; EVTX as hexadecimal text.
@@ -408,6 +433,35 @@ mod tests {
         assert_eq!(
             event.get("TimeCreated_SystemTime"),
             Some(&FieldValue::from("2020-06-10T02:50:54.000000Z"))
+        );
+    }
+
+    #[test]
+    fn system_time_is_written_as_chrono_writes_it() {
+        for text in [
+            "2020-06-10T02:50:54Z",
+            "2020-06-10T02:50:54.123456789Z",
+            "0001-01-01T00:00:00.000001Z",
+            "9999-12-31T23:59:59.999999Z",
+        ] {
+            let time: DateTime<Utc> = text.parse().unwrap();
+            assert_eq!(
+                system_time(time),
+                time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+            );
+        }
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
+            .unwrap()
+            .and_utc();
+        assert_eq!(
+            system_time(leap),
+            leap.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+        );
+        let far = DateTime::from_timestamp(300_000_000_000, 0).unwrap();
+        assert_eq!(
+            system_time(far),
+            far.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
         );
     }
 

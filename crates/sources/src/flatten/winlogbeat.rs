@@ -69,17 +69,16 @@ pub(super) fn flatten(mut root: Map<String, Value>, event: &mut Event) {
 /// [`flatten`] of a record read in one pass: the same fields, in the same
 /// order.
 pub(super) fn flatten_members(mut members: Members<'_>, event: &mut Event) -> Result<(), Left> {
-    let mut path = Vec::with_capacity(4);
+    let Some(winlog) = members.top("winlog") else {
+        return Err(Left("no winlog object"));
+    };
     for (keys, name) in SYSTEM_FIELDS {
-        path.clear();
-        path.push("winlog");
-        path.extend_from_slice(keys);
-        if let Some(index) = members.find(&path) {
+        if let Some(index) = members.find_in(winlog, keys) {
             windows::system_leaf(event, name, members.scalar(index)?);
         }
     }
     for section in ["event_data", "user_data"] {
-        if let Some(index) = members.find(&["winlog", section]) {
+        if let Some(index) = members.find_in(winlog, &[section]) {
             windows::winlogbeat_data_members(&members, index, event)?;
             members.take(index);
         }
