@@ -22,8 +22,6 @@ use super::event_xml_stream::{key_hash, Left, Walk};
 /// One member of an object at any depth.
 struct Entry<'t> {
     key: &'t str,
-    /// The index of the object it is a member of; [`TOP`] for the record's.
-    parent: u32,
     value: Value<'t>,
     /// One past the index of the member's last descendant: the next entry
     /// that is not inside it.
@@ -81,9 +79,6 @@ impl<'a> Leaf<'a> {
     }
 }
 
-/// The parent of the record's own members.
-const TOP: u32 = u32::MAX;
-
 /// The members of one JSON object, read from its text.
 pub(super) struct Members<'t> {
     entries: Vec<Entry<'t>>,
@@ -139,14 +134,15 @@ pub(super) fn read<'t>(text: &'t str, event: &mut Event) -> Result<Members<'t>, 
     // grown (and copied) step by step.
     let mut members = Members {
         entries: Vec::with_capacity((text.len() / 16).clamp(16, 256)),
-        decoded: String::new(),
+        // Room for a record's escaped strings (its paths) at once.
+        decoded: String::with_capacity(256),
         tops: TopIndex {
             slots: [0; TOP_SLOTS],
             whole: false,
         },
     };
     let mut walk = Walk::over(text, event);
-    members.object(&mut walk, TOP)?;
+    members.object(&mut walk)?;
     walk.space();
     if walk.at != text.len() {
         return Err(Left("text after the object"));
@@ -156,18 +152,17 @@ pub(super) fn read<'t>(text: &'t str, event: &mut Event) -> Result<Members<'t>, 
 }
 
 impl<'t> Members<'t> {
-    fn object(&mut self, walk: &mut Walk<'t, '_>, parent: u32) -> Result<(), Left> {
+    fn object(&mut self, walk: &mut Walk<'t, '_>) -> Result<(), Left> {
         walk.members(|walk, key| {
             let index = self.entries.len();
             self.entries.push(Entry {
                 key,
-                parent,
                 value: Value::Object,
                 end: 0,
                 taken: false,
             });
             match walk.peek() {
-                Some(b'{') => self.object(walk, index as u32)?,
+                Some(b'{') => self.object(walk)?,
                 Some(b'"') => {
                     walk.at += 1;
                     let whole = walk.text;
@@ -187,32 +182,6 @@ impl<'t> Members<'t> {
     #[inline]
     pub(super) fn key(&self, index: usize) -> &'t str {
         self.entries[index].key
-    }
-
-    /// Writes an entry's dotted name (`id.orig_h`) over `name`.
-    fn dotted_name(&self, index: usize, name: &mut String) {
-        let mut path = [""; 16];
-        let (mut depth, mut at) = (0, index as u32);
-        while at != TOP {
-            let entry = &self.entries[at as usize];
-            if depth == path.len() {
-                // Deeper than any record: the keys above are joined first.
-                self.dotted_name(at as usize, name);
-                break;
-            }
-            path[depth] = entry.key;
-            depth += 1;
-            at = entry.parent;
-        }
-        if at == TOP {
-            name.clear();
-        }
-        for key in path[..depth].iter().rev() {
-            if !name.is_empty() {
-                name.push('.');
-            }
-            name.push_str(key);
-        }
     }
 
     /// The entries directly inside the object at `parent`, or at the top
@@ -304,20 +273,39 @@ impl<'t> Members<'t> {
     }
 
     /// Adds every leaf not taken from `from` up to `to` under its dotted
-    /// name (`id.orig_h`), as [`dotted`](super::dotted) names them.
-    pub(super) fn dotted_range(&self, from: usize, to: usize, event: &mut Event) {
-        let mut name = String::new();
-        for index in from..to {
-            let Some(leaf) = self.leaf(index).filter(|_| !self.entries[index].taken) else {
-                continue;
-            };
+    /// name (`id.orig_h`), as [`dotted`](super::dotted) names them: a dot
+    /// between keys, none after an empty name. `from` is a member of the
+    /// top object, so the name is built as the entries open and close.
+    fn dotted_range(&self, from: usize, to: usize, event: &mut Event) {
+        let mut name = String::with_capacity(64);
+        // The objects the name is inside: where each ends, and the name's
+        // length before its key.
+        let mut open: Vec<(usize, usize)> = Vec::new();
+        let mut index = from;
+        while index < to {
+            while open.last().is_some_and(|&(end, _)| index >= end) {
+                if let Some((_, length)) = open.pop() {
+                    name.truncate(length);
+                }
+            }
             let entry = &self.entries[index];
-            if entry.parent == TOP {
-                leaf.insert(event, entry.key);
+            if entry.taken {
+                index = entry.end as usize;
                 continue;
             }
-            self.dotted_name(index, &mut name);
-            leaf.insert(event, &name);
+            let length = name.len();
+            if length > 0 {
+                name.push('.');
+            }
+            name.push_str(entry.key);
+            match self.leaf(index) {
+                Some(leaf) => {
+                    leaf.insert(event, &name);
+                    name.truncate(length);
+                }
+                None => open.push((entry.end as usize, length)),
+            }
+            index += 1;
         }
     }
 

@@ -200,12 +200,11 @@ fn param_number(name: &str) -> Option<u32> {
 /// EVTX included, so all of them name these fields alike.
 pub(super) fn finish(event: &mut Event) {
     event.product = Some("windows");
-    let spaced = (0..event.len()).filter(|&index| {
-        event
-            .field_at(index)
-            // Names are short: a plain loop is quicker than a call to memchr.
-            .is_some_and(|(name, _)| name.bytes().any(|b| b == b' '))
-    });
+    // Names are short: a plain loop is quicker than a call to memchr.
+    let spaced = event
+        .fields()
+        .enumerate()
+        .filter_map(|(index, (name, _))| name.bytes().any(|b| b == b' ').then_some(index));
     let spaced: Vec<usize> = spaced.collect();
     for index in spaced {
         let Some((name, value)) = event.field_at(index) else {
