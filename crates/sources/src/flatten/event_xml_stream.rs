@@ -76,7 +76,13 @@ pub(super) struct Walk<'t, 'e> {
 /// first and last four bytes (or all of a shorter key's), mixed so that the
 /// keys of one object, which often share how they start or end
 /// (`SourceIp`, `SourcePort`), seldom share a bit.
-pub(super) fn key_hash(key: &str) -> u32 {
+fn key_hash(key: &str) -> u32 {
+    key_mix(key) >> 26
+}
+
+/// The 32-bit mix of a key [`key_hash`] takes its top bits of; tables of
+/// keys take as many as they need.
+pub(super) fn key_mix(key: &str) -> u32 {
     let bytes = key.as_bytes();
     let word = match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
         (Some(head), Some(tail)) => {
@@ -84,7 +90,7 @@ pub(super) fn key_hash(key: &str) -> u32 {
         }
         _ => bytes.iter().fold(0, |word, &b| word << 8 | u32::from(b)),
     };
-    (word ^ bytes.len() as u32).wrapping_mul(0x9E37_79B9) >> 26
+    (word ^ bytes.len() as u32).wrapping_mul(0x9E37_79B9)
 }
 
 impl<'t, 'e> Walk<'t, 'e> {

@@ -17,7 +17,7 @@
 
 use vigil_event::{same_text, Event, FieldValue};
 
-use super::event_xml_stream::{key_hash, Left, Walk};
+use super::event_xml_stream::{key_mix, Left, Walk};
 
 /// One member of an object at any depth.
 struct Entry<'t> {
@@ -89,7 +89,7 @@ pub(super) struct Members<'t> {
 }
 
 /// An open-addressed table of the top object's members: slot by
-/// [`key_hash`], the next free one on a collision; each slot holds an entry's
+/// [`top_slot`], the next free one on a collision; each slot holds an entry's
 /// index plus one, zero when free. A record with more members than fit
 /// well is looked up by scanning instead.
 struct TopIndex {
@@ -98,10 +98,16 @@ struct TopIndex {
     whole: bool,
 }
 
-const TOP_SLOTS: usize = 64;
+const TOP_SLOTS: usize = 128;
 
-/// The most top members indexed: past three quarters full, probing grows long.
-const MOST_INDEXED: usize = TOP_SLOTS * 3 / 4;
+/// A key's slot in the [`TopIndex`]: the top bits of its mix.
+#[inline]
+fn top_slot(key: &str) -> usize {
+    (key_mix(key) >> (32 - TOP_SLOTS.trailing_zeros())) as usize
+}
+
+/// The most top members indexed: past half full, probing grows long.
+const MOST_INDEXED: usize = TOP_SLOTS / 2;
 
 impl TopIndex {
     fn new(members: &[Entry<'_>]) -> Self {
@@ -117,7 +123,7 @@ impl TopIndex {
                 index.whole = false;
                 return index;
             }
-            let mut slot = key_hash(members[at].key) as usize % TOP_SLOTS;
+            let mut slot = top_slot(members[at].key);
             while index.slots[slot] != 0 {
                 slot = (slot + 1) % TOP_SLOTS;
             }
@@ -227,7 +233,7 @@ impl<'t> Members<'t> {
         if !self.tops.whole {
             return self.children(None).find(|&i| same_text(self.key(i), key));
         }
-        let mut slot = key_hash(key) as usize % TOP_SLOTS;
+        let mut slot = top_slot(key);
         loop {
             let index = usize::from(self.tops.slots[slot]).checked_sub(1)?;
             if same_text(self.entries[index].key, key) {

@@ -328,6 +328,10 @@ fn time_of(value_of: impl Fn(&str) -> Option<FieldValue>) -> Option<DateTime<Utc
 /// its local times.
 fn zoneless(value: &FieldValue) -> Option<NaiveDateTime> {
     let text = value.as_str()?.trim();
+    // NXLog's own form, read without chrono's format parser.
+    if let Some(time) = timestamp::plain_time(text.as_bytes(), b' ') {
+        return Some(time);
+    }
     ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())

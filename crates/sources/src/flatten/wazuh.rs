@@ -22,7 +22,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use vigil_event::{Event, FieldValue};
+use vigil_event::{same_text, Event, FieldValue};
 
 use super::event_xml_stream::Left;
 use super::members::{Leaf, Members};
@@ -193,7 +193,7 @@ fn write_evtx_name(name: &str, evtx: &mut String) {
     let param = name
         .strip_prefix("param")
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    if param || LOWER_CASE_NAMES.contains(&name) {
+    if param || LOWER_CASE_NAMES.iter().any(|lower| same_text(lower, name)) {
         return;
     }
     if let Some(first) = evtx.get_mut(..1) {
@@ -223,22 +223,22 @@ pub(super) fn flatten_members(mut members: Members<'_>, event: &mut Event) -> Re
         }
         members.take(win);
     }
-    let received = members
-        .top("timestamp")
-        .and_then(|index| members.leaf(index))
-        .and_then(Leaf::as_str)
-        .and_then(wazuh_time);
     for key in VERDICT_KEYS {
         if let Some(index) = members.top(key) {
             members.take(index);
         }
     }
+    // Wazuh's receipt, read only when the record's own time is missing.
+    let received = members
+        .top("timestamp")
+        .and_then(|index| members.leaf(index))
+        .and_then(Leaf::as_str);
     members.rest_dotted(event);
     windows::finish(event);
     event.timestamp = event
         .get("TimeCreated_SystemTime")
         .and_then(timestamp::parse)
-        .or(received);
+        .or_else(|| received.and_then(wazuh_time));
     Ok(())
 }
 
