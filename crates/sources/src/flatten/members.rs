@@ -15,14 +15,18 @@
 //! with an escape, an object inside an array (the tree renders it as JSON
 //! text), and whatever is not JSON at all.
 
+use std::cell::Cell;
+
 use vigil_event::{same_text, Event, FieldValue};
 
 use super::event_xml_stream::{key_mix, Left, Walk};
 
-/// One member of an object at any depth.
-struct Entry<'t> {
-    key: &'t str,
-    value: Value<'t>,
+/// One member of an object at any depth. It holds places in the record's
+/// text rather than slices of it, so that the list of one record's
+/// members is kept for the next's (see [`KEPT`]).
+struct Entry {
+    key: Span,
+    value: Value,
     /// One past the index of the member's last descendant: the next entry
     /// that is not inside it.
     end: u32,
@@ -30,10 +34,14 @@ struct Entry<'t> {
     taken: bool,
 }
 
-enum Value<'t> {
+/// Where a text is in the record: its first byte and the one after its last.
+#[derive(Clone, Copy)]
+struct Span(u32, u32);
+
+enum Value {
     Object,
     /// A string without escapes, as it is in the text.
-    Text(&'t str),
+    Text(Span),
     /// A string with escapes, decoded into [`Members::decoded`].
     Decoded(u32, u32),
     /// A number, `true`, `false`, `null`, or an array of leaves.
@@ -81,7 +89,8 @@ impl<'a> Leaf<'a> {
 
 /// The members of one JSON object, read from its text.
 pub(super) struct Members<'t> {
-    entries: Vec<Entry<'t>>,
+    text: &'t str,
+    entries: Vec<Entry>,
     decoded: String,
     /// The top object's members by a hash of their keys: a shape looks up
     /// a score of keys among as many, for every record.
@@ -110,7 +119,7 @@ fn top_slot(key: &str) -> usize {
 const MOST_INDEXED: usize = TOP_SLOTS / 2;
 
 impl TopIndex {
-    fn new(members: &[Entry<'_>]) -> Self {
+    fn new(text: &str, members: &[Entry]) -> Self {
         let mut index = TopIndex {
             slots: [0; TOP_SLOTS],
             whole: true,
@@ -123,7 +132,7 @@ impl TopIndex {
                 index.whole = false;
                 return index;
             }
-            let mut slot = top_slot(members[at].key);
+            let mut slot = top_slot(slice(text, members[at].key));
             while index.slots[slot] != 0 {
                 slot = (slot + 1) % TOP_SLOTS;
             }
@@ -136,12 +145,16 @@ impl TopIndex {
 
 /// Reads `text`, which must be one JSON object and nothing else.
 pub(super) fn read<'t>(text: &'t str, event: &mut Event) -> Result<Members<'t>, Left> {
+    let (mut entries, mut decoded) = KEPT.take().unwrap_or_default();
+    entries.clear();
+    decoded.clear();
     // Room for the members of most records at once, rather than a list
     // grown (and copied) step by step.
+    entries.reserve((text.len() / 16).clamp(16, 256));
     let mut members = Members {
-        entries: Vec::with_capacity((text.len() / 16).clamp(16, 256)),
-        // Room for a record's escaped strings (its paths) at once.
-        decoded: String::with_capacity(256),
+        text,
+        entries,
+        decoded,
         tops: TopIndex {
             slots: [0; TOP_SLOTS],
             whole: false,
@@ -153,8 +166,33 @@ pub(super) fn read<'t>(text: &'t str, event: &mut Event) -> Result<Members<'t>, 
     if walk.at != text.len() {
         return Err(Left("text after the object"));
     }
-    members.tops = TopIndex::new(&members.entries);
+    members.tops = TopIndex::new(text, &members.entries);
     Ok(members)
+}
+
+thread_local! {
+    /// The lists of the last record read on this thread, kept for the next:
+    /// a record's members take a few kilobytes, allocated once rather than
+    /// for every record.
+    static KEPT: Cell<Option<(Vec<Entry>, String)>> = const { Cell::new(None) };
+}
+
+/// Lists that grew past this many members are not kept.
+const MOST_KEPT: usize = 4096;
+
+impl Drop for Members<'_> {
+    fn drop(&mut self) {
+        if self.entries.capacity() <= MOST_KEPT && self.decoded.capacity() <= MOST_KEPT * 16 {
+            let entries = std::mem::take(&mut self.entries);
+            KEPT.set(Some((entries, std::mem::take(&mut self.decoded))));
+        }
+    }
+}
+
+/// The text at `span` of the record's `text`.
+#[inline]
+fn slice(text: &str, span: Span) -> &str {
+    &text[span.0 as usize..span.1 as usize]
 }
 
 impl<'t> Members<'t> {
@@ -162,7 +200,7 @@ impl<'t> Members<'t> {
         walk.members(|walk, key| {
             let index = self.entries.len();
             self.entries.push(Entry {
-                key,
+                key: span_in(walk.text, key),
                 value: Value::Object,
                 end: 0,
                 taken: false,
@@ -174,7 +212,7 @@ impl<'t> Members<'t> {
                     let whole = walk.text;
                     let mut value = Value::Object;
                     let decoded = &mut self.decoded;
-                    walk.string(|_, text| value = borrowed(whole, text, decoded))?;
+                    walk.string(|_, text| value = string_value(whole, text, decoded))?;
                     self.entries[index].value = value;
                 }
                 _ => self.entries[index].value = Value::Other(walk.leaf()?),
@@ -187,7 +225,7 @@ impl<'t> Members<'t> {
     /// An entry's own key (the last of its path).
     #[inline]
     pub(super) fn key(&self, index: usize) -> &'t str {
-        self.entries[index].key
+        slice(self.text, self.entries[index].key)
     }
 
     /// The entries directly inside the object at `parent`, or at the top
@@ -236,7 +274,7 @@ impl<'t> Members<'t> {
         let mut slot = top_slot(key);
         loop {
             let index = usize::from(self.tops.slots[slot]).checked_sub(1)?;
-            if same_text(self.entries[index].key, key) {
+            if same_text(self.key(index), key) {
                 return Some(index);
             }
             slot = (slot + 1) % TOP_SLOTS;
@@ -251,7 +289,7 @@ impl<'t> Members<'t> {
     pub(super) fn leaf(&self, index: usize) -> Option<Leaf<'_>> {
         match &self.entries[index].value {
             Value::Object => None,
-            Value::Text(text) => Some(Leaf::Text(text)),
+            Value::Text(span) => Some(Leaf::Text(slice(self.text, *span))),
             Value::Decoded(start, end) => {
                 Some(Leaf::Text(&self.decoded[*start as usize..*end as usize]))
             }
@@ -303,7 +341,7 @@ impl<'t> Members<'t> {
             if length > 0 {
                 name.push('.');
             }
-            name.push_str(entry.key);
+            name.push_str(slice(self.text, entry.key));
             match self.leaf(index) {
                 Some(leaf) => {
                     leaf.insert(event, &name);
@@ -326,12 +364,18 @@ impl<'t> Members<'t> {
     }
 }
 
-/// A string's value: the slice of the record's text when it is one, the
-/// decoded text copied after the others otherwise.
-fn borrowed<'t>(whole: &'t str, text: &str, decoded: &mut String) -> Value<'t> {
+/// Where `part`, a slice of `whole`, is in it.
+fn span_in(whole: &str, part: &str) -> Span {
+    let offset = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    Span(offset as u32, (offset + part.len()) as u32)
+}
+
+/// A string's value: its place in the record's text when it is a slice of
+/// it, the decoded text copied after the others otherwise.
+fn string_value(whole: &str, text: &str, decoded: &mut String) -> Value {
     let offset = (text.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
     if offset <= whole.len() && offset + text.len() <= whole.len() {
-        return Value::Text(&whole[offset..offset + text.len()]);
+        return Value::Text(span_in(whole, text));
     }
     let start = decoded.len() as u32;
     decoded.push_str(text);
