@@ -228,6 +228,14 @@ impl<'t> Members<'t> {
         slice(self.text, self.entries[index].key)
     }
 
+    /// Whether an entry's key is `key`: by its length first, which tells
+    /// most keys apart without reading them.
+    #[inline]
+    fn key_is(&self, index: usize, key: &str) -> bool {
+        let Span(start, end) = self.entries[index].key;
+        (end - start) as usize == key.len() && same_text(self.key(index), key)
+    }
+
     /// The entries directly inside the object at `parent`, or at the top
     /// for `None`.
     pub(super) fn children(&self, parent: Option<usize>) -> impl Iterator<Item = usize> + '_ {
@@ -258,10 +266,7 @@ impl<'t> Members<'t> {
             if parent.is_some_and(|index| !self.is_object(index)) {
                 return None;
             }
-            parent = Some(
-                self.children(parent)
-                    .find(|&i| same_text(self.key(i), key))?,
-            );
+            parent = Some(self.children(parent).find(|&i| self.key_is(i, key))?);
         }
         parent
     }
@@ -269,12 +274,12 @@ impl<'t> Members<'t> {
     /// The member of the top object named `key`.
     pub(super) fn top(&self, key: &str) -> Option<usize> {
         if !self.tops.whole {
-            return self.children(None).find(|&i| same_text(self.key(i), key));
+            return self.children(None).find(|&i| self.key_is(i, key));
         }
         let mut slot = top_slot(key);
         loop {
             let index = usize::from(self.tops.slots[slot]).checked_sub(1)?;
-            if same_text(self.key(index), key) {
+            if self.key_is(index, key) {
                 return Some(index);
             }
             slot = (slot + 1) % TOP_SLOTS;

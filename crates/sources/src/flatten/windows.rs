@@ -200,11 +200,8 @@ fn param_number(name: &str) -> Option<u32> {
 /// EVTX included, so all of them name these fields alike.
 pub(super) fn finish(event: &mut Event) {
     event.product = Some("windows");
-    // Names are short: a plain loop is quicker than a call to memchr.
-    let spaced = event
-        .fields()
-        .enumerate()
-        .filter_map(|(index, (name, _))| name.bytes().any(|b| b == b' ').then_some(index));
+    let spaced = (event.fields().enumerate())
+        .filter_map(|(index, (name, _))| has_space(name).then_some(index));
     let spaced: Vec<usize> = spaced.collect();
     for index in spaced {
         let Some((name, value)) = event.field_at(index) else {
@@ -215,6 +212,19 @@ pub(super) fn finish(event: &mut Event) {
         event.insert(joined, value.clone());
         event.insert(underscored, value);
     }
+}
+
+/// Whether a name holds a space, eight bytes at a time: every field of
+/// every Windows event is asked, and names are too short for memchr to pay.
+fn has_space(name: &str) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const SPACES: u64 = ONES * 0x20;
+    let (words, tail) = name.as_bytes().as_chunks::<8>();
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & (ONES << 7) != 0;
+    words
+        .iter()
+        .any(|word| zero_byte(u64::from_le_bytes(*word) ^ SPACES))
+        || tail.contains(&b' ')
 }
 
 #[cfg(test)]
@@ -283,6 +293,23 @@ mod tests {
             &mut none,
         );
         assert_eq!(none.get("Data"), None);
+    }
+
+    #[test]
+    fn spaces_are_found_anywhere_in_a_name() {
+        for name in [
+            "",
+            "a",
+            "Image",
+            "CommandLine",
+            "ParentCommandLine_x",
+            "¡€ü",
+        ] {
+            assert!(!has_space(name), "{name}");
+        }
+        for name in [" ", "Source Name", "SourceName12345 ", "12345678 x", "é x"] {
+            assert!(has_space(name), "{name}");
+        }
     }
 
     #[test]
