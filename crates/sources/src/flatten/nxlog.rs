@@ -268,24 +268,26 @@ pub(super) fn is_shape_members(members: &Members<'_>) -> bool {
 /// for every record.
 fn system_time(time: DateTime<Utc>) -> String {
     use chrono::{Datelike, Timelike};
-    use std::fmt::Write;
     if !(0..=9999).contains(&time.year()) {
         return time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
     }
     let nanos = time.nanosecond();
     let mut text = String::with_capacity(27);
-    let _ = write!(
-        text,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        time.year(),
-        time.month(),
-        time.day(),
-        time.hour(),
-        time.minute(),
-        // A leap second is second 60, as chrono writes it.
-        time.second() + nanos / 1_000_000_000,
-        nanos % 1_000_000_000 / 1_000,
-    );
+    let mut digits = |value: u32, width: u32, after: Option<char>| {
+        for place in (0..width).rev() {
+            let digit = value / 10u32.pow(place) % 10;
+            text.push(char::from(b'0' + digit as u8));
+        }
+        text.extend(after);
+    };
+    digits(time.year() as u32, 4, Some('-'));
+    digits(time.month(), 2, Some('-'));
+    digits(time.day(), 2, Some('T'));
+    digits(time.hour(), 2, Some(':'));
+    digits(time.minute(), 2, Some(':'));
+    // A leap second is second 60, as chrono writes it.
+    digits(time.second() + nanos / 1_000_000_000, 2, Some('.'));
+    digits(nanos % 1_000_000_000 / 1_000, 6, Some('Z'));
     text
 }
 

@@ -256,11 +256,11 @@ fn system_members(
         }
         let leaf = members.scalar(child)?;
         match SYSTEM_FIELDS.iter().find(|(wazuh, _)| *wazuh == key) {
-            Some((_, evtx)) => windows::system_leaf(event, *evtx, leaf),
+            Some((_, evtx)) => windows::system_leaf(event, evtx, leaf),
             None => {
                 write_evtx_name(key, name);
                 match SYSTEM_NAMES.iter().find(|known| **known == name.as_str()) {
-                    Some(known) => windows::system_leaf(event, *known, leaf),
+                    Some(known) => windows::system_leaf(event, known, leaf),
                     None => leaf.insert(event, name),
                 }
             }
