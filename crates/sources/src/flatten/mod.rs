@@ -18,6 +18,13 @@
 //!   data beside them), see [`nxlog`];
 //! * any other object, flattened to dotted keys, see [`dotted`].
 //!
+//! evtx_dump's records are read in one pass over their text
+//! ([`event_xml_stream`]); so are the collectors' shapes and generic JSON,
+//! into a list of members the shape then maps ([`members`], [`object_text`]).
+//! A record either pass cannot follow, and journald's entries, are parsed
+//! into a `serde_json::Value` and flattened by [`object`]: both readings give
+//! the same fields in the same order.
+//!
 //! Every Windows shape gives the fields the EVTX record would have: the
 //! `System` fields under their EVTX names (`Computer`, `Provider_Name`,
 //! `EventRecordID`, …), the event data under its own names, unnamed values
