@@ -69,6 +69,11 @@ pub fn parse_line_mapped(
             return Ok(());
         }
         event.clear();
+    } else if !is_journal_entry(text) && flatten::object_text(text, event).is_ok() {
+        event.position = position;
+        return Ok(());
+    } else {
+        event.clear();
     }
     parse_value(text, position, mappings, event)
 }
@@ -102,6 +107,14 @@ fn is_event_xml(text: &str) -> bool {
     text.trim_start()
         .strip_prefix('{')
         .is_some_and(|rest| rest.trim_start().starts_with("\"Event\""))
+}
+
+/// Whether a line starts as journald's export does (`{"__CURSOR":…`): its
+/// entries are read from a `Value`, so the one pass is not tried on them.
+fn is_journal_entry(text: &str) -> bool {
+    text.trim_start()
+        .strip_prefix('{')
+        .is_some_and(|rest| rest.trim_start().starts_with("\"__"))
 }
 
 /// serde_json's message without its "line 1", which would contradict the

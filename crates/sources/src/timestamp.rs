@@ -41,10 +41,19 @@ fn any_text(text: &str) -> Option<DateTime<Utc>> {
 /// read without the general parser; any other text, or a time that shape
 /// cannot hold (a leap second), is left to it.
 fn windows_system_time(text: &str) -> Option<DateTime<Utc>> {
-    let bytes = text.as_bytes();
-    let (whole, fraction) = bytes.strip_suffix(b"Z")?.split_at_checked(19)?;
+    let zoneless = text.as_bytes().strip_suffix(b"Z")?;
+    plain_time(zoneless, b'T').map(|time| time.and_utc())
+}
+
+/// A time written `2020-06-09 22:50:54.123` with `between` between the date
+/// and the time (one to nine digits of fraction, or none), read without the
+/// general parser: what chrono's `%Y-%m-%d %H:%M:%S%.f` reads it as. Any
+/// other text, or a time that shape cannot hold (a leap second), is `None`,
+/// and left to the general parser.
+pub(crate) fn plain_time(bytes: &[u8], between: u8) -> Option<NaiveDateTime> {
+    let (whole, fraction) = bytes.split_at_checked(19)?;
     let digits = |range: std::ops::Range<usize>| decimal(whole.get(range)?);
-    let punctuation = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    let punctuation = [(4, b'-'), (7, b'-'), (10, between), (13, b':'), (16, b':')];
     if punctuation.iter().any(|&(at, byte)| whole[at] != byte) {
         return None;
     }
@@ -56,8 +65,7 @@ fn windows_system_time(text: &str) -> Option<DateTime<Utc>> {
         _ => return None,
     };
     let date = NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?;
-    let time = date.and_hms_nano_opt(digits(11..13)?, digits(14..16)?, digits(17..19)?, nanos)?;
-    Some(time.and_utc())
+    date.and_hms_nano_opt(digits(11..13)?, digits(14..16)?, digits(17..19)?, nanos)
 }
 
 /// The number a few ASCII digits (nine at most) spell, if they are all
@@ -90,6 +98,30 @@ fn from_epoch(seconds: f64) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the quick reading takes, it reads as chrono's format does.
+    #[test]
+    fn plain_times_read_as_chrono_reads_them() {
+        for text in [
+            "2020-06-09 22:50:54",
+            "2020-06-09 22:50:54.1",
+            "2020-06-09 22:50:54.123456789",
+            "2020-06-09 22:50:54.1234567891",
+            "2020-02-30 22:50:54",
+            "2016-12-31 23:59:60",
+            "2020-06-09 24:00:00",
+            "2020-06-09 22:50:5x",
+            "2020-06-09T22:50:54",
+            "20-06-09 22:50:54",
+            "2020-06-09 22:50:54.",
+        ] {
+            let chrono = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok();
+            if let Some(quick) = plain_time(text.as_bytes(), b' ') {
+                assert_eq!(Some(quick), chrono, "{text}");
+            }
+        }
+        assert!(plain_time(b"2020-06-09 22:50:54.5", b' ').is_some());
+    }
 
     fn text(s: &str) -> Option<String> {
         parse(&FieldValue::from(s)).map(|t| t.to_rfc3339())

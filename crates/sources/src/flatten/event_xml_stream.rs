@@ -28,7 +28,7 @@ const DEPTH: usize = 64;
 /// Why a record was left to the tree walk (the tree walk reports real JSON
 /// errors itself).
 #[derive(Debug)]
-pub(crate) struct Left(&'static str);
+pub(crate) struct Left(pub(super) &'static str);
 
 impl std::fmt::Display for Left {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -46,14 +46,7 @@ pub(crate) fn flatten(json: &str, event: &mut Event) -> Result<(), Left> {
     // A rendered record has a field for every 25 to 40 bytes: room made at
     // once costs less than a list grown (and copied) step by step.
     event.reserve((json.len() / 25).min(64));
-    let mut walk = Walk {
-        text: json,
-        at: 0,
-        depth: 0,
-        event,
-        keys: Vec::with_capacity(32),
-        scratch: String::new(),
-    };
+    let mut walk = Walk::over(json, event);
     walk.root()?;
     walk.space();
     if walk.at != json.len() {
@@ -65,10 +58,10 @@ pub(crate) fn flatten(json: &str, event: &mut Event) -> Result<(), Left> {
 
 /// The state of one record's pass: where the reader is in the text, and what
 /// it has made of it so far.
-struct Walk<'t, 'e> {
-    text: &'t str,
+pub(super) struct Walk<'t, 'e> {
+    pub(super) text: &'t str,
     /// The byte the reader is at.
-    at: usize,
+    pub(super) at: usize,
     /// How many objects and arrays enclose the reader.
     depth: usize,
     event: &'e mut Event,
@@ -84,6 +77,12 @@ struct Walk<'t, 'e> {
 /// keys of one object, which often share how they start or end
 /// (`SourceIp`, `SourcePort`), seldom share a bit.
 fn key_hash(key: &str) -> u32 {
+    key_mix(key) >> 26
+}
+
+/// The 32-bit mix of a key [`key_hash`] takes its top bits of; tables of
+/// keys take as many as they need.
+pub(super) fn key_mix(key: &str) -> u32 {
     let bytes = key.as_bytes();
     let word = match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
         (Some(head), Some(tail)) => {
@@ -91,10 +90,22 @@ fn key_hash(key: &str) -> u32 {
         }
         _ => bytes.iter().fold(0, |word, &b| word << 8 | u32::from(b)),
     };
-    (word ^ bytes.len() as u32).wrapping_mul(0x9E37_79B9) >> 26
+    (word ^ bytes.len() as u32).wrapping_mul(0x9E37_79B9)
 }
 
-impl<'t> Walk<'t, '_> {
+impl<'t, 'e> Walk<'t, 'e> {
+    /// A reader at the start of `text`, filling `event`.
+    pub(super) fn over(text: &'t str, event: &'e mut Event) -> Self {
+        Walk {
+            text,
+            at: 0,
+            depth: 0,
+            event,
+            keys: Vec::with_capacity(32),
+            scratch: String::new(),
+        }
+    }
+
     // ---- reading JSON ----
 
     fn bytes(&self) -> &'t [u8] {
@@ -102,7 +113,7 @@ impl<'t> Walk<'t, '_> {
     }
 
     #[inline]
-    fn space(&mut self) {
+    pub(super) fn space(&mut self) {
         // Rendered records have no white space between tokens: one test
         // settles the usual case.
         if self.bytes().get(self.at).is_some_and(|&b| b > b' ') {
@@ -115,7 +126,7 @@ impl<'t> Walk<'t, '_> {
 
     /// The next byte that is not white space, not taken.
     #[inline]
-    fn peek(&mut self) -> Option<u8> {
+    pub(super) fn peek(&mut self) -> Option<u8> {
         self.space();
         self.bytes().get(self.at).copied()
     }
@@ -150,9 +161,9 @@ impl<'t> Walk<'t, '_> {
 
     /// Reads the members of the object whose `{` is next, handing each key
     /// to `member`, which must read the member's value.
-    fn members(
+    pub(super) fn members(
         &mut self,
-        mut member: impl FnMut(&mut Self, &str) -> Result<(), Left>,
+        mut member: impl FnMut(&mut Self, &'t str) -> Result<(), Left>,
     ) -> Result<(), Left> {
         self.expect(b'{', "not an object")?;
         self.nest()?;
@@ -256,7 +267,7 @@ impl<'t> Walk<'t, '_> {
     /// Reads the rest of a string whose opening quote was taken and hands
     /// its text to `take`: a slice of the record when it has no escape,
     /// decoded into the scratch string otherwise.
-    fn string(&mut self, take: impl FnOnce(&mut Self, &str)) -> Result<(), Left> {
+    pub(super) fn string(&mut self, take: impl FnOnce(&mut Self, &str)) -> Result<(), Left> {
         let start = self.at;
         self.run();
         match self.bytes().get(self.at) {
@@ -449,7 +460,7 @@ impl<'t> Walk<'t, '_> {
 
     /// A leaf value: a scalar, or an array of leaf values. An object is left
     /// to the tree walk (which renders it as JSON text).
-    fn leaf(&mut self) -> Result<FieldValue, Left> {
+    pub(super) fn leaf(&mut self) -> Result<FieldValue, Left> {
         if self.peek() != Some(b'[') {
             return self.scalar();
         }

@@ -19,6 +19,13 @@
 //! * a Zeek record (`_path`, `@stream`, or `ts` with `uid` …), see [`zeek`];
 //! * any other object, flattened to dotted keys, see [`dotted`].
 //!
+//! evtx_dump's records are read in one pass over their text
+//! ([`event_xml_stream`]); so are the collectors' shapes and generic JSON,
+//! into a list of members the shape then maps ([`members`], [`object_text`]).
+//! A record either pass cannot follow, and journald's entries, are parsed
+//! into a `serde_json::Value` and flattened by [`object`]: both readings give
+//! the same fields in the same order.
+//!
 //! Every Windows shape gives the fields the EVTX record would have: the
 //! `System` fields under their EVTX names (`Computer`, `Provider_Name`,
 //! `EventRecordID`, …), the event data under its own names, unnamed values
@@ -28,6 +35,7 @@ mod dotted;
 mod event_xml;
 mod event_xml_stream;
 mod journald;
+mod members;
 mod nxlog;
 mod wazuh;
 mod windows;
@@ -93,6 +101,43 @@ pub(crate) fn object(map: Map<String, Value>, event: &mut Event) {
             .find_map(|key| event.get(key).and_then(timestamp::parse));
         event.shape = Some(GENERIC_SHAPE);
     }
+}
+
+/// [`object`] read straight from the object's text in one pass (see
+/// [`members`]), for the shapes that have such a reading. An error means the
+/// record is to be parsed into a `Value` and given to [`object`]: it is not
+/// JSON, or the pass cannot follow it, or its shape has no such reading
+/// (evtx_dump's has its own, journald's is read from the `Value`); `event` is
+/// then half filled and must be cleared.
+pub(crate) fn object_text(text: &str, event: &mut Event) -> Result<(), event_xml_stream::Left> {
+    use event_xml_stream::Left;
+    let members = members::read(text, event)?;
+    let has = |key: &str| members.top(key).is_some();
+    if has("Event") || has("System") {
+        return Err(Left("an evtx_dump record"));
+    }
+    if winlogbeat::is_shape_members(&members) {
+        winlogbeat::flatten_members(members, event)?;
+        event.shape = Some(winlogbeat::SHAPE);
+    } else if has("__REALTIME_TIMESTAMP") || has("__CURSOR") {
+        return Err(Left("a journal entry"));
+    } else if winlogbeat6::is_shape_members(&members) {
+        winlogbeat6::flatten_members(members, event)?;
+        event.shape = Some(winlogbeat6::SHAPE);
+    } else if wazuh::is_shape_members(&members) {
+        wazuh::flatten_members(members, event)?;
+        event.shape = Some(wazuh::SHAPE);
+    } else if nxlog::is_shape_members(&members) {
+        nxlog::flatten_members(members, event)?;
+        event.shape = Some(nxlog::SHAPE);
+    } else {
+        members.rest_dotted(event);
+        event.timestamp = TIME_KEYS
+            .iter()
+            .find_map(|key| event.get(key).and_then(timestamp::parse));
+        event.shape = Some(GENERIC_SHAPE);
+    }
+    Ok(())
 }
 
 /// Converts a leaf value, moving its strings rather than copying them.

@@ -37,8 +37,10 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde_json::{Map, Value};
-use vigil_event::{Event, FieldValue};
+use vigil_event::{same_text, Event, FieldValue};
 
+use super::event_xml_stream::Left;
+use super::members::{Leaf, Members};
 use super::{dotted, field_value, windows};
 use crate::timestamp;
 
@@ -144,8 +146,7 @@ pub(super) fn flatten(mut root: Map<String, Value>, event: &mut Event) {
         Some(created) => event.insert("TimeCreated_SystemTime", field_value(created)),
         None => {
             if let Some(time) = time {
-                let text = time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-                event.insert("TimeCreated_SystemTime", FieldValue::Str(text));
+                event.insert("TimeCreated_SystemTime", FieldValue::Str(system_time(time)));
             }
         }
     }
@@ -169,6 +170,127 @@ pub(super) fn flatten(mut root: Map<String, Value>, event: &mut Event) {
     event.timestamp = time;
 }
 
+/// [`flatten`] of a record read in one pass: the same fields, in the same
+/// order.
+pub(super) fn flatten_members(mut members: Members<'_>, event: &mut Event) -> Result<(), Left> {
+    let has = |key: &str| members.top(key).is_some();
+    let written_by_nxlog = has("SourceModuleType") || has("EventReceivedTime");
+    for key in [
+        "@timestamp",
+        "EventTime",
+        "TimeCreated",
+        "EventReceivedTime",
+    ] {
+        if let Some(index) = members.top(key) {
+            members.scalar(index)?;
+        }
+    }
+    let time = time_of(|key| {
+        let index = members.top(key)?;
+        members.leaf(index).map(Leaf::to_value)
+    });
+    if written_by_nxlog && !has("ExecutionProcessID") {
+        let pid = members.top("ProcessID");
+        if let Some(pid) = pid.filter(|&pid| members.leaf(pid).is_some_and(Leaf::is_number)) {
+            windows::system_leaf(event, "Execution_ProcessID", members.scalar(pid)?);
+            members.take(pid);
+        }
+    }
+    for (key, name) in SYSTEM_FIELDS {
+        let Some(index) = members.top(key) else {
+            continue;
+        };
+        match (name, members.scalar(index)?) {
+            ("Keywords", Leaf::Other(&FieldValue::Int(signed))) => {
+                let mask = FieldValue::Str(format!("0x{:x}", signed as u64));
+                windows::system(event, name, mask);
+            }
+            (_, leaf) => windows::system_leaf(event, name, leaf),
+        }
+        members.take(index);
+    }
+    let version = members.top("Version");
+    if let Some(version) = version.filter(|&v| members.leaf(v).is_some_and(Leaf::is_number)) {
+        windows::system_leaf(event, "Version", members.scalar(version)?);
+        members.take(version);
+    }
+    if let Some(user) = members.top("UserID") {
+        windows::system_leaf(event, "Security_UserID", members.scalar(user)?);
+        members.take(user);
+    }
+    match members.top("TimeCreated") {
+        Some(created) => {
+            members
+                .scalar(created)?
+                .insert(event, "TimeCreated_SystemTime");
+            members.take(created);
+        }
+        None => {
+            if let Some(time) = time {
+                event.insert("TimeCreated_SystemTime", FieldValue::Str(system_time(time)));
+            }
+        }
+    }
+    for index in members.children(None) {
+        if members.is_taken(index) {
+            continue;
+        }
+        let key = members.key(index);
+        let leaf = members.leaf(index);
+        let listed = |keys: &[&str]| keys.iter().any(|listed| same_text(listed, key));
+        let collectors = listed(&COLLECTOR_KEYS)
+            || (written_by_nxlog && listed(&NXLOG_RECORD_KEYS))
+            || (key == "EventType"
+                && leaf
+                    .and_then(Leaf::as_str)
+                    .is_some_and(|t| EVENT_TYPES.contains(&t)));
+        if collectors {
+            continue;
+        }
+        match leaf {
+            None => members.dotted_within(index, event),
+            Some(leaf) => windows::data_leaf(event, key, leaf),
+        }
+    }
+    windows::finish(event);
+    event.timestamp = time;
+    Ok(())
+}
+
+/// [`is_shape`] of a record read in one pass.
+pub(super) fn is_shape_members(members: &Members<'_>) -> bool {
+    let has = |key: &str| members.top(key).is_some();
+    has("Hostname") && has("EventID") && (has("Channel") || has("SourceName"))
+}
+
+/// A time as EVTX renders `SystemTime` (`2020-06-10T02:50:54.000000Z`), as
+/// chrono's `%Y-%m-%dT%H:%M:%S%.6fZ` writes it, without reading the format
+/// for every record.
+fn system_time(time: DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    if !(0..=9999).contains(&time.year()) {
+        return time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    }
+    let nanos = time.nanosecond();
+    let mut text = String::with_capacity(27);
+    let mut digits = |value: u32, width: u32, after: Option<char>| {
+        for place in (0..width).rev() {
+            let digit = value / 10u32.pow(place) % 10;
+            text.push(char::from(b'0' + digit as u8));
+        }
+        text.extend(after);
+    };
+    digits(time.year() as u32, 4, Some('-'));
+    digits(time.month(), 2, Some('-'));
+    digits(time.day(), 2, Some('T'));
+    digits(time.hour(), 2, Some(':'));
+    digits(time.minute(), 2, Some(':'));
+    // A leap second is second 60, as chrono writes it.
+    digits(time.second() + nanos / 1_000_000_000, 2, Some('.'));
+    digits(nanos % 1_000_000_000 / 1_000, 6, Some('Z'));
+    text
+}
+
 /// NXLog writes the keyword mask as a signed number; EVTX as hexadecimal text.
 fn keywords(mask: &serde_json::Number) -> FieldValue {
     match mask.as_i64() {
@@ -179,19 +301,21 @@ fn keywords(mask: &serde_json::Number) -> FieldValue {
 
 /// The record's creation time in UTC, as the module's docs explain.
 fn time(root: &Map<String, Value>) -> Option<DateTime<Utc>> {
-    let parse = |key: &str| {
-        root.get(key)
-            .map(|v| timestamp::parse(&field_value(v.clone())))
-    };
+    time_of(|key| root.get(key).map(|value| field_value(value.clone())))
+}
+
+/// [`time`] from the values `value_of` gives the record's keys.
+fn time_of(value_of: impl Fn(&str) -> Option<FieldValue>) -> Option<DateTime<Utc>> {
+    let parse = |key: &str| value_of(key).map(|value| timestamp::parse(&value));
     let received_utc = parse("@timestamp").flatten();
-    let Some(event_time) = root.get("EventTime") else {
+    let Some(event_time) = value_of("EventTime") else {
         return parse("TimeCreated").flatten().or(received_utc);
     };
-    let Some(local) = zoneless(event_time) else {
+    let Some(local) = zoneless(&event_time) else {
         // An epoch number or a time with its zone says the instant itself.
-        return timestamp::parse(&field_value(event_time.clone())).or(received_utc);
+        return timestamp::parse(&event_time).or(received_utc);
     };
-    let received_local = root.get("EventReceivedTime").and_then(zoneless);
+    let received_local = value_of("EventReceivedTime").and_then(|time| zoneless(&time));
     match (received_utc, received_local) {
         (Some(utc), Some(received)) => match collector_offset(received, utc) {
             Some(offset) => local.and_utc().checked_sub_signed(offset),
@@ -204,8 +328,12 @@ fn time(root: &Map<String, Value>) -> Option<DateTime<Utc>> {
 
 /// A time written without a zone (`2020-06-09 22:50:54`), as NXLog writes
 /// its local times.
-fn zoneless(value: &Value) -> Option<NaiveDateTime> {
+fn zoneless(value: &FieldValue) -> Option<NaiveDateTime> {
     let text = value.as_str()?.trim();
+    // NXLog's own form, read without chrono's format parser.
+    if let Some(time) = timestamp::plain_time(text.as_bytes(), b' ') {
+        return Some(time);
+    }
     ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
@@ -311,6 +439,35 @@ mod tests {
         assert_eq!(
             event.get("TimeCreated_SystemTime"),
             Some(&FieldValue::from("2020-06-10T02:50:54.000000Z"))
+        );
+    }
+
+    #[test]
+    fn system_time_is_written_as_chrono_writes_it() {
+        for text in [
+            "2020-06-10T02:50:54Z",
+            "2020-06-10T02:50:54.123456789Z",
+            "0001-01-01T00:00:00.000001Z",
+            "9999-12-31T23:59:59.999999Z",
+        ] {
+            let time: DateTime<Utc> = text.parse().unwrap();
+            assert_eq!(
+                system_time(time),
+                time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+            );
+        }
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_500_000_000))
+            .unwrap()
+            .and_utc();
+        assert_eq!(
+            system_time(leap),
+            leap.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+        );
+        let far = DateTime::from_timestamp(300_000_000_000, 0).unwrap();
+        assert_eq!(
+            system_time(far),
+            far.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
         );
     }
 

@@ -22,8 +22,10 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use vigil_event::{Event, FieldValue};
+use vigil_event::{same_text, Event, FieldValue};
 
+use super::event_xml_stream::Left;
+use super::members::{Leaf, Members};
 use super::{dotted, field_value, windows};
 use crate::timestamp;
 
@@ -179,17 +181,122 @@ fn event_data(data: Map<String, Value>, event: &mut Event) {
 
 /// The EVTX name of a name Wazuh wrote.
 fn evtx_name(name: &str) -> String {
+    let mut evtx = String::new();
+    write_evtx_name(name, &mut evtx);
+    evtx
+}
+
+/// [`evtx_name`] written over `evtx`.
+fn write_evtx_name(name: &str, evtx: &mut String) {
+    evtx.clear();
+    evtx.push_str(name);
     let param = name
         .strip_prefix("param")
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    if param || LOWER_CASE_NAMES.contains(&name) {
-        return name.to_string();
+    if param || LOWER_CASE_NAMES.iter().any(|lower| same_text(lower, name)) {
+        return;
     }
-    let mut evtx = name.to_string();
     if let Some(first) = evtx.get_mut(..1) {
         first.make_ascii_uppercase();
     }
-    evtx
+}
+
+/// [`flatten`] of a record read in one pass: the same fields, in the same
+/// order.
+pub(super) fn flatten_members(mut members: Members<'_>, event: &mut Event) -> Result<(), Left> {
+    let mut name = String::new();
+    if let Some(win) = members.find(&["data", "win"]) {
+        let system = members.find(&["data", "win", "system"]);
+        if let Some(system) = system.filter(|&index| members.is_object(index)) {
+            system_members(&members, system, &mut name, event)?;
+        }
+        let data = members.find(&["data", "win", "eventdata"]);
+        if let Some(data) = data.filter(|&index| members.is_object(index)) {
+            event_data_members(&members, data, &mut name, event);
+        }
+        // A `UserData` element, under its own name made lower-case.
+        for section in members.children(Some(win)) {
+            let key = members.key(section);
+            if members.is_object(section) && key != "system" && key != "eventdata" {
+                event_data_members(&members, section, &mut name, event);
+            }
+        }
+        members.take(win);
+    }
+    for key in VERDICT_KEYS {
+        if let Some(index) = members.top(key) {
+            members.take(index);
+        }
+    }
+    // Wazuh's receipt, read only when the record's own time is missing.
+    let received = members
+        .top("timestamp")
+        .and_then(|index| members.leaf(index))
+        .and_then(Leaf::as_str);
+    members.rest_dotted(event);
+    windows::finish(event);
+    event.timestamp = event
+        .get("TimeCreated_SystemTime")
+        .and_then(timestamp::parse)
+        .or_else(|| received.and_then(wazuh_time));
+    Ok(())
+}
+
+/// [`system_fields`] of the `system` object at `index`.
+fn system_members(
+    members: &Members<'_>,
+    index: usize,
+    name: &mut String,
+    event: &mut Event,
+) -> Result<(), Left> {
+    for child in members.children(Some(index)) {
+        let key = members.key(child);
+        if ADDED_SYSTEM_KEYS.contains(&key) {
+            continue;
+        }
+        let leaf = members.scalar(child)?;
+        match SYSTEM_FIELDS.iter().find(|(wazuh, _)| *wazuh == key) {
+            Some((_, evtx)) => windows::system_leaf(event, evtx, leaf),
+            None => {
+                write_evtx_name(key, name);
+                match SYSTEM_NAMES.iter().find(|known| **known == name.as_str()) {
+                    Some(known) => windows::system_leaf(event, known, leaf),
+                    None => leaf.insert(event, name),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`event_data`] of the object at `index`.
+fn event_data_members(members: &Members<'_>, index: usize, name: &mut String, event: &mut Event) {
+    let audit_categories = members
+        .children(Some(index))
+        .any(|child| members.key(child) == "categoryId");
+    for child in members.children(Some(index)) {
+        let key = members.key(child);
+        match key {
+            "auditPolicyChanges" => continue,
+            "auditPolicyChangesId" => {
+                name.clear();
+                name.push_str("AuditPolicyChanges");
+            }
+            "category" | "subcategory" if audit_categories => continue,
+            _ => write_evtx_name(key, name),
+        }
+        match members.leaf(child) {
+            None => event_data_members(members, child, name, event),
+            Some(leaf) => windows::data_leaf(event, name, leaf),
+        }
+    }
+}
+
+/// [`is_shape`] of a record read in one pass.
+pub(super) fn is_shape_members(members: &Members<'_>) -> bool {
+    let win = members.find(&["data", "win"]);
+    win.is_some_and(|win| members.is_object(win))
+        && members.find(&["data", "win", "system"]).is_some()
 }
 
 /// Wazuh's own time, `2021-03-01T10:00:00.123+0000`: a zone without a colon.

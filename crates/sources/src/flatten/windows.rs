@@ -10,7 +10,9 @@
 use serde_json::Value;
 use vigil_event::{Event, FieldValue};
 
-use super::{event_xml, field_value, id_value, is_windows_id};
+use super::event_xml_stream::Left;
+use super::members::{Leaf, Members};
+use super::{event_xml, field_value, id_of, id_value, is_windows_id};
 
 /// The `System` fields that EVTX renders as numbers: a shape that writes
 /// them as text has them made numbers again.
@@ -33,6 +35,36 @@ pub(super) fn system(event: &mut Event, name: &'static str, value: FieldValue) {
         value
     };
     event.insert(name, value);
+}
+
+/// [`system`] for a value read in one pass: text that stays text is
+/// written over the event's kept string.
+pub(super) fn system_leaf(event: &mut Event, name: &'static str, leaf: Leaf<'_>) {
+    let Leaf::Text(text) = leaf else {
+        return system(event, name, leaf.to_value());
+    };
+    let number = if is_windows_id(&name) {
+        id_of(text)
+    } else if SYSTEM_NUMBERS.contains(&name) {
+        canonical_integer(text)
+    } else {
+        None
+    };
+    match number {
+        Some(number) => event.insert(name, FieldValue::Int(number)),
+        None => event.insert_text(name, text),
+    }
+}
+
+/// [`data_value`] for a value read in one pass, added under `name`.
+pub(super) fn data_leaf(event: &mut Event, name: &str, leaf: Leaf<'_>) {
+    match leaf {
+        Leaf::Text(text) => match canonical_integer(text) {
+            Some(number) => event.insert(name, FieldValue::Int(number)),
+            None => event.insert_text(name, text),
+        },
+        Leaf::Other(value) => event.insert(name, value.clone()),
+    }
 }
 
 /// An event-data value as the collectors that write every value as text
@@ -110,6 +142,48 @@ pub(super) fn winlogbeat_data(section: Value, event: &mut Event) {
     }
 }
 
+/// [`winlogbeat_data`] of the section at `index` of a record read in one
+/// pass. Nested elements, and a section that is not an object, are left to
+/// the tree walk.
+pub(super) fn winlogbeat_data_members(
+    members: &Members<'_>,
+    index: usize,
+    event: &mut Event,
+) -> Result<(), Left> {
+    if !members.is_object(index) {
+        return match members.leaf(index) {
+            Some(Leaf::Other(FieldValue::Null)) => Ok(()),
+            _ => Err(Left("event data that is not an object")),
+        };
+    }
+    let mut unnamed: Vec<(u32, FieldValue)> = Vec::new();
+    for child in members.children(Some(index)) {
+        let name = members.key(child);
+        let leaf = members
+            .leaf(child)
+            .ok_or(Left("a nested event-data element"))?;
+        if name == "xml_name" {
+            continue;
+        }
+        match param_number(name) {
+            Some(number) => {
+                let value = data_value(leaf.to_value());
+                unnamed.push((number, value.clone()));
+                event.insert(name, value);
+            }
+            None => data_leaf(event, name, leaf),
+        }
+    }
+    unnamed.sort_by_key(|(number, _)| *number);
+    let mut values = unnamed.into_iter().map(|(_, value)| value);
+    match values.len() {
+        0 => {}
+        1 => event.insert("Data", values.next().unwrap_or(FieldValue::Null)),
+        _ => event.insert("Data", FieldValue::List(values.collect())),
+    }
+    Ok(())
+}
+
 /// `N` of a `paramN` name.
 fn param_number(name: &str) -> Option<u32> {
     let digits = name.strip_prefix("param")?;
@@ -126,11 +200,8 @@ fn param_number(name: &str) -> Option<u32> {
 /// EVTX included, so all of them name these fields alike.
 pub(crate) fn finish(event: &mut Event) {
     event.product = Some("windows");
-    let spaced = (0..event.len()).filter(|&index| {
-        event
-            .field_at(index)
-            .is_some_and(|(name, _)| name.as_bytes().contains(&b' '))
-    });
+    let spaced = (event.fields().enumerate())
+        .filter_map(|(index, (name, _))| has_space(name).then_some(index));
     let spaced: Vec<usize> = spaced.collect();
     for index in spaced {
         let Some((name, value)) = event.field_at(index) else {
@@ -141,6 +212,19 @@ pub(crate) fn finish(event: &mut Event) {
         event.insert(joined, value.clone());
         event.insert(underscored, value);
     }
+}
+
+/// Whether a name holds a space, eight bytes at a time: every field of
+/// every Windows event is asked, and names are too short for memchr to pay.
+fn has_space(name: &str) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const SPACES: u64 = ONES * 0x20;
+    let (words, tail) = name.as_bytes().as_chunks::<8>();
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & (ONES << 7) != 0;
+    words
+        .iter()
+        .any(|word| zero_byte(u64::from_le_bytes(*word) ^ SPACES))
+        || tail.contains(&b' ')
 }
 
 #[cfg(test)]
@@ -209,6 +293,23 @@ mod tests {
             &mut none,
         );
         assert_eq!(none.get("Data"), None);
+    }
+
+    #[test]
+    fn spaces_are_found_anywhere_in_a_name() {
+        for name in [
+            "",
+            "a",
+            "Image",
+            "CommandLine",
+            "ParentCommandLine_x",
+            "¡€ü",
+        ] {
+            assert!(!has_space(name), "{name}");
+        }
+        for name in [" ", "Source Name", "SourceName12345 ", "12345678 x", "é x"] {
+            assert!(has_space(name), "{name}");
+        }
     }
 
     #[test]

@@ -14,6 +14,8 @@
 use serde_json::{Map, Value};
 use vigil_event::Event;
 
+use super::event_xml_stream::Left;
+use super::members::Members;
 use super::{dotted, field_value, windows};
 use crate::timestamp;
 
@@ -62,6 +64,41 @@ pub(super) fn flatten(mut root: Map<String, Value>, event: &mut Event) {
     dotted::flatten(root, event);
     windows::finish(event);
     event.timestamp = event.get("@timestamp").and_then(timestamp::parse);
+}
+
+/// [`flatten`] of a record read in one pass: the same fields, in the same
+/// order.
+pub(super) fn flatten_members(mut members: Members<'_>, event: &mut Event) -> Result<(), Left> {
+    let Some(winlog) = members.top("winlog") else {
+        return Err(Left("no winlog object"));
+    };
+    for (keys, name) in SYSTEM_FIELDS {
+        if let Some(index) = members.find_in(winlog, keys) {
+            windows::system_leaf(event, name, members.scalar(index)?);
+        }
+    }
+    for section in ["event_data", "user_data"] {
+        if let Some(index) = members.find_in(winlog, &[section]) {
+            windows::winlogbeat_data_members(&members, index, event)?;
+            members.take(index);
+        }
+    }
+    if event.get("EventID").is_none() {
+        if let Some(code) = members.find(&["event", "code"]) {
+            windows::system_leaf(event, "EventID", members.scalar(code)?);
+        }
+    }
+    members.rest_dotted(event);
+    windows::finish(event);
+    event.timestamp = event.get("@timestamp").and_then(timestamp::parse);
+    Ok(())
+}
+
+/// [`is_shape`] of a record read in one pass.
+pub(super) fn is_shape_members(members: &Members<'_>) -> bool {
+    members
+        .top("winlog")
+        .is_some_and(|winlog| members.is_object(winlog))
 }
 
 fn find<'a>(map: &'a Map<String, Value>, path: &[&str]) -> Option<&'a Value> {

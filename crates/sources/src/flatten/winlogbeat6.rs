@@ -14,6 +14,8 @@
 use serde_json::{Map, Value};
 use vigil_event::Event;
 
+use super::event_xml_stream::Left;
+use super::members::Members;
 use super::{dotted, field_value, windows};
 use crate::timestamp;
 
@@ -69,6 +71,46 @@ pub(super) fn flatten(mut root: Map<String, Value>, event: &mut Event) {
     dotted::flatten(root, event);
     windows::finish(event);
     event.timestamp = event.get("@timestamp").and_then(timestamp::parse);
+}
+
+/// [`flatten`] of a record read in one pass: the same fields, in the same
+/// order.
+pub(super) fn flatten_members(mut members: Members<'_>, event: &mut Event) -> Result<(), Left> {
+    for (key, name) in SYSTEM_FIELDS {
+        if let Some(index) = members.top(key) {
+            windows::system_leaf(event, name, members.scalar(index)?);
+            members.take(index);
+        }
+    }
+    let user = members.top("user").filter(|&user| members.is_object(user));
+    if let Some(sid) = user.and_then(|_| members.find(&["user", "identifier"])) {
+        windows::system_leaf(event, "Security_UserID", members.scalar(sid)?);
+        members.take(sid);
+    }
+    if let Some(version) = members.top("version") {
+        windows::system_leaf(event, "Version", members.scalar(version)?);
+    }
+    for section in ["event_data", "user_data"] {
+        if let Some(index) = members.top(section) {
+            windows::winlogbeat_data_members(&members, index, event)?;
+            members.take(index);
+        }
+    }
+    for name in DISPLAY_NAMES {
+        if let Some(index) = members.top(name) {
+            members.take(index);
+        }
+    }
+    members.rest_dotted(event);
+    windows::finish(event);
+    event.timestamp = event.get("@timestamp").and_then(timestamp::parse);
+    Ok(())
+}
+
+/// [`is_shape`] of a record read in one pass.
+pub(super) fn is_shape_members(members: &Members<'_>) -> bool {
+    members.top("event_id").is_some()
+        && (members.top("log_name").is_some() || members.top("computer_name").is_some())
 }
 
 #[cfg(test)]
