@@ -404,7 +404,7 @@ mod tests {
         r#"{"ProcessId":"6196","@timestamp":"2020-06-10T02:50:56.537Z","Task":13,"Version":2,"EventTypeOrignal":"INFO","Keywords":-9223372036854775808,"SourceName":"Microsoft-Windows-Sysmon","port":62387,"UserID":"S-1-5-18","Hostname":"WS6","tags":["m"],"EventTime":"2020-06-09 22:50:54","ProcessID":3500,"Image":"C:\\x.exe","EventID":13,"EventReceivedTime":"2020-06-09 22:50:56","RecordNumber":713650,"SourceModuleType":"im_msvistalog","EventType":"INFO","OpcodeValue":0,"Channel":"Microsoft-Windows-Sysmon/Operational","nested":{"a":{"b":"1"}},"AccountType":"User"}"#,
         r#"{"SourceName":"S","Level":"0","Keywords":"0x8020000000000000","Channel":"Security","Hostname":"pc","TimeCreated":"2022-08-18T06:55:57.789Z","EventID":4703,"Task":"13317","EventType":"SetValue","Category":"c"}"#,
         r#"{"timestamp":"2021-03-01T10:00:05.000+0000","rule":{"level":3},"agent":{"name":"WIN10"},"data":{"win":{"system":{"providerName":"P","eventID":"4719","level":"4","systemTime":"2021-03-01T10:00:00.1234567Z","channel":"Security","severityValue":"INFORMATION","computer":"W"},"eventdata":{"categoryId":"%%8274","category":"x","auditPolicyChanges":"a","auditPolicyChangesId":"%%8449","jobTitle":"t","image":"C:\\x.exe","param1":"p"},"logFileCleared":{"subjectUserName":"bob","inner":{"deep":"1"}}},"extra":1},"location":"EventChannel"}"#,
-        r#"{"ts":1521911720.865716,"uid":"C1","id":{"orig_h":"10.0.0.1","resp_p":53},"answers":["a","b"],"big":18446744073709551615,"neg":-0,"f":1e3,"empty":{},"deep":{"er":{"x":null}}}"#,
+        r#"{"ts":1521911720.865716,"key":"C1","id":{"orig":"10.0.0.1","resp_p":53},"answers":["a","b"],"big":18446744073709551615,"neg":-0,"f":1e3,"empty":{},"deep":{"er":{"x":null}}}"#,
         r#" { "time" : 1577836800 , "msg" : "white space\t" } "#,
     ];
 
@@ -465,6 +465,9 @@ mod tests {
         for line in [
             r#"{"a":1,"a":2}"#,
             r#"{"Event":{"System":{}}}"#,
+            r#"{"ts":1521911720.8,"uid":"C1","id":{"orig_h":"10.0.0.1"}}"#,
+            r#"{"_path":"dns","query":"a"}"#,
+            r#"{"_raw":"<Event/>","host":"h"}"#,
             r#"{"__CURSOR":"x","MESSAGE":"m"}"#,
             r#"{"a":[{"b":1}]}"#,
             r#"{"a\u0062":1}"#,

@@ -116,6 +116,15 @@ pub(crate) fn object_text(text: &str, event: &mut Event) -> Result<(), event_xml
     if has("Event") || has("System") {
         return Err(Left("an evtx_dump record"));
     }
+    // Shapes read from the record's `Value`: a Splunk export's `_raw`
+    // XML, and Zeek's logs, whose names the Value path rewrites.
+    if has("_raw") || has("result") {
+        return Err(Left("a Splunk export"));
+    }
+    let nested_id = || members.find(&["id", "orig_h"]).is_some();
+    if zeek::is_shape_by(&has, nested_id) {
+        return Err(Left("a Zeek record"));
+    }
     if winlogbeat::is_shape_members(&members) {
         winlogbeat::flatten_members(members, event)?;
         event.shape = Some(winlogbeat::SHAPE);

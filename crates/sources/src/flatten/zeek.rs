@@ -12,20 +12,21 @@ use crate::zeek::{self, log_of_file, zeek_dotted_name};
 /// time and one of its identifiers (a connection's `uid` or endpoints, a
 /// file's `fuid`).
 pub(super) fn is_shape(map: &Map<String, Value>) -> bool {
-    if map.contains_key("_path") || map.contains_key("@stream") {
-        return true;
-    }
     let nested_id = || {
         map.get("id")
             .and_then(Value::as_object)
             .is_some_and(|id| id.contains_key("orig_h"))
     };
-    map.contains_key("ts")
-        && (map.contains_key("uid")
-            || map.contains_key("fuid")
-            || map.contains_key("id.orig_h")
-            || map.contains_key("id_orig_h")
-            || nested_id())
+    is_shape_by(&|key| map.contains_key(key), nested_id)
+}
+
+/// [`is_shape`] by whether the record has a top-level key, and whether its
+/// `id` is an object holding `orig_h`: for readers that do not hold a `Map`.
+pub(super) fn is_shape_by(has: &dyn Fn(&str) -> bool, nested_id: impl Fn() -> bool) -> bool {
+    if has("_path") || has("@stream") {
+        return true;
+    }
+    has("ts") && (has("uid") || has("fuid") || has("id.orig_h") || has("id_orig_h") || nested_id())
 }
 
 /// Fills `event` from a Zeek record and returns its shape.
