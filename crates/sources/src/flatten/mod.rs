@@ -77,6 +77,7 @@ pub(crate) fn object(map: Map<String, Value>, event: &mut Event) {
         event_xml::flatten(map, event);
         event.shape = Some(EVTX_DUMP_SHAPE);
     } else if crate::winxml::splunk_json(&map, event) {
+        // A Splunk export of a Windows event's XML: the call read it.
     } else if winlogbeat::is_shape(&map) {
         winlogbeat::flatten(map, event);
         event.shape = Some(winlogbeat::SHAPE);
