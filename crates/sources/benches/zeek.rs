@@ -17,7 +17,9 @@ const RECORDS: u64 = 20_000;
 /// One record as its fields: `(name, Zeek type, TSV text, JSON text)`.
 type Record = Vec<(&'static str, &'static str, String, String)>;
 
-fn conn(i: u64) -> Record {
+/// The fields every log of one connection starts with: its time, uid,
+/// endpoints and protocol.
+fn connection(i: u64, resp_p: &str, proto: &str) -> Record {
     let ts = format!("{}.{:06}", 1588316619 + i, i % 1_000_000);
     vec![
         ("ts", "time", ts.clone(), ts),
@@ -45,8 +47,14 @@ fn conn(i: u64) -> Record {
             "10.0.0.4".into(),
             "\"10.0.0.4\"".into(),
         ),
-        ("id.resp_p", "port", "445".into(), "445".into()),
-        ("proto", "enum", "tcp".into(), "\"tcp\"".into()),
+        ("id.resp_p", "port", resp_p.into(), resp_p.into()),
+        ("proto", "enum", proto.into(), format!("\"{proto}\"")),
+    ]
+}
+
+fn conn(i: u64) -> Record {
+    let mut record = connection(i, "445", "tcp");
+    record.extend([
         ("service", "string", "smb".into(), "\"smb\"".into()),
         ("duration", "interval", "0.064170".into(), "0.06417".into()),
         (
@@ -74,40 +82,14 @@ fn conn(i: u64) -> Record {
             "(empty)".into(),
             "[]".into(),
         ),
-    ]
+    ]);
+    record
 }
 
 fn dns(i: u64) -> Record {
-    let ts = format!("{}.{:06}", 1588316619 + i, i % 1_000_000);
     let query = format!("host{}.dmevals.local", i % 500);
-    vec![
-        ("ts", "time", ts.clone(), ts),
-        (
-            "uid",
-            "string",
-            format!("C{i:017}"),
-            format!("\"C{i:017}\""),
-        ),
-        (
-            "id.orig_h",
-            "addr",
-            format!("10.0.1.{}", i % 250),
-            format!("\"10.0.1.{}\"", i % 250),
-        ),
-        (
-            "id.orig_p",
-            "port",
-            (49152 + i % 16000).to_string(),
-            (49152 + i % 16000).to_string(),
-        ),
-        (
-            "id.resp_h",
-            "addr",
-            "10.0.0.4".into(),
-            "\"10.0.0.4\"".into(),
-        ),
-        ("id.resp_p", "port", "53".into(), "53".into()),
-        ("proto", "enum", "udp".into(), "\"udp\"".into()),
+    let mut record = connection(i, "53", "udp");
+    record.extend([
         ("query", "string", query.clone(), format!("\"{query}\"")),
         ("qtype_name", "string", "A".into(), "\"A\"".into()),
         ("rcode", "count", "0".into(), "0".into()),
@@ -125,7 +107,8 @@ fn dns(i: u64) -> Record {
             "[600.0,600.0]".into(),
         ),
         ("rejected", "bool", "F".into(), "false".into()),
-    ]
+    ]);
+    record
 }
 
 fn json_line(out: &mut String, head: &str, record: &Record, streaming: bool) {
