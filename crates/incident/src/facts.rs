@@ -30,6 +30,51 @@ pub struct Evidence {
     pub external_ips: Vec<String>,
 }
 
+/// Where a fact was read: the file and the record (or line) in it, so a
+/// finding can point at the events that prove it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventRef {
+    pub source: String,
+    /// The record's EventRecordID, when the event has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
+    /// The line of a line-oriented file, when the event has no record id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<i64>,
+}
+
+impl EventRef {
+    pub fn of(event: &Event) -> EventRef {
+        let record = event.record_id();
+        let line = match event.position {
+            vigil_event::Position::Line(n) if record.is_none() => Some(n),
+            _ => None,
+        };
+        EventRef {
+            source: event.source.to_string(),
+            record,
+            line,
+            event_id: event.event_id(),
+        }
+    }
+}
+
+impl std::fmt::Display for EventRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.source)?;
+        if let Some(id) = self.event_id {
+            write!(f, " event {id}")?;
+        }
+        match (self.record, self.line) {
+            (Some(r), _) => write!(f, " record {r}"),
+            (None, Some(l)) => write!(f, " line {l}"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
 /// A successful logon (4624).
 #[derive(Debug, Clone, Serialize)]
 pub struct Logon {

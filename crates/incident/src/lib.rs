@@ -30,7 +30,7 @@ mod report;
 mod tests;
 
 pub use build::{build, tactic, Options};
-pub use facts::{AdminConnection, Evidence, ExplicitLogon, Facts, Logon, ServiceInstall};
+pub use facts::{AdminConnection, EventRef, Evidence, ExplicitLogon, Facts, Logon, ServiceInstall};
 pub use incident::{
     AccountToRotate, AffectedHost, CredentialExposure, DetectionRef, Incident, PatientZero,
 };
