@@ -134,7 +134,13 @@ pub fn report(
 ) -> Report {
     let events = facts.events;
     let incidents = vigil_incident::build(facts, inventory, options);
-    let attached: usize = incidents.iter().map(|i| i.detections.len()).sum();
+    // Vigil's own findings (account changes, credential attacks) are in the
+    // incidents' detections but not among the hunt's.
+    let attached = incidents
+        .iter()
+        .flat_map(|i| &i.detections)
+        .filter(|d| !d.finding)
+        .count();
     Report {
         events,
         detections,

@@ -14,12 +14,12 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use vigil_event::Level;
 
-use crate::credentials;
 use crate::facts::{Evidence, Facts};
 use crate::incident::{AffectedHost, DetectionRef, Incident, PatientZero};
 use crate::inventory::Inventory;
 use crate::movement::{self, Edge, Resolver};
 use crate::names;
+use crate::{credentials, findings};
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -86,6 +86,7 @@ fn keys(e: &Evidence) -> Vec<Key<'_>> {
 
 /// Builds the incidents from everything gathered, most severe first.
 pub fn build(mut facts: Facts, inventory: Option<&Inventory>, options: &Options) -> Vec<Incident> {
+    findings::add(&mut facts, inventory);
     facts.evidence.sort_by_key(|e| e.time);
     let resolver = Resolver::new(&facts, inventory);
     let all_edges = movement::edges(&facts, &resolver);
@@ -484,7 +485,7 @@ fn scope(
         hosts.sort_by_key(|h| h.first_evidence);
         hosts
     };
-    let credentials =
+    let assessment =
         credentials::exposure(&hosts, &edges, &attacker, list, evidence, facts, inventory);
     let summary = summary(
         &hosts,
@@ -492,7 +493,7 @@ fn scope(
         &attacker,
         &patient_zero,
         &tactics,
-        &credentials,
+        &assessment.credentials,
     );
     let detections = list
         .iter()
@@ -505,6 +506,7 @@ fn scope(
                 level: e.detection.level,
                 record_id: e.detection.record_id,
                 source: e.detection.source.to_string(),
+                finding: findings::is_finding(&e.detection),
             }
         })
         .collect();
@@ -519,7 +521,9 @@ fn scope(
         hosts,
         lateral_movement: edges,
         attacker_accounts: attacker.into_iter().collect(),
-        credentials,
+        credentials: assessment.credentials,
+        account_changes: assessment.account_changes,
+        credential_attacks: assessment.credential_attacks,
         detections,
     }
 }

@@ -1,15 +1,20 @@
 //! Credential exposure: which accounts to rotate after an incident, why, and
 //! in what order.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use vigil_event::Level;
 
 use crate::facts::{Evidence, Facts};
-use crate::incident::{AccountToRotate, AffectedHost, CredentialExposure};
+use crate::findings::{self, Finding};
+use crate::incident::{
+    AccountChange, AccountToRotate, AffectedHost, CredentialAttack, CredentialAttackKind,
+    CredentialExposure,
+};
 use crate::inventory::Inventory;
-use crate::movement::Edge;
-use crate::names;
+use crate::movement::{Edge, Resolver};
+use crate::{accounts, attacks, names};
 
 /// Logon types that leave reusable secrets in the host's memory:
 /// interactive, unlock, runas /netonly, RDP, cached interactive.
@@ -55,6 +60,14 @@ impl Ledger {
     }
 }
 
+/// What an incident means for accounts: the credentials to rotate, the
+/// account changes to undo and the credential attacks behind them.
+pub(crate) struct Assessment {
+    pub credentials: CredentialExposure,
+    pub account_changes: Vec<AccountChange>,
+    pub credential_attacks: Vec<CredentialAttack>,
+}
+
 pub(crate) fn exposure(
     hosts: &[AffectedHost],
     edges: &[Edge],
@@ -63,9 +76,29 @@ pub(crate) fn exposure(
     evidence: &[Evidence],
     facts: &Facts,
     inventory: Option<&Inventory>,
-) -> CredentialExposure {
+) -> Assessment {
     let scope: HashMap<&str, &AffectedHost> = hosts.iter().map(|h| (h.host.as_str(), h)).collect();
     let mut ledger = Ledger::default();
+    let sessions: HashSet<(&str, &str)> = list
+        .iter()
+        .map(|&i| &evidence[i])
+        .filter_map(|e| Some((e.host.as_str(), e.logon_id.as_deref()?)))
+        .collect();
+    let account_changes = accounts::in_incident(&facts.account_changes, hosts, attacker, &sessions);
+    for change in &account_changes {
+        ledger.add(
+            &change.account,
+            1,
+            accounts::reason(change),
+            &change.host,
+            change.time,
+        );
+    }
+    let credential_attacks = attacks::in_incident(&facts.credential_attacks, hosts, attacker);
+    let resolver = Resolver::new(facts, inventory);
+    for attack in &credential_attacks {
+        targeted(&mut ledger, attack, facts, &resolver);
+    }
     for edge in edges {
         if let Some(account) = &edge.account {
             ledger.add(
@@ -164,19 +197,26 @@ pub(crate) fn exposure(
         }
     }
     let mut domain_wide = Vec::new();
-    let dumped_on_dc = list.iter().map(|&i| &evidence[i]).find(|e| {
-        inventory.is_some_and(|inv| inv.is_domain_controller(&e.host))
-            && e.detection.tags.iter().any(|t| {
+    // Vigil's own findings are weighed apart: an attack logged on a domain
+    // controller (a spray, a roasted ticket) is not theft of its secrets.
+    let dumped_on_dc = list
+        .iter()
+        .map(|&i| &evidence[i])
+        .filter(|e| !findings::is_finding(&e.detection))
+        .filter(|e| {
+            e.detection.tags.iter().any(|t| {
                 crate::build::tactic(t) == Some("credential_access")
                     || t.starts_with("attack.t1003")
             })
-    });
-    if let Some(e) = dumped_on_dc {
+        })
+        .find_map(|e| Some((e, facts.controllers.role(&e.host, inventory)?)));
+    if let Some((e, role)) = dumped_on_dc {
         domain_wide.push(format!(
-            "credential theft on domain controller {} (\"{}\" at {}): reset the krbtgt account twice (with replication in between) and rotate all domain accounts",
+            "credential theft on domain controller {} (\"{}\" at {}; {}): reset the krbtgt account twice (with replication in between) and rotate all domain accounts",
             e.host,
             e.detection.rule_title,
-            e.time.format("%Y-%m-%d %H:%M")
+            e.time.format("%Y-%m-%d %H:%M"),
+            role.because()
         ));
     }
     let (first, last) = (
@@ -184,7 +224,8 @@ pub(crate) fn exposure(
         hosts.iter().map(|h| h.last_evidence).max(),
     );
     let mut replicated: BTreeSet<(&str, &str)> = BTreeSet::new();
-    for (time, host, account) in &facts.dcsync {
+    for r in &facts.dcsync {
+        let (time, host, account) = (&r.time, &r.host, &r.account);
         if replicated.contains(&(host.as_str(), account.as_str())) {
             continue;
         }
@@ -192,9 +233,17 @@ pub(crate) fn exposure(
             .zip(last)
             .is_some_and(|(f, l)| *time >= f && *time <= l);
         if within && (attacker.contains(account) || scope.contains_key(host.as_str())) {
+            // Only a domain controller logs directory replication; say how
+            // this one is known to be one.
+            let role = facts
+                .controllers
+                .role(host, inventory)
+                .map(|r| format!(" ({host}: {})", r.because()))
+                .unwrap_or_default();
             domain_wide.push(format!(
-                "DCSync by {account} seen on {host} at {}: reset the krbtgt account twice and rotate all domain accounts",
-                time.format("%Y-%m-%d %H:%M")
+                "DCSync by {account} seen on {host} at {} ({}){role}: every domain secret can be read this way — reset the krbtgt account twice and rotate all domain accounts",
+                time.format("%Y-%m-%d %H:%M"),
+                r.event
             ));
             ledger.add(
                 account,
@@ -246,7 +295,7 @@ pub(crate) fn exposure(
             });
         }
     }
-    CredentialExposure {
+    let credentials = CredentialExposure {
         domain_wide,
         accounts,
         machine_accounts,
@@ -255,5 +304,91 @@ pub(crate) fn exposure(
             "accounts whose logons were not in the evidence given (hosts without logs, expired logs)".into(),
             "keys, certificates and tokens read from disk (SSH keys, API tokens, web.config secrets)".into(),
         ],
+    };
+    Assessment {
+        credentials,
+        account_changes,
+        credential_attacks,
     }
+}
+
+/// Puts the accounts a credential attack aimed at on the ledger: the ones
+/// whose password the attacker may now know first.
+fn targeted(ledger: &mut Ledger, attack: &CredentialAttack, facts: &Facts, resolver: &Resolver) {
+    let from = attack.source.as_deref().unwrap_or("an unknown source");
+    let at = attack.first.format("%Y-%m-%d %H:%M:%S");
+    let by = attack.account.as_deref().unwrap_or("an unknown account");
+    let (urgency, reason) = match attack.kind {
+        CredentialAttackKind::PasswordSpray => (3, format!("password sprayed from {from} at {at}")),
+        CredentialAttackKind::PasswordGuessing => (
+            2,
+            format!("password guessed from {from} at {at} ({} attempts)", attack.attempts),
+        ),
+        CredentialAttackKind::Kerberoasting => (
+            2,
+            format!("service ticket requested with RC4 by {by} from {from} at {at}: offline cracking of its password is possible"),
+        ),
+        CredentialAttackKind::AsrepRoasting => (
+            2,
+            format!("logon ticket issued without pre-authentication to {from} at {at}: offline cracking of its password is possible; require pre-authentication"),
+        ),
+    };
+    for target in &attack.targets {
+        ledger.add(target, urgency, reason.clone(), &attack.host, attack.first);
+    }
+    for (account, time, host) in attacks::logged_on_after(attack, facts, resolver) {
+        ledger.add(
+            &account,
+            1,
+            format!(
+                "logged on from {from} at {} right after its password was {}: the attacker has it",
+                time.format("%Y-%m-%d %H:%M:%S"),
+                if attack.kind == CredentialAttackKind::PasswordSpray {
+                    "sprayed"
+                } else {
+                    "attacked"
+                }
+            ),
+            &host,
+            time,
+        );
+    }
+}
+
+/// DCSync by a user account as evidence on the domain controller, in the
+/// session that asked, so that it starts an incident and its session leads
+/// back to where the attacker came from.
+pub(crate) fn dcsync_evidence(facts: &Facts) -> Vec<Evidence> {
+    let mut seen: BTreeSet<(&str, &str, Option<&str>)> = BTreeSet::new();
+    let mut found = Vec::new();
+    for r in &facts.dcsync {
+        // Azure AD Connect's sync account replicates by design.
+        if names::user_part(&r.account)
+            .to_ascii_uppercase()
+            .starts_with("MSOL_")
+        {
+            continue;
+        }
+        if !seen.insert((&r.host, &r.account, r.logon_id.as_deref())) {
+            continue;
+        }
+        found.push(findings::evidence(
+            Finding {
+                rule_id: "vigil-dcsync",
+                title: format!(
+                    "DCSync: directory replication requested by {} on {}",
+                    r.account, r.host
+                ),
+                level: Level::High,
+                tags: &["attack.credential_access", "attack.t1003.006"],
+            },
+            &r.event,
+            &r.host,
+            &r.host,
+            r.time,
+            vec![r.account.clone()],
+            r.logon_id.clone(),
+        ));
+    }
+    found
 }

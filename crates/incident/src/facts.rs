@@ -12,6 +12,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use vigil_event::{Detection, Event, FieldValue};
 
+use crate::accounts::{self, AccountChangeEvent};
+use crate::attacks::{self, LogonFailure, TicketIssued};
+use crate::controllers::Controllers;
+use crate::incident::CredentialAttack;
 use crate::names;
 
 /// A detection and the entities of its event.
@@ -154,6 +158,18 @@ const REPLICATION_GUIDS: &[&str] = &[
     "89e95b76-444d-4c62-991a-0facbeda640c",
 ];
 
+/// Directory replication (4662 with the replication rights) requested by a
+/// user account: DCSync.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replication {
+    pub time: DateTime<Utc>,
+    /// The domain controller that logged it.
+    pub host: String,
+    pub account: String,
+    pub logon_id: Option<String>,
+    pub event: EventRef,
+}
+
 /// Everything gathered from a set of events.
 #[derive(Debug, Default)]
 pub struct Facts {
@@ -166,8 +182,18 @@ pub struct Facts {
     pub shares: Vec<ShareAccess>,
     /// `(host, logon id)` of sessions that got special privileges (4672).
     pub privileged_sessions: Vec<(String, String)>,
-    /// DCSync seen: (time, host, account).
-    pub dcsync: Vec<(DateTime<Utc>, String, String)>,
+    /// DCSync seen: directory replication requested by a user account.
+    pub dcsync: Vec<Replication>,
+    /// Accounts created, enabled, reset, added to groups.
+    pub account_changes: Vec<AccountChangeEvent>,
+    /// Failed authentications (4625, 4771, 4776, refused 4768).
+    pub failures: Vec<LogonFailure>,
+    /// Kerberos tickets issued (4768, 4769).
+    pub tickets: Vec<TicketIssued>,
+    /// Hosts whose own events show they are domain controllers.
+    pub controllers: Controllers,
+    /// Filled when incidents are built: the attacks `failures` and `tickets` show.
+    pub credential_attacks: Vec<CredentialAttack>,
     /// Address → host names that used it, from the hosts' own events.
     pub addresses: BTreeMap<String, Vec<String>>,
     pub events: u64,
@@ -209,7 +235,21 @@ impl Facts {
         let (Some(host), Some(time), Some(id)) = (host, time, event.event_id()) else {
             return;
         };
+        self.controllers.observe(event, &host, id);
         match id {
+            4720 | 4722 | 4723 | 4724 | 4728 | 4732 | 4756 => {
+                self.account_changes
+                    .extend(accounts::read(event, id, &host, time));
+            }
+            4625 | 4771 | 4776 => self
+                .failures
+                .extend(attacks::read_failure(event, id, &host, time)),
+            4768 | 4769 => {
+                self.failures
+                    .extend(attacks::read_failure(event, id, &host, time));
+                self.tickets
+                    .extend(attacks::read_ticket(event, id, &host, time));
+            }
             4624 => self.logon(event, host, time),
             4672 => {
                 if let Some(session) = text(event, "SubjectLogonId") {
@@ -283,7 +323,15 @@ impl Facts {
                     let account = text(event, "SubjectUserName")
                         .and_then(|n| names::account(text(event, "SubjectDomainName"), n));
                     if let Some(account) = account.filter(|a| !names::is_machine(a)) {
-                        self.dcsync.push((time, host, account));
+                        self.dcsync.push(Replication {
+                            time,
+                            host,
+                            account,
+                            logon_id: text(event, "SubjectLogonId")
+                                .map(str::to_ascii_lowercase)
+                                .filter(|l| !names::is_shared_session(l)),
+                            event: EventRef::of(event),
+                        });
                     }
                 }
             }
@@ -376,6 +424,11 @@ impl Facts {
         self.shares.extend(other.shares);
         self.privileged_sessions.extend(other.privileged_sessions);
         self.dcsync.extend(other.dcsync);
+        self.account_changes.extend(other.account_changes);
+        self.failures.extend(other.failures);
+        self.tickets.extend(other.tickets);
+        self.controllers.merge(other.controllers);
+        self.credential_attacks.extend(other.credential_attacks);
         for (ip, hosts) in other.addresses {
             for host in hosts {
                 self.learn(&ip, &host);

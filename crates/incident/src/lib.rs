@@ -18,9 +18,13 @@
 //! assert!(incidents.is_empty()); // no detection, no incident
 //! ```
 
+mod accounts;
+mod attacks;
 mod build;
+mod controllers;
 mod credentials;
 mod facts;
+mod findings;
 mod incident;
 mod inventory;
 mod movement;
@@ -29,10 +33,17 @@ mod report;
 #[cfg(test)]
 mod tests;
 
+pub use accounts::{is_privileged_group, AccountChangeEvent};
+pub use attacks::{LogonFailure, TicketIssued};
 pub use build::{build, tactic, Options};
-pub use facts::{AdminConnection, EventRef, Evidence, ExplicitLogon, Facts, Logon, ServiceInstall};
+pub use controllers::Controllers;
+pub use facts::{
+    AdminConnection, EventRef, Evidence, ExplicitLogon, Facts, Logon, Replication, ServiceInstall,
+};
+pub use findings::{is_finding, FINDING_PREFIX};
 pub use incident::{
-    AccountToRotate, AffectedHost, CredentialExposure, DetectionRef, Incident, PatientZero,
+    AccountChange, AccountChangeKind, AccountToRotate, AffectedHost, CredentialAttack,
+    CredentialAttackKind, CredentialExposure, DetectionRef, Incident, PatientZero,
 };
 pub use inventory::{Asset, Inventory, InventoryError};
 pub use movement::{Edge, Method};
