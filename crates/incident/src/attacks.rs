@@ -25,6 +25,10 @@ pub struct LogonFailure {
     pub account: String,
     pub source_ip: Option<String>,
     pub source_workstation: Option<String>,
+    /// The person whose process asked (a local `LogonUser`), not the system.
+    pub subject: Option<String>,
+    /// The name tried is no account at all (user enumeration).
+    pub unknown_account: bool,
     pub event: EventRef,
 }
 
@@ -47,12 +51,31 @@ pub struct TicketIssued {
     pub event: EventRef,
 }
 
+/// Credentials given explicitly for a logon (4648), on the machine where
+/// they were typed or passed: many accounts tried by one session there is a
+/// spray run from it (`LogonUser` in a loop), whatever the results.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExplicitAttempt {
+    pub time: DateTime<Utc>,
+    pub host: String,
+    pub subject: String,
+    pub session: Option<String>,
+    pub account: String,
+    pub event: EventRef,
+}
+
 /// Failures from one source this close together belong to one attack.
 const BURST_GAP: i64 = 10 * 60;
 /// A spray: at least this many accounts failing from one source within [`WINDOW`].
 const SPRAY_ACCOUNTS: usize = 5;
-/// Guessing: at least this many failures of one account from one source in a burst.
-const GUESSES: usize = 10;
+/// Guessing: at least this many failures of one account from one source in a burst…
+const GUESSES: u64 = 10;
+/// …or this many within [`FAST`] seconds, faster than anyone types.
+const FAST_GUESSES: usize = 5;
+const FAST: i64 = 5;
+/// Statuses that say the name tried is no account: Kerberos
+/// `KDC_ERR_C_PRINCIPAL_UNKNOWN`, NTLM `STATUS_NO_SUCH_USER`.
+const UNKNOWN_ACCOUNT: &[i64] = &[0x6, 0xc0000064];
 /// Kerberoasting for sure: RC4 service tickets for at least this many services at once.
 const ROASTED_SERVICES: usize = 3;
 /// The window of a spray or a roasting run.
@@ -100,12 +123,36 @@ pub fn read_failure(
     let source_workstation = text(event, "WorkstationName")
         .or_else(|| text(event, "Workstation"))
         .and_then(names::host_name);
+    let sub_status = int(event, "SubStatus").unwrap_or(0);
+    let subject = text(event, "SubjectUserName")
+        .and_then(|n| names::account(text(event, "SubjectDomainName"), n))
+        .filter(|s| !names::is_machine(s) && !names::is_builtin(s));
     Some(LogonFailure {
         time,
         host: host.to_string(),
         account,
         source_ip: text(event, "IpAddress").and_then(names::address),
         source_workstation,
+        subject,
+        unknown_account: UNKNOWN_ACCOUNT.contains(&status) || UNKNOWN_ACCOUNT.contains(&sub_status),
+        event: EventRef::of(event),
+    })
+}
+
+/// Reads a use of explicit credentials (4648) by a person for another account.
+pub fn read_explicit(event: &Event, host: &str, time: DateTime<Utc>) -> Option<ExplicitAttempt> {
+    let subject = text(event, "SubjectUserName")
+        .and_then(|n| names::account(text(event, "SubjectDomainName"), n))
+        .filter(|s| !names::is_machine(s) && !names::is_builtin(s))?;
+    let account = text(event, "TargetUserName")
+        .and_then(|n| names::account(text(event, "TargetDomainName"), n))
+        .filter(|a| !names::is_machine(a) && !names::is_builtin(a) && key(a) != key(&subject))?;
+    Some(ExplicitAttempt {
+        time,
+        host: host.to_string(),
+        subject,
+        session: text(event, "SubjectLogonId").map(str::to_ascii_lowercase),
+        account,
         event: EventRef::of(event),
     })
 }
@@ -152,6 +199,7 @@ fn key(account: &str) -> String {
 /// All credential attacks the events show, oldest first.
 pub(crate) fn find(facts: &Facts, resolver: &Resolver) -> Vec<CredentialAttack> {
     let mut attacks = failures(facts, resolver);
+    attacks.extend(explicit_sprays(facts));
     attacks.extend(roasting(facts, resolver));
     attacks.sort_by_key(|a| a.first);
     attacks
@@ -172,18 +220,19 @@ fn bursts<T>(items: &[T], time: impl Fn(&T) -> DateTime<Utc>, gap: i64) -> Vec<&
     runs
 }
 
-/// The most distinct accounts seen within [`WINDOW`] anywhere in a run.
+/// The most distinct accounts seen within `window` seconds anywhere in a run.
 fn most_within_window<T>(
     run: &[T],
     time: impl Fn(&T) -> DateTime<Utc>,
     who: impl Fn(&T) -> String,
+    window: i64,
 ) -> usize {
     let mut counts: HashMap<String, usize> = HashMap::new();
     let mut best = 0;
     let mut start = 0;
     for item in run {
         *counts.entry(who(item)).or_default() += 1;
-        while time(item) - time(&run[start]) > Duration::seconds(WINDOW) {
+        while time(item) - time(&run[start]) > Duration::seconds(window) {
             let k = who(&run[start]);
             if let Some(n) = counts.get_mut(&k) {
                 *n -= 1;
@@ -211,14 +260,29 @@ fn logged_on<'a>(hosts: impl Iterator<Item = &'a str>) -> String {
         .unwrap_or_default()
 }
 
-/// Attempts behind a set of events: an attempt can be logged twice (4776
-/// and 4625 for one NTLM logon), so the most frequent event id counts.
+/// Attempts behind a set of events: one NTLM attempt can be logged twice
+/// (4776 and 4625), so of those two the more frequent counts; Kerberos
+/// failures (4768, 4771) and other events count each.
 fn attempts(events: &[&EventRef]) -> u64 {
     let mut by_id: HashMap<Option<i64>, u64> = HashMap::new();
     for e in events {
         *by_id.entry(e.event_id).or_default() += 1;
     }
-    by_id.into_values().max().unwrap_or(0)
+    let ntlm = |id: i64| by_id.get(&Some(id)).copied().unwrap_or(0);
+    let rest: u64 = by_id
+        .iter()
+        .filter(|(id, _)| !matches!(id, Some(4625 | 4776)))
+        .map(|(_, n)| n)
+        .sum();
+    rest + ntlm(4625).max(ntlm(4776))
+}
+
+/// The one person behind every attempt of a run, when the events name one.
+fn one_subject(run: &[&LogonFailure]) -> Option<String> {
+    let first = run.first()?.subject.clone()?;
+    run.iter()
+        .all(|f| f.subject.as_deref() == Some(first.as_str()))
+        .then_some(first)
 }
 
 /// Targets in the order first seen, one spelling each.
@@ -280,14 +344,16 @@ fn failures(facts: &Facts, resolver: &Resolver) -> Vec<CredentialAttack> {
         for run in bursts(&list, |f| f.time, BURST_GAP) {
             let times = (run[0].time, run[run.len() - 1].time);
             let host = logged_on(run.iter().map(|f| f.host.as_str()));
-            if most_within_window(run, |f| f.time, |f| key(&f.account)) >= SPRAY_ACCOUNTS {
+            if most_within_window(run, |f| f.time, |f| key(&f.account), WINDOW) >= SPRAY_ACCOUNTS {
                 let events: Vec<&EventRef> = run.iter().map(|f| &f.event).collect();
+                // Names that are no account need no rotating.
+                let real = run.iter().filter(|f| !f.unknown_account);
                 attacks.push(attack_of(
                     CredentialAttackKind::PasswordSpray,
                     source.clone(),
-                    None,
+                    one_subject(run),
                     host,
-                    targets(run.iter().map(|f| f.account.as_str())),
+                    targets(real.map(|f| f.account.as_str())),
                     &events,
                     times,
                 ));
@@ -299,19 +365,55 @@ fn failures(facts: &Facts, resolver: &Resolver) -> Vec<CredentialAttack> {
             }
             for tries in per_account.into_values() {
                 let events: Vec<&EventRef> = tries.iter().map(|f| &f.event).collect();
-                if attempts(&events) < GUESSES as u64 {
+                let fast = tries
+                    .windows(FAST_GUESSES)
+                    .any(|w| w[FAST_GUESSES - 1].time - w[0].time <= Duration::seconds(FAST));
+                if attempts(&events) < GUESSES && !fast {
                     continue;
                 }
                 attacks.push(attack_of(
                     CredentialAttackKind::PasswordGuessing,
                     source.clone(),
-                    None,
+                    one_subject(&tries),
                     logged_on(tries.iter().map(|f| f.host.as_str())),
                     vec![tries[0].account.clone()],
                     &events,
                     (tries[0].time, tries[tries.len() - 1].time),
                 ));
             }
+        }
+    }
+    attacks
+}
+
+/// Sprays run from a host with explicit credentials: one account in one
+/// session trying many others.
+fn explicit_sprays(facts: &Facts) -> Vec<CredentialAttack> {
+    let mut by_session: BTreeMap<(&str, &str, Option<&str>), Vec<&ExplicitAttempt>> =
+        BTreeMap::new();
+    for a in &facts.explicit_attempts {
+        by_session
+            .entry((&a.host, &a.subject, a.session.as_deref()))
+            .or_default()
+            .push(a);
+    }
+    let mut attacks = Vec::new();
+    for ((host, subject, _), mut list) in by_session {
+        list.sort_by_key(|a| a.time);
+        for run in bursts(&list, |a| a.time, BURST_GAP) {
+            if most_within_window(run, |a| a.time, |a| key(&a.account), WINDOW) < SPRAY_ACCOUNTS {
+                continue;
+            }
+            let events: Vec<&EventRef> = run.iter().map(|a| &a.event).collect();
+            attacks.push(attack_of(
+                CredentialAttackKind::PasswordSpray,
+                Some(host.to_string()),
+                Some(subject.to_string()),
+                host.to_string(),
+                targets(run.iter().map(|a| a.account.as_str())),
+                &events,
+                (run[0].time, run[run.len() - 1].time),
+            ));
         }
     }
     attacks
@@ -385,15 +487,17 @@ fn roasting(facts: &Facts, resolver: &Resolver) -> Vec<CredentialAttack> {
 }
 
 /// The attack as evidence, on the host it came from (where the attacker
-/// is), or where it was logged when the source is unknown.
-pub(crate) fn evidence(a: &CredentialAttack) -> Option<Evidence> {
+/// is), or where it was logged when the source is unknown; and, when
+/// `on_target`, on the host that logged it too: the two are joined by the
+/// source's address, so that what the rules saw on the target joins them.
+pub(crate) fn evidence(a: &CredentialAttack, on_target: bool) -> Vec<Evidence> {
     let from = a.source.as_deref().unwrap_or("an unknown source");
     let n = a.targets.len();
     let plural = if n == 1 { "" } else { "s" };
     let (rule_id, title, level, tags): (&str, String, Level, &[&str]) = match a.kind {
         CredentialAttackKind::PasswordSpray => (
             "vigil-password-spray",
-            format!("Password spray from {from} against {n} accounts ({} failed attempts logged on {})", a.attempts, a.host),
+            format!("Password spray from {from} against {n} accounts ({} attempts logged on {})", a.attempts, a.host),
             Level::High,
             &["attack.credential_access", "attack.t1110.003"],
         ),
@@ -405,7 +509,7 @@ pub(crate) fn evidence(a: &CredentialAttack) -> Option<Evidence> {
                 a.attempts,
                 a.host
             ),
-            if a.attempts >= 2 * GUESSES as u64 { Level::High } else { Level::Medium },
+            if a.attempts >= 2 * GUESSES { Level::High } else { Level::Medium },
             &["attack.credential_access", "attack.t1110.001"],
         ),
         CredentialAttackKind::Kerberoasting => (
@@ -429,7 +533,9 @@ pub(crate) fn evidence(a: &CredentialAttack) -> Option<Evidence> {
             &["attack.credential_access", "attack.t1558.004"],
         ),
     };
-    let event = a.events.first()?;
+    let Some(event) = a.events.first() else {
+        return Vec::new();
+    };
     let host = a.source.clone().unwrap_or_else(|| a.host.clone());
     let accounts = a
         .account
@@ -451,12 +557,17 @@ pub(crate) fn evidence(a: &CredentialAttack) -> Option<Evidence> {
         accounts,
         None,
     );
-    if let Some(ip) = a.source.as_deref().and_then(names::address) {
-        if !names::is_internal(&ip) {
-            e.external_ips.push(ip);
-        }
+    // The source's address is the key both ends share (internal addresses
+    // are keys only of these findings).
+    e.external_ips
+        .extend(a.source.as_deref().and_then(names::address));
+    let mut found = vec![e.clone()];
+    if host != a.host && on_target && !e.external_ips.is_empty() {
+        e.host = a.host.clone();
+        e.accounts.clear();
+        found.push(e);
     }
-    Some(e)
+    found
 }
 
 /// The credential attacks that belong to an incident: from a host in scope
@@ -493,7 +604,11 @@ pub(crate) fn logged_on_after(
     facts: &Facts,
     resolver: &Resolver,
 ) -> Vec<(String, DateTime<Utc>, String)> {
-    let Some(source) = attack.source.as_deref() else {
+    let guessed = matches!(
+        attack.kind,
+        CredentialAttackKind::PasswordSpray | CredentialAttackKind::PasswordGuessing
+    );
+    let Some(source) = attack.source.as_deref().filter(|_| guessed) else {
         return Vec::new();
     };
     let until = attack.last + Duration::minutes(30);
@@ -515,7 +630,9 @@ pub(crate) fn logged_on_after(
         }
     }
     for t in &facts.tickets {
+        // A ticket without pre-authentication proves no password.
         if t.service_ticket
+            || t.pre_auth == Some(0)
             || t.time < attack.first
             || t.time > until
             || !wanted.contains(&key(&t.account))

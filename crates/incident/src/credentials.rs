@@ -16,6 +16,10 @@ use crate::inventory::Inventory;
 use crate::movement::{Edge, Resolver};
 use crate::{accounts, attacks, names};
 
+/// Events a domain controller logs about other hosts' authentications:
+/// a rule firing on them says nothing about the controller's own secrets.
+const AUTHENTICATION: &[i64] = &[4624, 4625, 4648, 4768, 4769, 4771, 4776];
+
 /// Logon types that leave reusable secrets in the host's memory:
 /// interactive, unlock, runas /netonly, RDP, cached interactive.
 const SECRETS_IN_MEMORY: &[i64] = &[2, 7, 9, 10, 11];
@@ -197,12 +201,18 @@ pub(crate) fn exposure(
         }
     }
     let mut domain_wide = Vec::new();
-    // Vigil's own findings are weighed apart: an attack logged on a domain
+    // Vigil's own findings, and rules on the authentication events a
+    // controller logs for the whole domain, are weighed apart: an attack logged on a domain
     // controller (a spray, a roasted ticket) is not theft of its secrets.
     let dumped_on_dc = list
         .iter()
         .map(|&i| &evidence[i])
         .filter(|e| !findings::is_finding(&e.detection))
+        .filter(|e| {
+            !e.detection
+                .event_id
+                .is_some_and(|id| AUTHENTICATION.contains(&id))
+        })
         .filter(|e| {
             e.detection.tags.iter().any(|t| {
                 crate::build::tactic(t) == Some("credential_access")

@@ -13,7 +13,7 @@ use serde::Serialize;
 use vigil_event::{Detection, Event, FieldValue};
 
 use crate::accounts::{self, AccountChangeEvent};
-use crate::attacks::{self, LogonFailure, TicketIssued};
+use crate::attacks::{self, ExplicitAttempt, LogonFailure, TicketIssued};
 use crate::controllers::Controllers;
 use crate::incident::CredentialAttack;
 use crate::names;
@@ -190,6 +190,8 @@ pub struct Facts {
     pub failures: Vec<LogonFailure>,
     /// Kerberos tickets issued (4768, 4769).
     pub tickets: Vec<TicketIssued>,
+    /// Explicit credentials of other accounts given by a person (4648).
+    pub explicit_attempts: Vec<ExplicitAttempt>,
     /// Hosts whose own events show they are domain controllers.
     pub controllers: Controllers,
     /// Filled when incidents are built: the attacks `failures` and `tickets` show.
@@ -236,6 +238,10 @@ impl Facts {
             return;
         };
         self.controllers.observe(event, &host, id);
+        if id == 4648 {
+            self.explicit_attempts
+                .extend(attacks::read_explicit(event, &host, time));
+        }
         match id {
             4720 | 4722 | 4723 | 4724 | 4728 | 4732 | 4756 => {
                 self.account_changes
@@ -427,6 +433,7 @@ impl Facts {
         self.account_changes.extend(other.account_changes);
         self.failures.extend(other.failures);
         self.tickets.extend(other.tickets);
+        self.explicit_attempts.extend(other.explicit_attempts);
         self.controllers.merge(other.controllers);
         self.credential_attacks.extend(other.credential_attacks);
         for (ip, hosts) in other.addresses {

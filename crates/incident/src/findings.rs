@@ -84,7 +84,24 @@ pub(crate) fn add(facts: &mut Facts, inventory: Option<&Inventory>) {
         .iter()
         .filter_map(accounts::evidence)
         .collect();
-    new.extend(found.iter().filter_map(attacks::evidence));
+    for attack in &found {
+        // A member attacked is in scope; a domain controller only when the
+        // rules saw the attack there too (every logon goes through it).
+        let seen_by_rules = facts.evidence.iter().any(|e| {
+            e.host == attack.host
+                && e.time >= attack.first
+                && e.time <= attack.last
+                && attack
+                    .events
+                    .iter()
+                    .any(|r| r.event_id == e.detection.event_id)
+        });
+        let on_target = seen_by_rules
+            || !facts
+                .controllers
+                .is_domain_controller(&attack.host, inventory);
+        new.extend(attacks::evidence(attack, on_target));
+    }
     new.extend(credentials::dcsync_evidence(facts));
     facts.evidence.extend(new);
     facts.credential_attacks = found;

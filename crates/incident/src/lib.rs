@@ -34,7 +34,7 @@ mod report;
 mod tests;
 
 pub use accounts::{is_privileged_group, AccountChangeEvent};
-pub use attacks::{LogonFailure, TicketIssued};
+pub use attacks::{ExplicitAttempt, LogonFailure, TicketIssued};
 pub use build::{build, tactic, Options};
 pub use controllers::Controllers;
 pub use facts::{

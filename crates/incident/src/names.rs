@@ -60,7 +60,7 @@ pub fn account(domain: Option<&str>, name: &str) -> Option<String> {
     }
     let domain = domain
         .map(str::trim)
-        .filter(|d| !d.is_empty() && *d != "-")
+        .filter(|d| !d.is_empty() && *d != "-" && *d != ".")
         .map(|d| d.split('.').next().unwrap_or(d).to_ascii_uppercase());
     Some(match domain {
         Some(d) => format!("{d}\\{name}"),
@@ -122,6 +122,11 @@ mod tests {
             Some("CLINIC\\bob")
         );
         assert_eq!(account(None, "CLINIC\\bob").as_deref(), Some("CLINIC\\bob"));
+        // `.` is how a logon names the local machine without naming it.
+        assert_eq!(
+            account(Some("."), "Administrator").as_deref(),
+            Some("Administrator")
+        );
         assert_eq!(
             account(None, "bob@clinic.example").as_deref(),
             Some("CLINIC\\bob")
