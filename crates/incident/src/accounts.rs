@@ -256,16 +256,8 @@ pub(crate) fn evidence(c: &AccountChangeEvent) -> Option<Evidence> {
                 "attack.t1098",
             ],
         ),
-        AccountChangeKind::AddedToGroup => (
-            "vigil-account-added-to-group",
-            format!(
-                "{} added to group {} by {by}",
-                c.account,
-                c.group.as_deref().unwrap_or("?")
-            ),
-            Level::Low,
-            &["attack.persistence", "attack.t1098"],
-        ),
+        // Ordinary groups (Users, Domain Users) give nothing to take back.
+        AccountChangeKind::AddedToGroup => return None,
         AccountChangeKind::Enabled => (
             "vigil-account-enabled",
             format!("Account {} enabled by {by}", c.account),
@@ -284,10 +276,15 @@ pub(crate) fn evidence(c: &AccountChangeEvent) -> Option<Evidence> {
             &["attack.persistence", "attack.t1098"],
         ),
     };
-    if !by_person(c) && c.change != AccountChangeKind::Created {
-        // The system itself managing accounts (group policy, installers).
-        return None;
-    }
+    let level = match (by_person(c), c.change) {
+        (true, _) => level,
+        // The system itself making an administrator is what a command run
+        // as SYSTEM (a service, PsExec -s) does, and what setup does.
+        (false, AccountChangeKind::Created) => Level::Medium,
+        (false, AccountChangeKind::AddedToGroup) if c.privileged => Level::Medium,
+        // Otherwise the system managing accounts (group policy, installers).
+        (false, _) => return None,
+    };
     let accounts = c.by.iter().filter(|_| by_person(c)).cloned().collect();
     Some(findings::evidence(
         findings::Finding {
@@ -355,7 +352,8 @@ pub(crate) fn in_incident(
         let on_host = hosts
             .iter()
             .any(|h| h.host == c.host && c.time >= h.first_evidence && c.time <= h.last_evidence);
-        if c.own_password && !by_attacker {
+        let ordinary_group = c.change == AccountChangeKind::AddedToGroup && !c.privileged;
+        if (c.own_password && !by_attacker) || ordinary_group {
             continue;
         }
         if !(by_attacker || in_session || on_host) {

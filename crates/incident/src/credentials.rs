@@ -220,15 +220,16 @@ pub(crate) fn exposure(
             })
         })
         .find_map(|e| Some((e, facts.controllers.role(&e.host, inventory)?)));
-    if let Some((e, role)) = dumped_on_dc {
-        domain_wide.push(format!(
+    let dumped_on_dc = dumped_on_dc.map(|(e, role)| {
+        let what = format!(
             "credential theft on domain controller {} (\"{}\" at {}; {}): reset the krbtgt account twice (with replication in between) and rotate all domain accounts",
             e.host,
             e.detection.rule_title,
             e.time.format("%Y-%m-%d %H:%M"),
             role.because()
-        ));
-    }
+        );
+        (e.host.as_str(), what)
+    });
     let (first, last) = (
         hosts.iter().map(|h| h.first_evidence).min(),
         hosts.iter().map(|h| h.last_evidence).max(),
@@ -263,6 +264,12 @@ pub(crate) fn exposure(
                 *time,
             );
             replicated.insert((host, account));
+        }
+    }
+    // DCSync already says what theft on that controller calls for.
+    if let Some((host, what)) = dumped_on_dc {
+        if !replicated.iter().any(|(h, _)| *h == host) {
+            domain_wide.push(what);
         }
     }
     let mut accounts = Vec::new();

@@ -106,3 +106,187 @@ pub(crate) fn add(facts: &mut Facts, inventory: Option<&Inventory>) {
     facts.evidence.extend(new);
     facts.credential_attacks = found;
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+    use vigil_event::{Event, FieldValue};
+
+    use super::*;
+    use crate::{build, CredentialAttackKind, Options};
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap() + Duration::seconds(seconds)
+    }
+
+    fn event(host: &str, id: i64, seconds: i64, record: i64, fields: &[(&str, &str)]) -> Event {
+        let mut e = Event::new("Security.evtx");
+        e.timestamp = Some(at(seconds));
+        e.insert("EventID", FieldValue::Int(id));
+        e.insert("EventRecordID", FieldValue::Int(record));
+        e.insert("Channel", FieldValue::from("Security"));
+        e.insert(
+            "Computer",
+            FieldValue::from(format!("{host}.clinic.example").as_str()),
+        );
+        for (k, v) in fields {
+            e.insert(*k, FieldValue::from(*v));
+        }
+        e
+    }
+
+    const BY_ADMIN: [(&str, &str); 3] = [
+        ("SubjectUserName", "admin"),
+        ("SubjectDomainName", "CLINIC"),
+        ("SubjectLogonId", "0x5a1"),
+    ];
+
+    /// `wmic /node:WS-2 process call create "net user backdoor … /add"`
+    /// then `net localgroup administrators backdoor /add`, written from the
+    /// documented sequence (no recording has it): on WS-2 a type-3 logon of
+    /// CLINIC\admin from WS-1 (10.0.0.11) opens session 0x5a1; in that
+    /// session 4720 creates WS-2\backdoor, 4722 enables it, 4732 adds its
+    /// SID to Administrators. No rule fired, yet it is an incident: the
+    /// account changes are the evidence, the session leads back to WS-1.
+    #[test]
+    fn a_local_account_created_over_wmi_is_an_incident_without_any_rule() {
+        let mut facts = Facts::new();
+        let logon = event(
+            "WS-2",
+            4624,
+            0,
+            1,
+            &[
+                ("TargetUserName", "admin"),
+                ("TargetDomainName", "CLINIC"),
+                ("TargetLogonId", "0x5a1"),
+                ("LogonType", "3"),
+                ("IpAddress", "10.0.0.11"),
+                ("WorkstationName", "WS-1"),
+            ],
+        );
+        facts.observe(&logon, &[]);
+        let sid = ("TargetSid", "S-1-5-21-7-7-7-1001");
+        let mut created = BY_ADMIN.to_vec();
+        created.extend([
+            ("TargetUserName", "backdoor"),
+            ("TargetDomainName", "WS-2"),
+            sid,
+        ]);
+        facts.observe(&event("WS-2", 4720, 2, 2, &created), &[]);
+        facts.observe(&event("WS-2", 4722, 2, 3, &created), &[]);
+        let mut added = BY_ADMIN.to_vec();
+        added.extend([
+            ("MemberName", "-"),
+            ("MemberSid", "S-1-5-21-7-7-7-1001"),
+            ("TargetUserName", "Administrators"),
+            ("TargetDomainName", "Builtin"),
+            ("TargetSid", "S-1-5-32-544"),
+        ]);
+        facts.observe(&event("WS-2", 4732, 5, 4, &added), &[]);
+        let incidents = build(facts, None, &Options::default());
+        assert_eq!(incidents.len(), 1);
+        let incident = &incidents[0];
+        let changes: Vec<(&str, &str, Option<&str>)> = incident
+            .account_changes
+            .iter()
+            .map(|c| (c.account.as_str(), c.change.as_str(), c.group.as_deref()))
+            .collect();
+        assert_eq!(
+            changes,
+            vec![
+                ("WS-2\\backdoor", "created", None),
+                ("WS-2\\backdoor", "enabled", None),
+                ("WS-2\\backdoor", "added_to_group", Some("Administrators")),
+            ]
+        );
+        assert_eq!(
+            incident.account_changes[2].action,
+            "remove from Administrators"
+        );
+        assert_eq!(incident.account_changes[0].events[0].record, Some(2));
+        let backdoor = incident
+            .credentials
+            .accounts
+            .iter()
+            .find(|a| a.account == "WS-2\\backdoor")
+            .expect("the new account is to act on");
+        assert_eq!(backdoor.urgency, 1);
+        assert!(backdoor.reasons[0].contains("disable, then delete"));
+        assert_eq!(
+            incident.attacker_accounts,
+            vec!["CLINIC\\admin".to_string()]
+        );
+        let hop = &incident.lateral_movement[0];
+        assert_eq!((hop.from.as_str(), hop.to.as_str()), ("WS-1", "WS-2"));
+        // Vigil's findings are marked, so the hunt's detections are not double counted.
+        assert!(incident.detections.iter().all(|d| d.finding));
+    }
+
+    fn failure(seconds: i64, record: i64, user: &str) -> Event {
+        event(
+            "DC-1",
+            4771,
+            seconds,
+            record,
+            &[
+                ("TargetUserName", user),
+                ("ServiceName", "krbtgt/CLINIC.EXAMPLE"),
+                ("Status", "0x18"),
+                ("IpAddress", "::ffff:10.0.0.66"),
+            ],
+        )
+    }
+
+    /// A spray from 10.0.0.66 against six accounts within a second, logged
+    /// on the domain controller (4771), then a logon of one of them from
+    /// the same address: that account's password is known to the attacker.
+    /// A single mistyped password elsewhere is no attack.
+    #[test]
+    fn a_spray_puts_its_source_in_scope_and_a_guessed_account_first() {
+        let mut facts = Facts::new();
+        let users = ["amy", "bob", "cat", "dan", "eve", "fay"];
+        for (i, user) in users.iter().enumerate() {
+            facts.observe(&failure(0, i as i64, user), &[]);
+        }
+        facts.observe(&failure(3600, 99, "zed"), &[]);
+        let logon = event(
+            "FS-1",
+            4624,
+            30,
+            100,
+            &[
+                ("TargetUserName", "eve"),
+                ("TargetDomainName", "CLINIC"),
+                ("TargetLogonId", "0x77"),
+                ("LogonType", "3"),
+                ("IpAddress", "10.0.0.66"),
+            ],
+        );
+        facts.observe(&logon, &[]);
+        let incidents = build(facts, None, &Options::default());
+        assert_eq!(incidents.len(), 1);
+        let incident = &incidents[0];
+        assert_eq!(incident.credential_attacks.len(), 1);
+        let spray = &incident.credential_attacks[0];
+        assert_eq!(spray.kind, CredentialAttackKind::PasswordSpray);
+        assert_eq!(spray.source.as_deref(), Some("10.0.0.66"));
+        assert_eq!(spray.host, "DC-1");
+        assert_eq!(spray.targets.len(), 6);
+        assert_eq!(spray.attempts, 6);
+        let hosts: Vec<&str> = incident.hosts.iter().map(|h| h.host.as_str()).collect();
+        assert_eq!(
+            hosts,
+            vec!["10.0.0.66"],
+            "the controller is not compromised by a spray"
+        );
+        let first = &incident.credentials.accounts[0];
+        assert_eq!((first.account.as_str(), first.urgency), ("CLINIC\\eve", 1));
+        assert!(incident
+            .credentials
+            .accounts
+            .iter()
+            .any(|a| a.account == "CLINIC\\amy" && a.urgency == 3));
+        assert!(incident.credentials.domain_wide.is_empty());
+    }
+}
