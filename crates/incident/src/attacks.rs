@@ -611,7 +611,10 @@ pub(crate) fn logged_on_after(
     let Some(source) = attack.source.as_deref().filter(|_| guessed) else {
         return Vec::new();
     };
-    let until = attack.last + Duration::minutes(30);
+    let until = attack
+        .last
+        .checked_add_signed(Duration::minutes(30))
+        .unwrap_or(attack.last);
     let wanted: Vec<String> = attack.targets.iter().map(|t| key(t)).collect();
     let mut found = Vec::new();
     for l in &facts.logons {
