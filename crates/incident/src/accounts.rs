@@ -384,7 +384,32 @@ pub(crate) fn in_incident(
         });
     }
     found.sort_by(|a, b| (a.time, &a.account).cmp(&(b.time, &b.account)));
-    found
+    fold_into_creations(found)
+}
+
+/// `net user NAME PASSWORD /add` logs the account enabled and its password
+/// set right after creating it: parts of the creation, not changes of their own.
+fn fold_into_creations(changes: Vec<AccountChange>) -> Vec<AccountChange> {
+    let mut kept: Vec<AccountChange> = Vec::new();
+    for c in changes {
+        let part_of = matches!(
+            c.change,
+            AccountChangeKind::Enabled | AccountChangeKind::PasswordReset
+        );
+        let creation = kept.iter_mut().find(|k| {
+            part_of
+                && k.change == AccountChangeKind::Created
+                && k.account == c.account
+                && k.host == c.host
+                && c.time >= k.time
+                && (c.time - k.time).num_seconds() <= 60
+        });
+        match creation {
+            Some(k) => k.events.extend(c.events),
+            None => kept.push(c),
+        }
+    }
+    kept
 }
 
 #[cfg(test)]

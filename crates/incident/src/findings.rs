@@ -147,7 +147,8 @@ mod tests {
     /// CLINIC\admin from WS-1 (10.0.0.11) opens session 0x5a1; in that
     /// session 4720 creates WS-2\backdoor, 4722 enables it, 4732 adds its
     /// SID to Administrators. No rule fired, yet it is an incident: the
-    /// account changes are the evidence, the session leads back to WS-1.
+    /// account changes are the evidence, the session leads back to WS-1;
+    /// enabling the account is part of creating it.
     #[test]
     fn a_local_account_created_over_wmi_is_an_incident_without_any_rule() {
         let mut facts = Facts::new();
@@ -196,15 +197,20 @@ mod tests {
             changes,
             vec![
                 ("WS-2\\backdoor", "created", None),
-                ("WS-2\\backdoor", "enabled", None),
                 ("WS-2\\backdoor", "added_to_group", Some("Administrators")),
             ]
         );
         assert_eq!(
-            incident.account_changes[2].action,
+            incident.account_changes[1].action,
             "remove from Administrators"
         );
-        assert_eq!(incident.account_changes[0].events[0].record, Some(2));
+        // Enabling it is part of `net user /add`: one change, both events.
+        let records: Vec<Option<u64>> = incident.account_changes[0]
+            .events
+            .iter()
+            .map(|e| e.record)
+            .collect();
+        assert_eq!(records, vec![Some(2), Some(3)]);
         let backdoor = incident
             .credentials
             .accounts
