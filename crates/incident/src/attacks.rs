@@ -656,3 +656,65 @@ pub(crate) fn logged_on_after(
     });
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn ticket(seconds: i64, requester: &str, service: &str, encryption: &str) -> Event {
+        let mut e = Event::new("dc.evtx");
+        e.timestamp =
+            Some(Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap() + Duration::seconds(seconds));
+        e.insert("EventID", FieldValue::Int(4769));
+        e.insert("EventRecordID", FieldValue::Int(seconds));
+        e.insert("Channel", FieldValue::from("Security"));
+        e.insert("Computer", FieldValue::from("DC-1.clinic.example"));
+        e.insert("TargetUserName", FieldValue::from(requester));
+        e.insert("ServiceName", FieldValue::from(service));
+        e.insert("TicketEncryptionType", FieldValue::from(encryption));
+        e.insert("Status", FieldValue::from("0x0"));
+        e.insert("IpAddress", FieldValue::from("::ffff:10.0.0.5"));
+        e
+    }
+
+    /// Rubeus asking for every SPN at once with RC4: four service accounts in
+    /// two seconds is Kerberoasting at high; the same account's AES tickets,
+    /// computer accounts and krbtgt are not roastable. Another user's single
+    /// RC4 ticket an hour later is reported at medium.
+    #[test]
+    fn many_rc4_service_tickets_are_kerberoasting() {
+        let mut facts = Facts::new();
+        let requests = [
+            (0, "mallory@CLINIC.EXAMPLE", "svc_sql", "0x17"),
+            (0, "mallory@CLINIC.EXAMPLE", "svc_web", "0x17"),
+            (1, "mallory@CLINIC.EXAMPLE", "svc_backup", "0x17"),
+            (2, "mallory@CLINIC.EXAMPLE", "svc_pacs", "0x18"),
+            (2, "mallory@CLINIC.EXAMPLE", "FS-01$", "0x17"),
+            (2, "mallory@CLINIC.EXAMPLE", "krbtgt", "0x17"),
+            (2, "mallory@CLINIC.EXAMPLE", "svc_files", "0x12"),
+            (3600, "bob@CLINIC.EXAMPLE", "svc_sql", "0x17"),
+        ];
+        for (t, who, service, enc) in requests {
+            facts.observe(&ticket(t, who, service, enc), &[]);
+        }
+        let resolver = Resolver::new(&facts, None);
+        let attacks = find(&facts, &resolver);
+        assert_eq!(attacks.len(), 2);
+        let roast = &attacks[0];
+        assert_eq!(roast.kind, CredentialAttackKind::Kerberoasting);
+        assert_eq!(roast.account.as_deref(), Some("CLINIC\\mallory"));
+        assert_eq!(
+            roast.targets,
+            ["svc_sql", "svc_web", "svc_backup", "svc_pacs"].map(|s| format!("CLINIC\\{s}"))
+        );
+        assert_eq!(evidence(roast, false)[0].detection.level, Level::High);
+        assert_eq!(evidence(roast, false)[0].host, "10.0.0.5");
+        assert_eq!(attacks[1].account.as_deref(), Some("CLINIC\\bob"));
+        assert_eq!(
+            evidence(&attacks[1], false)[0].detection.level,
+            Level::Medium
+        );
+    }
+}
