@@ -71,6 +71,21 @@ enum Key<'a> {
     Address(&'a str),
 }
 
+/// A file hash or an internet address joins detections at most this far
+/// apart: a campaign's payload and its C2 recur within days, while the same
+/// tool weeks later is evidence of nothing shared.
+const ENTITY_GAP_DAYS: i64 = 7;
+
+impl Key<'_> {
+    /// Whether two detections `apart` in time, sharing this key, belong together.
+    fn joins(&self, apart: Duration) -> bool {
+        match self {
+            Key::Process(..) | Key::Session(..) => true,
+            Key::Hash(_) | Key::Address(_) => apart <= Duration::days(ENTITY_GAP_DAYS),
+        }
+    }
+}
+
 fn keys(e: &Evidence) -> Vec<Key<'_>> {
     let mut keys = Vec::new();
     for guid in [&e.process_guid, &e.parent_guid].into_iter().flatten() {
@@ -103,7 +118,18 @@ pub fn build(mut facts: Facts, inventory: Option<&Inventory>, options: &Options)
         let e = &evidence[i];
         for key in keys(e) {
             match owner.get(&key) {
-                Some(&j) => groups.join(i, j),
+                Some(&j) if key.joins(e.time - evidence[j].time) => {
+                    groups.join(i, j);
+                    if matches!(key, Key::Hash(_) | Key::Address(_)) {
+                        owner.insert(key, i);
+                    }
+                }
+                // A file hash or an address seen again long after is a new
+                // thread: the same tool in another campaign, not this one.
+                Some(_) if matches!(key, Key::Hash(_) | Key::Address(_)) => {
+                    owner.insert(key, i);
+                }
+                Some(_) => {}
                 None => {
                     owner.insert(key, i);
                 }

@@ -21,6 +21,8 @@
 mod build;
 mod credentials;
 mod facts;
+#[cfg(test)]
+mod grouping_tests;
 mod incident;
 mod inventory;
 mod movement;
