@@ -231,7 +231,9 @@ fn hop_precedes(hop: DateTime<Utc>, first: DateTime<Utc>, skew: Duration) -> boo
 /// Records that `edge` explains the first evidence of its target `span`:
 /// the host's first detection is no longer attacker activity of its own.
 fn reached_first(edge: &Edge, span: &mut Span) {
-    if edge.time >= span.first {
+    // A hop at the very time of the detection is usually the same event seen
+    // twice (a service install); only a hop the clocks put later needs saying.
+    if edge.time > span.first {
         if let Some(detection) = span.first_detection {
             span.within_skew = Some(Tolerated {
                 detection,
