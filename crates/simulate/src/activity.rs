@@ -556,6 +556,7 @@ fn port_name(port: u16) -> &'static str {
     match port {
         443 => "https",
         80 => "http",
+        135 => "epmap",
         445 => "microsoft-ds",
         3389 => "ms-wbt-server",
         5985 => "wsman",
