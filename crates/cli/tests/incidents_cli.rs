@@ -410,3 +410,106 @@ fn dcsync_recording_calls_for_a_domain_wide_reset() {
     );
     assert_eq!(incident["credentials"]["accounts"][0]["urgency"], 1);
 }
+
+/// One Windows event in the JSON shape `evtx_dump` writes.
+fn evtx_json(
+    computer: &str,
+    channel: &str,
+    id: u32,
+    time: &str,
+    record: u64,
+    data: Value,
+) -> String {
+    serde_json::json!({"Event": {
+        "System": {
+            "EventID": id,
+            "Channel": channel,
+            "Computer": computer,
+            "TimeCreated": {"#attributes": {"SystemTime": time}},
+            "EventRecordID": record,
+        },
+        "EventData": data,
+    }})
+    .to_string()
+}
+
+/// `--clock-skew` through the binary. Written from the documented fields:
+/// WS-1 gives explicit credentials of CLINIC\adm for SRV-1 (4648, by WS-1's
+/// clock at 09:30:00) and nothing else; SRV-1, whose clock is a second
+/// behind, deletes shadow copies at 09:29:59. With the default tolerance the
+/// hop explains SRV-1's detection and WS-1 is where the attacker came from;
+/// with `--clock-skew 0` the timestamps are taken at their word.
+#[test]
+fn clock_skew_decides_patient_zero_between_a_hop_and_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let explicit = evtx_json(
+        "WS-1.clinic.example",
+        "Security",
+        4648,
+        "2026-03-03T09:30:00.000000Z",
+        1,
+        serde_json::json!({
+            "SubjectUserName": "bob",
+            "SubjectDomainName": "CLINIC",
+            "SubjectLogonId": "0x1111",
+            "TargetUserName": "adm",
+            "TargetDomainName": "CLINIC",
+            "TargetServerName": "SRV-1",
+            "TargetInfo": "SRV-1",
+            "ProcessName": "C:\\Windows\\System32\\cmd.exe",
+        }),
+    );
+    let shadows = evtx_json(
+        "SRV-1.clinic.example",
+        "Microsoft-Windows-Sysmon/Operational",
+        1,
+        "2026-03-03T09:29:59.000000Z",
+        1,
+        serde_json::json!({
+            "ProcessGuid": "{AAAAAAAA-0000-0000-0000-000000000001}",
+            "Image": "C:\\Windows\\System32\\vssadmin.exe",
+            "CommandLine": "vssadmin delete shadows /all /quiet",
+            "User": "CLINIC\\adm",
+            "LogonId": "0x2222",
+            "ParentImage": "C:\\Windows\\System32\\cmd.exe",
+        }),
+    );
+    std::fs::write(dir.path().join("WS-1.jsonl"), explicit + "\n").unwrap();
+    std::fs::write(dir.path().join("SRV-1.jsonl"), shadows + "\n").unwrap();
+    let zero = |extra: &[&str]| {
+        let out = dir.path().join(format!("report{}", extra.len()));
+        let mut args = vec![
+            "incidents",
+            dir.path().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        vigil(&args);
+        let report = read_json(&out.join("incidents.json"));
+        let pz = &report["incidents"][0]["patient_zero"];
+        (
+            pz["host"].as_str().unwrap().to_string(),
+            pz["reasoning"].as_str().unwrap().to_string(),
+        )
+    };
+    let (host, reasoning) = zero(&[]);
+    assert_eq!(host, "WS-1", "{reasoning}");
+    assert!(
+        reasoning.contains("within the 5 s tolerance for clocks of different hosts"),
+        "{reasoning}"
+    );
+    let (host, reasoning) = zero(&["--clock-skew", "0"]);
+    assert_eq!(host, "SRV-1", "{reasoning}");
+    let (host, _) = zero(&["--clock-skew", "0.5"]);
+    assert_eq!(host, "SRV-1", "half a second does not cover the second");
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["incidents", dir.path().to_str().unwrap(), "--clock-skew=-1"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr)
+        .contains("'-1' is not between 0 and 86400 seconds"));
+}
