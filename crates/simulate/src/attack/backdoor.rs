@@ -7,7 +7,7 @@
 use rand::Rng;
 
 use super::Attacker;
-use crate::activity::{Launch, Logon};
+use crate::activity::{Caller, Launch, Logon};
 use crate::clock::{self, HOUR, MINUTE, SECOND};
 use crate::directory::{Actor, Group};
 use crate::estate::{Account, Role, DOMAIN};
@@ -87,7 +87,7 @@ pub(super) fn run(a: &mut Attacker) {
         &shell.user,
         &admin,
         &dst_name,
-        WMIC,
+        Caller::Proc(&wmic),
     );
     s.connect(
         t - 2 * SECOND,
