@@ -141,6 +141,9 @@ pub struct IncidentsArgs {
     #[arg(long, value_name = "LEVEL", default_value = "high", value_parser = parse_level)]
     pub seed_level: Level,
 
+    #[command(flatten)]
+    pub clock: ClockArgs,
+
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -164,6 +167,9 @@ pub struct ExfilArgs {
     /// Asset inventory (as for `vigil incidents`): host addresses and roles.
     #[arg(long, value_name = "FILE")]
     pub inventory: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub clock: ClockArgs,
 
     /// Column mapping for flow exports: `vigil`, `fortigate`, `paloalto`, or a
     /// YAML file (see the vigil-exfil mapping docs). Without it, the mapping is
@@ -380,6 +386,30 @@ pub struct DemoArgs {
 
     #[command(flatten)]
     pub simulation: SimulationArgs,
+}
+
+/// How far apart the hosts' clocks may be, for building incidents.
+#[derive(Debug, Args)]
+pub struct ClockArgs {
+    /// How far the clocks of two hosts may differ, in seconds: events on
+    /// different hosts this close in time are taken as simultaneous when
+    /// deciding patient zero and which way a hop went. 0 takes every
+    /// timestamp at its word.
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_seconds)]
+    pub clock_skew: chrono::Duration,
+}
+
+fn parse_seconds(text: &str) -> Result<chrono::Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    if !seconds.is_finite() || !(0.0..=86_400.0).contains(&seconds) {
+        return Err(format!("'{text}' is not between 0 and 86400 seconds"));
+    }
+    Ok(chrono::Duration::milliseconds(
+        (seconds * 1000.0).round() as i64
+    ))
 }
 
 /// A listening address; a bare port is on loopback.

@@ -352,4 +352,17 @@ fn print_incident(incident: &Incident, truth: &Truth) {
     for d in &incident.credentials.domain_wide {
         println!("     domain-wide: {d}");
     }
+    for b in &truth.backdoor_accounts {
+        println!(
+            "   Backdoor account in the truth: {} created on {} at {} by {}{}",
+            b.account,
+            b.host,
+            b.time.format("%Y-%m-%d %H:%M"),
+            b.created_by,
+            b.group
+                .as_deref()
+                .map(|g| format!(", added to {g}"))
+                .unwrap_or_default()
+        );
+    }
 }

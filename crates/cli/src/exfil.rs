@@ -196,13 +196,17 @@ pub fn run(args: &ExfilArgs) -> anyhow::Result<ExitCode> {
             }
         );
     }
+    let options = Options {
+        clock_skew: args.clock.clock_skew,
+        ..Options::default()
+    };
     let (report, host_evidence, host_events) = if host_files.is_empty() {
         (
             crate::incidents::report(
                 vigil_incident::Facts::new(),
                 0,
                 inventory.as_ref(),
-                &Options::default(),
+                &options,
             ),
             HostEvidence::new(),
             0,
@@ -214,12 +218,7 @@ pub fn run(args: &ExfilArgs) -> anyhow::Result<ExitCode> {
             crate::incidents::sweep_gathering(&host_files, &loaded, args.threads, false, summary)?;
         let events = sweep.summary.events;
         (
-            crate::incidents::report(
-                facts,
-                sweep.detections.len(),
-                inventory.as_ref(),
-                &Options::default(),
-            ),
+            crate::incidents::report(facts, sweep.detections.len(), inventory.as_ref(), &options),
             host,
             events,
         )

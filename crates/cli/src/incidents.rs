@@ -158,6 +158,7 @@ pub fn run(args: &IncidentsArgs) -> anyhow::Result<ExitCode> {
     let inventory = args.inventory.as_deref().map(Inventory::load).transpose()?;
     let options = Options {
         seed_level: args.seed_level,
+        clock_skew: args.clock.clock_skew,
         ..Options::default()
     };
     let progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -101,42 +101,72 @@ fn hop_score(
     (precision, recall)
 }
 
-/// The simulator's intrusion (phishing, LSASS dump, RDP, PsExec, WinRM,
-/// exfiltration, ransomware pushed to more hosts) at several seeds and two
-/// estate sizes: the hosts in scope, the hops and the attacker's accounts
-/// match the truth.
+/// Simulates an estate and runs `vigil incidents` on it: the truth and the
+/// report, as JSON.
+fn simulated_report(dir: &Path, seed: u64, hosts: usize, days: u32) -> (Value, Value) {
+    let sim = dir.join(format!("sim-{seed}-{hosts}"));
+    let sim_s = sim.to_str().unwrap();
+    vigil(&[
+        "simulate",
+        "--out",
+        sim_s,
+        "--seed",
+        &seed.to_string(),
+        "--hosts",
+        &hosts.to_string(),
+        "--days",
+        &days.to_string(),
+    ]);
+    let out = sim.join("report");
+    vigil(&[
+        "incidents",
+        &format!("{sim_s}/windows"),
+        "--inventory",
+        &format!("{sim_s}/inventory.yaml"),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let markdown = std::fs::read_to_string(out.join("incidents.md")).unwrap();
+    assert!(markdown.contains("Patient zero"));
+    (
+        read_json(&sim.join("truth.json")),
+        read_json(&out.join("incidents.json")),
+    )
+}
+
+/// The hop of the report that is the truth's `hop`: same hosts and account,
+/// within a minute.
+fn found_hop<'a>(report: &'a Value, hop: &Value) -> Option<&'a Value> {
+    let time = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v["time"].as_str().unwrap())
+            .unwrap()
+            .timestamp()
+    };
+    report["incidents"][0]["lateral_movement"]
+        .as_array()?
+        .iter()
+        .find(|e| {
+            e["from"] == hop["from"]
+                && e["to"] == hop["to"]
+                && e["account"].as_str().map(str::to_lowercase)
+                    == hop["account"].as_str().map(str::to_lowercase)
+                && (time(e) - time(hop)).abs() <= 60
+        })
+}
+
+/// The simulator's intrusion (phishing, LSASS dump, RDP, PsExec, WinRM, WMI
+/// with a backdoor account, exfiltration, ransomware pushed to more hosts)
+/// at several seeds and two estate sizes: the hosts in scope, the hops and
+/// the attacker's accounts match the truth.
 #[test]
 fn simulated_intrusions_are_scoped_as_the_truth_says() {
     let dir = tempfile::tempdir().unwrap();
     println!(
-        "| seed | hosts | hosts P / R | hops P / R | attacker accounts P / R | patient zero |"
+        "| seed | hosts | hosts P / R | hops P / R | attacker accounts P / R | patient zero | WMI hop found as |"
     );
     for (seed, hosts, days) in [(1, 12, 5), (7, 12, 5), (42, 12, 5), (7, 40, 3)] {
-        let sim = dir.path().join(format!("sim-{seed}-{hosts}"));
-        let sim_s = sim.to_str().unwrap();
-        vigil(&[
-            "simulate",
-            "--out",
-            sim_s,
-            "--seed",
-            &seed.to_string(),
-            "--hosts",
-            &hosts.to_string(),
-            "--days",
-            &days.to_string(),
-        ]);
-        let out = sim.join("report");
-        vigil(&[
-            "incidents",
-            &format!("{sim_s}/windows"),
-            "--inventory",
-            &format!("{sim_s}/inventory.yaml"),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ]);
-        let truth = read_json(&sim.join("truth.json"));
-        let report = read_json(&out.join("incidents.json"));
+        let (truth, report) = simulated_report(dir.path(), seed, hosts, days);
         assert_eq!(
             report["incidents"].as_array().unwrap().len(),
             1,
@@ -157,23 +187,80 @@ fn simulated_intrusions_are_scoped_as_the_truth_says() {
         let zero = report
             .pointer("/incidents/0/patient_zero/host")
             .and_then(Value::as_str);
+        let wmi = truth["lateral_movement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["method"] == "wmi")
+            .expect("the simulated attack moves by WMI");
+        let wmi_found = found_hop(&report, wmi);
         println!(
-            "| {seed} | {hosts} | {hp:.2} / {hr:.2} | {ep:.2} / {er:.2} | {ap:.2} / {ar:.2} | {} |",
-            zero == truth["patient_zero"].as_str()
+            "| {seed} | {hosts} | {hp:.2} / {hr:.2} | {ep:.2} / {er:.2} | {ap:.2} / {ar:.2} | {} | {} |",
+            zero == truth["patient_zero"].as_str(),
+            wmi_found
+                .and_then(|h| h["method"].as_str())
+                .unwrap_or("not found")
         );
         assert_eq!(hr, 1.0, "every compromised host in scope (seed {seed})");
-        assert!(hp >= 0.9, "hosts precision {hp} (seed {seed})");
+        assert_eq!(hp, 1.0, "hosts precision (seed {seed})");
         assert_eq!(er, 1.0, "every hop found (seed {seed})");
-        assert!(ep >= 0.9, "hops precision {ep} (seed {seed})");
+        assert_eq!(ep, 1.0, "hops precision (seed {seed})");
         assert_eq!(ar, 1.0, "every attacker account (seed {seed})");
-        assert!(ap >= 0.9, "attacker accounts precision {ap} (seed {seed})");
+        assert_eq!(ap, 1.0, "attacker accounts precision (seed {seed})");
+        assert!(wmi_found.is_some(), "the WMI hop {wmi} (seed {seed})");
         assert_eq!(
             zero,
             truth["patient_zero"].as_str(),
             "patient zero (seed {seed})"
         );
-        let markdown = std::fs::read_to_string(out.join("incidents.md")).unwrap();
-        assert!(markdown.contains("Patient zero"));
+    }
+}
+
+/// What the simulated WMI hop and backdoor account must become once Vigil
+/// names WMI and lists account changes: the hop's method is `wmi`, and the
+/// backdoor is among the incident's account changes, created and added to
+/// Domain Admins.
+#[test]
+#[ignore = "needs the wmi method and account_changes, enabled at merge"]
+fn simulated_wmi_hop_and_backdoor_account_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let (truth, report) = simulated_report(dir.path(), 7, 12, 5);
+    let wmi = truth["lateral_movement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["method"] == "wmi")
+        .expect("the simulated attack moves by WMI");
+    let found = found_hop(&report, wmi).expect("the WMI hop is found");
+    assert_eq!(found["method"], "wmi", "{found}");
+
+    let changes = report["incidents"][0]["account_changes"]
+        .as_array()
+        .expect("the incident lists account changes");
+    // Accounts compared by name: a group change may name its member by the
+    // directory's distinguished name or SID rather than DOMAIN\name.
+    let name = |account: &str| {
+        account
+            .rsplit('\\')
+            .next()
+            .unwrap_or(account)
+            .to_lowercase()
+    };
+    let backdoors = truth["backdoor_accounts"].as_array().unwrap();
+    assert!(!backdoors.is_empty());
+    for backdoor in backdoors {
+        let account = name(backdoor["account"].as_str().unwrap());
+        let of = |kind: &str| {
+            changes.iter().find(|c| {
+                c["account"].as_str().map(name).as_deref() == Some(account.as_str())
+                    && c["change"] == kind
+            })
+        };
+        let created = of("created").unwrap_or_else(|| panic!("{account} created: {changes:?}"));
+        assert_eq!(created["host"], backdoor["host"]);
+        let promoted = of("added_to_group")
+            .unwrap_or_else(|| panic!("{account} added to a group: {changes:?}"));
+        assert_eq!(promoted["group"], backdoor["group"]);
     }
 }
 
@@ -322,4 +409,107 @@ fn dcsync_recording_calls_for_a_domain_wide_reset() {
         "OFFSEC\\admmig"
     );
     assert_eq!(incident["credentials"]["accounts"][0]["urgency"], 1);
+}
+
+/// One Windows event in the JSON shape `evtx_dump` writes.
+fn evtx_json(
+    computer: &str,
+    channel: &str,
+    id: u32,
+    time: &str,
+    record: u64,
+    data: Value,
+) -> String {
+    serde_json::json!({"Event": {
+        "System": {
+            "EventID": id,
+            "Channel": channel,
+            "Computer": computer,
+            "TimeCreated": {"#attributes": {"SystemTime": time}},
+            "EventRecordID": record,
+        },
+        "EventData": data,
+    }})
+    .to_string()
+}
+
+/// `--clock-skew` through the binary. Written from the documented fields:
+/// WS-1 gives explicit credentials of CLINIC\adm for SRV-1 (4648, by WS-1's
+/// clock at 09:30:00) and nothing else; SRV-1, whose clock is a second
+/// behind, deletes shadow copies at 09:29:59. With the default tolerance the
+/// hop explains SRV-1's detection and WS-1 is where the attacker came from;
+/// with `--clock-skew 0` the timestamps are taken at their word.
+#[test]
+fn clock_skew_decides_patient_zero_between_a_hop_and_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let explicit = evtx_json(
+        "WS-1.clinic.example",
+        "Security",
+        4648,
+        "2026-03-03T09:30:00.000000Z",
+        1,
+        serde_json::json!({
+            "SubjectUserName": "bob",
+            "SubjectDomainName": "CLINIC",
+            "SubjectLogonId": "0x1111",
+            "TargetUserName": "adm",
+            "TargetDomainName": "CLINIC",
+            "TargetServerName": "SRV-1",
+            "TargetInfo": "SRV-1",
+            "ProcessName": "C:\\Windows\\System32\\cmd.exe",
+        }),
+    );
+    let shadows = evtx_json(
+        "SRV-1.clinic.example",
+        "Microsoft-Windows-Sysmon/Operational",
+        1,
+        "2026-03-03T09:29:59.000000Z",
+        1,
+        serde_json::json!({
+            "ProcessGuid": "{AAAAAAAA-0000-0000-0000-000000000001}",
+            "Image": "C:\\Windows\\System32\\vssadmin.exe",
+            "CommandLine": "vssadmin delete shadows /all /quiet",
+            "User": "CLINIC\\adm",
+            "LogonId": "0x2222",
+            "ParentImage": "C:\\Windows\\System32\\cmd.exe",
+        }),
+    );
+    std::fs::write(dir.path().join("WS-1.jsonl"), explicit + "\n").unwrap();
+    std::fs::write(dir.path().join("SRV-1.jsonl"), shadows + "\n").unwrap();
+    let zero = |extra: &[&str]| {
+        let out = dir.path().join(format!("report{}", extra.len()));
+        let mut args = vec![
+            "incidents",
+            dir.path().to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        vigil(&args);
+        let report = read_json(&out.join("incidents.json"));
+        let pz = &report["incidents"][0]["patient_zero"];
+        (
+            pz["host"].as_str().unwrap().to_string(),
+            pz["reasoning"].as_str().unwrap().to_string(),
+        )
+    };
+    let (host, reasoning) = zero(&[]);
+    assert_eq!(host, "WS-1", "{reasoning}");
+    assert!(
+        reasoning.contains("within the 5 s tolerance for clocks of different hosts"),
+        "{reasoning}"
+    );
+    let (host, reasoning) = zero(&["--clock-skew", "0"]);
+    assert_eq!(host, "SRV-1", "{reasoning}");
+    let (host, _) = zero(&["--clock-skew", "0.5"]);
+    assert_eq!(host, "SRV-1", "half a second does not cover the second");
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["incidents", dir.path().to_str().unwrap(), "--clock-skew=-1"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr)
+        .contains("'-1' is not between 0 and 86400 seconds"));
 }

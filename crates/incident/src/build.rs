@@ -7,6 +7,13 @@
 //! leads from one to the other. Lower-level detections only join through a
 //! shared process or session, so that background noise stays out. Work is
 //! linear in detections plus events, apart from sorting by time.
+//!
+//! Clocks of different hosts differ by seconds, so wherever the order of
+//! events on two hosts decides something (which came first, a hop or its
+//! target's first detection; where a hop leads), times within
+//! `clock_skew` of each other are taken as simultaneous. A hop's time may
+//! come from either end's events, so comparisons between a hop and a host's
+//! evidence count as across hosts.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
@@ -27,6 +34,9 @@ pub struct Options {
     pub seed_level: Level,
     /// Two detections on one host this close in time belong together.
     pub host_gap: Duration,
+    /// How far the clocks of two hosts may differ: events on different
+    /// hosts this close in time are simultaneous, their order no evidence.
+    pub clock_skew: Duration,
 }
 
 impl Default for Options {
@@ -34,6 +44,7 @@ impl Default for Options {
         Options {
             seed_level: Level::High,
             host_gap: Duration::hours(24),
+            clock_skew: Duration::seconds(5),
         }
     }
 }
@@ -71,6 +82,21 @@ enum Key<'a> {
     Address(&'a str),
 }
 
+/// A file hash or an internet address joins detections at most this far
+/// apart: a campaign's payload and its C2 recur within days, while the same
+/// tool weeks later is evidence of nothing shared.
+const ENTITY_GAP_DAYS: i64 = 7;
+
+impl Key<'_> {
+    /// Whether two detections `apart` in time, sharing this key, belong together.
+    fn joins(&self, apart: Duration) -> bool {
+        match self {
+            Key::Process(..) | Key::Session(..) => true,
+            Key::Hash(_) | Key::Address(_) => apart <= Duration::days(ENTITY_GAP_DAYS),
+        }
+    }
+}
+
 fn keys(e: &Evidence) -> Vec<Key<'_>> {
     let mut keys = Vec::new();
     for guid in [&e.process_guid, &e.parent_guid].into_iter().flatten() {
@@ -104,7 +130,18 @@ pub fn build(mut facts: Facts, inventory: Option<&Inventory>, options: &Options)
         let e = &evidence[i];
         for key in keys(e) {
             match owner.get(&key) {
-                Some(&j) => groups.join(i, j),
+                Some(&j) if key.joins(e.time - evidence[j].time) => {
+                    groups.join(i, j);
+                    if matches!(key, Key::Hash(_) | Key::Address(_)) {
+                        owner.insert(key, i);
+                    }
+                }
+                // A file hash or an address seen again long after is a new
+                // thread: the same tool in another campaign, not this one.
+                Some(_) if matches!(key, Key::Hash(_) | Key::Address(_)) => {
+                    owner.insert(key, i);
+                }
+                Some(_) => {}
                 None => {
                     owner.insert(key, i);
                 }
@@ -126,16 +163,19 @@ pub fn build(mut facts: Facts, inventory: Option<&Inventory>, options: &Options)
         ) else {
             continue;
         };
-        let before = src.partition_point(|&i| evidence[i].time <= edge.time + Duration::minutes(1));
+        // The hop's time and the hosts' detections may be read from
+        // different clocks: the windows are widened by the skew.
+        let margin = Duration::minutes(1) + options.clock_skew;
+        let before = src.partition_point(|&i| evidence[i].time <= edge.time + margin);
         let Some(&s) = before.checked_sub(1).map(|b| &src[b]) else {
             continue;
         };
-        let after = dst.partition_point(|&i| evidence[i].time < edge.time - Duration::minutes(1));
+        let after = dst.partition_point(|&i| evidence[i].time < edge.time - margin);
         let Some(&d) = dst.get(after) else {
             continue;
         };
         if edge.strong {
-            if evidence[d].time - edge.time <= options.host_gap {
+            if evidence[d].time - edge.time <= options.host_gap + options.clock_skew {
                 groups.join(s, d);
             }
             continue;
@@ -196,25 +236,49 @@ pub fn build(mut facts: Facts, inventory: Option<&Inventory>, options: &Options)
 
 /// Whether a hop into a host in scope from one outside it is how the
 /// attacker arrived: remote administration just before the host's first
-/// evidence, or a session the attacker then worked in.
-fn arrives(edge: &Edge, dst: &Span, sessions: &HashSet<(&str, &str)>) -> bool {
+/// evidence (within the clock skew), or a session the attacker then worked in.
+fn arrives(edge: &Edge, dst: &Span, sessions: &HashSet<(&str, &str)>, skew: Duration) -> bool {
     let in_session = edge
         .sessions
         .iter()
         .any(|l| sessions.contains(&(edge.to.as_str(), l.as_str())));
     let just_before = edge.strong
-        && edge.time >= dst.first - Duration::minutes(10)
-        && edge.time <= dst.first + Duration::minutes(1);
+        && edge.time >= dst.first - Duration::minutes(10) - skew
+        && edge.time <= dst.first + Duration::minutes(1) + skew;
     in_session || just_before
 }
 
+/// Whether a hop into a host comes before the host's first evidence, as far
+/// as clocks of different hosts can tell: the evidence is earlier than the
+/// hop by at most `skew`, or later.
+fn hop_precedes(hop: DateTime<Utc>, first: DateTime<Utc>, skew: Duration) -> bool {
+    hop < first || (skew > Duration::zero() && hop - first <= skew)
+}
+
+/// Records that `edge` explains the first evidence of its target `span`:
+/// the host's first detection is no longer attacker activity of its own.
+fn reached_first(edge: &Edge, span: &mut Span) {
+    // A hop at the very time of the detection is usually the same event seen
+    // twice (a service install); only a hop the clocks put later needs saying.
+    if edge.time > span.first {
+        if let Some(detection) = span.first_detection {
+            span.within_skew = Some(Tolerated {
+                detection,
+                hop: hop(edge),
+                lead: edge.time - span.first,
+            });
+        }
+    }
+    span.first = span.first.min(edge.time);
+    span.first_detection = None;
+}
+
 /// Puts the source of an arriving hop in scope, as where the attacker came from.
-fn arrival(edge: &Edge, spans: &mut BTreeMap<String, Span>) {
+fn arrival(edge: &Edge, spans: &mut BTreeMap<String, Span>, skew: Duration) {
     if let Some(dst) = spans.get_mut(&edge.to) {
         dst.reached_by.push(hop(edge));
-        if edge.time < dst.first {
-            dst.first = edge.time;
-            dst.first_detection = None;
+        if hop_precedes(edge.time, dst.first, skew) {
+            reached_first(edge, dst);
         }
     }
     spans.insert(
@@ -224,6 +288,7 @@ fn arrival(edge: &Edge, spans: &mut BTreeMap<String, Span>) {
             last: edge.time,
             first_detection: None,
             reached_by: Vec::new(),
+            within_skew: None,
             origin: Some(format!(
                 "source of the {} hop into {} at {}",
                 edge.method.as_str(),
@@ -278,8 +343,21 @@ struct Span {
     last: DateTime<Utc>,
     first_detection: Option<usize>,
     reached_by: Vec<String>,
+    /// A first detection taken as after the hop that reached the host only
+    /// because the two are within the clock skew.
+    within_skew: Option<Tolerated>,
     /// Why a host without detections of its own is in scope as a source.
     origin: Option<String>,
+}
+
+/// A host's first detection that came, by the clocks, slightly before the
+/// hop that explains it.
+struct Tolerated {
+    detection: usize,
+    /// The hop, in words.
+    hop: String,
+    /// How much earlier the detection's clock said it was.
+    lead: Duration,
 }
 
 fn scope(
@@ -290,6 +368,7 @@ fn scope(
     inventory: Option<&Inventory>,
     options: &Options,
 ) -> Incident {
+    let skew = options.clock_skew;
     let mut spans: BTreeMap<String, Span> = BTreeMap::new();
     for &i in list {
         let e = &evidence[i];
@@ -298,6 +377,7 @@ fn scope(
             last: e.time,
             first_detection: Some(i),
             reached_by: Vec::new(),
+            within_skew: None,
             origin: None,
         });
         span.last = span.last.max(e.time);
@@ -344,14 +424,15 @@ fn scope(
             queue.extend(
                 graph
                     .out_of(&edge.to)
-                    .filter(|&i| graph.edges[i].time >= edge.time)
+                    .filter(|&i| graph.edges[i].time >= edge.time - skew)
                     .map(Reverse),
             );
         }
         let Some(src) = spans.get(&edge.from) else {
             continue;
         };
-        if edge.time + Duration::minutes(1) < src.first {
+        // A hop out of a host well before the attacker was on it is not theirs.
+        if edge.time + Duration::minutes(1) + skew < src.first {
             continue;
         }
         let followed = edge
@@ -371,11 +452,11 @@ fn scope(
             last: edge.time,
             first_detection: None,
             reached_by: Vec::new(),
+            within_skew: None,
             origin: None,
         });
-        if edge.time < span.first {
-            span.first = edge.time;
-            span.first_detection = None;
+        if hop_precedes(edge.time, span.first, skew) {
+            reached_first(edge, span);
         }
         span.last = span.last.max(edge.time);
         span.reached_by.push(how);
@@ -393,10 +474,10 @@ fn scope(
             .into(&host)
             .map(|i| &graph.edges[i])
             .filter(|e| !spans.contains_key(&e.from))
-            .filter(|e| arrives(e, &spans[&host], &sessions))
+            .filter(|e| arrives(e, &spans[&host], &sessions, skew))
             .max_by_key(|e| e.time);
         if let Some(edge) = arriving {
-            arrival(edge, &mut spans);
+            arrival(edge, &mut spans, skew);
             edges.push(edge.clone());
         }
     }
@@ -418,30 +499,7 @@ fn scope(
             }
         }
     }
-    // Patient zero: the earliest host whose attacker activity no hop into
-    // it explains — its own first detection, or the source the attacker
-    // came from.
-    let patient_zero = spans
-        .iter()
-        .filter(|(_, s)| s.first_detection.is_some() || s.origin.is_some())
-        .min_by_key(|(_, s)| s.first)
-        .map(|(host, s)| {
-            let reasoning = match (s.first_detection, &s.origin) {
-                (Some(i), _) => format!(
-                    "earliest attacker activity of the incident: \"{}\" at {}; no lateral-movement hop into {host} precedes it",
-                    evidence[i].detection.rule_title,
-                    evidence[i].time.format("%Y-%m-%d %H:%M:%S UTC")
-                ),
-                (None, Some(origin)) => format!(
-                    "the attacker came from it: {origin}, the earliest evidence of the incident"
-                ),
-                (None, None) => unreachable!("filtered"),
-            };
-            PatientZero {
-                host: host.clone(),
-                reasoning,
-            }
-        });
+    let patient_zero = patient_zero(&spans, &edges, evidence, skew);
     let mut attacker: BTreeSet<String> = BTreeSet::new();
     for edge in &edges {
         if let Some(a) = &edge.account {
@@ -525,6 +583,103 @@ fn scope(
         account_changes: assessment.account_changes,
         credential_attacks: assessment.credential_attacks,
         detections,
+    }
+}
+
+/// The earliest host whose attacker activity no hop into it explains — its
+/// own first detection, or the source the attacker came from — with why,
+/// saying where the order rests on the tolerance for clocks of different hosts.
+fn patient_zero(
+    spans: &BTreeMap<String, Span>,
+    edges: &[Edge],
+    evidence: &[Evidence],
+    skew: Duration,
+) -> Option<PatientZero> {
+    let candidates: Vec<(&String, &Span)> = spans
+        .iter()
+        .filter(|(_, s)| s.first_detection.is_some() || s.origin.is_some())
+        .collect();
+    let &(host, span) = candidates.iter().min_by_key(|(_, s)| s.first)?;
+    let tolerance = format!(
+        "the {} tolerance for clocks of different hosts",
+        seconds(skew)
+    );
+    let when = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let mut reasoning = match (span.first_detection, &span.origin) {
+        (Some(i), _) => {
+            let e = &evidence[i];
+            let mut text = format!(
+                "earliest attacker activity of the incident: \"{}\" at {}; ",
+                e.detection.rule_title,
+                when(e.time)
+            );
+            // Hops into it that remain are later than its first detection
+            // by more than the skew, or they would have explained it.
+            match edges
+                .iter()
+                .filter(|x| x.to == *host)
+                .min_by_key(|x| x.time)
+            {
+                Some(x) => text.push_str(&format!(
+                    "the {} hop from {} at {} comes {} after it, more than {tolerance}",
+                    x.method.as_str(),
+                    x.from,
+                    when(x.time),
+                    seconds(x.time - e.time)
+                )),
+                None => text.push_str(&format!("no lateral-movement hop into {host} precedes it")),
+            }
+            text
+        }
+        (None, Some(origin)) => {
+            let earliest = spans.values().all(|s| s.first >= span.first);
+            format!(
+                "the attacker came from it: {origin}{}",
+                if earliest {
+                    ", the earliest evidence of the incident"
+                } else {
+                    ""
+                }
+            )
+        }
+        (None, None) => unreachable!("filtered"),
+    };
+    for (other, s) in spans {
+        if let Some(t) = &s.within_skew {
+            let e = &evidence[t.detection];
+            reasoning.push_str(&format!(
+                "; {other}'s first detection \"{}\" at {} is {} before the hop that reached it ({}), within {tolerance}: the hop is taken to come first and explains it",
+                e.detection.rule_title,
+                when(e.time),
+                seconds(t.lead),
+                t.hop
+            ));
+        }
+    }
+    if skew > Duration::zero() {
+        for (other, s) in &candidates {
+            if *other != host && s.first - span.first <= skew {
+                reasoning.push_str(&format!(
+                    "; {other}'s first evidence at {} is {} after it, within {tolerance}: which came first the clocks cannot tell",
+                    when(s.first),
+                    seconds(s.first - span.first)
+                ));
+            }
+        }
+    }
+    Some(PatientZero {
+        host: host.clone(),
+        reasoning,
+    })
+}
+
+/// A duration in seconds, in words ("5 s", "1.5 s").
+fn seconds(d: Duration) -> String {
+    let ms = d.num_milliseconds();
+    if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
     }
 }
 

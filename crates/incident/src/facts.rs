@@ -470,7 +470,12 @@ fn evidence_of(event: &Event, host: &str, time: DateTime<Utc>) -> Evidence {
         .map(str::to_ascii_lowercase)
         .filter(|l| !names::is_shared_session(l));
     let mut hashes = Vec::new();
-    if let Some(h) = text(event, "Hashes") {
+    // The hash of an operating-system binary (powershell.exe, a System32
+    // DLL) is the same on every machine: it says nothing about who ran it.
+    let hashed = text(event, "ImageLoaded").or_else(|| text(event, "Image"));
+    let hashes_text =
+        text(event, "Hashes").filter(|_| !hashed.is_some_and(names::is_system_binary));
+    if let Some(h) = hashes_text {
         for part in h.split(',') {
             if let Some((kind, value)) = part.split_once('=') {
                 if matches!(kind.trim(), "SHA256" | "MD5" | "IMPHASH" | "SHA1")

@@ -25,6 +25,8 @@ mod controllers;
 mod credentials;
 mod facts;
 mod findings;
+#[cfg(test)]
+mod grouping_tests;
 mod incident;
 mod inventory;
 mod movement;

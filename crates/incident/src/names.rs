@@ -108,6 +108,21 @@ pub fn is_shared_session(logon_id: &str) -> bool {
     )
 }
 
+/// Whether a path is one of the operating system's own binaries, the same
+/// file on every Windows machine. Folders where attackers drop payloads
+/// (`Windows\Temp`, `ProgramData`, user profiles) are not.
+pub fn is_system_binary(path: &str) -> bool {
+    let path = path.to_ascii_lowercase();
+    [
+        "\\windows\\system32\\",
+        "\\windows\\syswow64\\",
+        "\\windows\\winsxs\\",
+        "\\windows\\microsoft.net\\",
+    ]
+    .iter()
+    .any(|folder| path.contains(folder))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

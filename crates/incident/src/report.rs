@@ -16,6 +16,25 @@ pub struct Report {
     pub incidents: Vec<Incident>,
 }
 
+/// Evidence text made inert in Markdown: names and command lines from the
+/// logs are the attacker's words, and must never become links, HTML or table
+/// cells of their own.
+fn inert(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The report as Markdown: a summary per incident, then scope, movement and credentials.
 pub fn markdown(report: &Report) -> String {
     let mut md = String::new();
@@ -38,9 +57,14 @@ pub fn markdown(report: &Report) -> String {
             incident.first_evidence.format("%Y-%m-%d %H:%M UTC"),
             incident.last_evidence.format("%Y-%m-%d %H:%M UTC")
         );
-        let _ = writeln!(md, "{}\n", incident.summary);
+        let _ = writeln!(md, "{}\n", inert(&incident.summary));
         if let Some(pz) = &incident.patient_zero {
-            let _ = writeln!(md, "**Patient zero:** {} — {}\n", pz.host, pz.reasoning);
+            let _ = writeln!(
+                md,
+                "**Patient zero:** {} — {}\n",
+                inert(&pz.host),
+                inert(&pz.reasoning)
+            );
         }
         let _ = writeln!(md, "### Hosts in scope\n");
         let _ = writeln!(md, "| host | role | first evidence | last evidence | why |");
@@ -60,11 +84,11 @@ pub fn markdown(report: &Report) -> String {
             let _ = writeln!(
                 md,
                 "| {} | {} | {} | {} | {} |",
-                h.host,
-                h.role.as_deref().unwrap_or("-"),
+                inert(&h.host),
+                inert(h.role.as_deref().unwrap_or("-")),
                 h.first_evidence.format("%Y-%m-%d %H:%M:%S"),
                 h.last_evidence.format("%Y-%m-%d %H:%M:%S"),
-                why.join("; ").replace('|', "\\|")
+                inert(&why.join("; "))
             );
         }
         if !incident.lateral_movement.is_empty() {
@@ -76,26 +100,26 @@ pub fn markdown(report: &Report) -> String {
                     md,
                     "| {} | {} | {} | {} | {} |",
                     e.time.format("%Y-%m-%d %H:%M:%S"),
-                    e.from,
-                    e.to,
+                    inert(&e.from),
+                    inert(&e.to),
                     e.method.as_str(),
-                    e.account.as_deref().unwrap_or("?")
+                    inert(e.account.as_deref().unwrap_or("?"))
                 );
             }
         }
         let c = &incident.credentials;
         let _ = writeln!(md, "\n### Credentials to rotate\n");
         for d in &c.domain_wide {
-            let _ = writeln!(md, "- **Domain-wide:** {d}");
+            let _ = writeln!(md, "- **Domain-wide:** {}", inert(d));
         }
         for a in &c.accounts {
             let _ = writeln!(
                 md,
                 "- [{}] **{}** ({}) — {}",
                 a.urgency,
-                a.account,
-                a.hosts.join(", "),
-                a.reasons.join("; ")
+                inert(&a.account),
+                inert(&a.hosts.join(", ")),
+                inert(&a.reasons.join("; "))
             );
         }
         if !c.machine_accounts.is_empty() {
@@ -104,9 +128,24 @@ pub fn markdown(report: &Report) -> String {
                 .iter()
                 .map(|m| m.account.as_str())
                 .collect();
-            let _ = writeln!(md, "- Computer accounts: {}", machines.join(", "));
+            let _ = writeln!(md, "- Computer accounts: {}", inert(&machines.join(", ")));
         }
         let _ = writeln!(md, "\nNot covered: {}\n", c.not_covered.join("; "));
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn evidence_text_stays_text() {
+        assert_eq!(
+            inert("<img src=x onerror=alert(1)>|[a](http://x)"),
+            "\\<img src=x onerror=alert(1)\\>\\|\\[a\\](http://x)"
+        );
+        assert_eq!(inert("two\nlines\u{7}"), "two lines");
+        assert_eq!(inert("CLINIC\\svc_backup"), "CLINIC\\\\svc_backup");
+    }
 }

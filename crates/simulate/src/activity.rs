@@ -38,6 +38,13 @@ pub(crate) struct Launch<'a> {
     pub original_file_name: Option<&'a str>,
 }
 
+/// The process behind an event: one simulated, or only its image.
+#[derive(Clone, Copy)]
+pub(crate) enum Caller<'a> {
+    Proc(&'a Proc),
+    Image(&'a str),
+}
+
 /// A logon session to open.
 pub(crate) struct Logon<'a> {
     pub account: &'a Account,
@@ -315,28 +322,42 @@ impl Scene<'_> {
         self.out.events.push(event);
     }
 
-    /// Logon with explicit credentials (4648), e.g. `runas` or a scheduled task.
+    /// Logon with explicit credentials (4648), e.g. `runas` or a scheduled
+    /// task; by `process`, or by an image in a session not simulated.
     pub(crate) fn explicit_credentials(
         &mut self,
         t: Micros,
         subject: &Account,
         target: &Account,
         server: &str,
-        process: &str,
+        process: Caller,
     ) {
+        let (logon_id, image) = match process {
+            Caller::Proc(p) => (p.logon_id.clone(), p.image.clone()),
+            Caller::Image(image) => (self.logon_id(), image.to_string()),
+        };
         let event = WinEvent::new(t, Log::Security, 4648)
             .with("SubjectUserSid", &subject.sid)
             .with("SubjectUserName", &subject.name)
             .with("SubjectDomainName", &subject.domain)
-            .with("SubjectLogonId", self.logon_id())
+            .with("SubjectLogonId", logon_id)
             .with("LogonGuid", random::guid(self.rng))
             .with("TargetUserName", &target.name)
             .with("TargetDomainName", &target.domain)
             .with("TargetLogonGuid", random::guid(self.rng))
             .with("TargetServerName", server.to_string())
             .with("TargetInfo", server.to_string())
-            .with("ProcessId", format!("0x{:x}", self.pid()))
-            .with("ProcessName", process.to_string())
+            .with(
+                "ProcessId",
+                format!(
+                    "0x{:x}",
+                    match process {
+                        Caller::Proc(p) => p.pid,
+                        Caller::Image(_) => self.pid(),
+                    }
+                ),
+            )
+            .with("ProcessName", image)
             .with("IpAddress", "-")
             .with("IpPort", "-");
         self.out.events.push(event);
@@ -556,6 +577,7 @@ fn port_name(port: u16) -> &'static str {
     match port {
         443 => "https",
         80 => "http",
+        135 => "epmap",
         445 => "microsoft-ds",
         3389 => "ms-wbt-server",
         5985 => "wsman",

@@ -38,8 +38,9 @@
 //! * `windows/<HOST>.jsonl` — the host's Windows events, one per line in the
 //!   JSON shape `evtx_dump` writes (`{"Event":{"#attributes":…,"System":…,
 //!   "EventData":…}}`), in time order: Sysmon (1, 3, 10, 11, 22), Security
-//!   (4624, 4625, 4634, 4648, 4672, 4688, 4697, 4698), System (7036, 7045) and
-//!   PowerShell (4104). `EventRecordID` counts from 1 per host and channel.
+//!   (4624, 4625, 4634, 4648, 4672, 4688, 4697, 4698, 4720, 4722, 4724,
+//!   4728), System (7036, 7045) and PowerShell (4104). `EventRecordID`
+//!   counts from 1 per host and channel.
 //! * `network/flows.csv` — connections seen by the network sensor (perimeter
 //!   and server traffic), header
 //!   `ts,src_ip,src_port,dst_ip,dst_port,proto,bytes_out,bytes_in,packets_out,packets_in,duration,action`;
@@ -67,6 +68,7 @@ mod activity;
 mod attack;
 mod background;
 mod clock;
+mod directory;
 mod estate;
 mod internet;
 mod network;
@@ -85,8 +87,8 @@ use serde::{Deserialize, Serialize};
 pub use estate::{Role, DNS_SUFFIX, DOMAIN, MIN_HOSTS};
 pub use network::FLOWS_HEADER;
 pub use truth::{
-    AccountUse, AttackStep, CompromisedHost, Exfiltration, ExposedAccount, LateralMovement, Method,
-    Truth,
+    AccountUse, AttackStep, BackdoorAccount, CompromisedHost, Exfiltration, ExposedAccount,
+    LateralMovement, Method, Truth,
 };
 
 use activity::Output;
@@ -232,6 +234,7 @@ pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Summary> {
         attacker_accounts: attack.accounts,
         exposed_accounts: exposure.accounts.into_values().collect(),
         lateral_movement: attack.lateral,
+        backdoor_accounts: attack.backdoors,
         exfiltration: attack.exfiltration,
         encrypted_hosts: attack.encrypted,
         steps: attack.steps,

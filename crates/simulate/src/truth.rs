@@ -21,6 +21,9 @@ pub struct Truth {
     /// while it was compromised: their credentials may be in the attacker's hands.
     pub exposed_accounts: Vec<ExposedAccount>,
     pub lateral_movement: Vec<LateralMovement>,
+    /// Accounts the attacker created to come back with.
+    #[serde(default)]
+    pub backdoor_accounts: Vec<BackdoorAccount>,
     pub exfiltration: Vec<Exfiltration>,
     pub encrypted_hosts: Vec<String>,
     /// Every step of the attack, in time order.
@@ -60,6 +63,8 @@ pub enum Method {
     Rdp,
     SmbPsexec,
     Winrm,
+    /// `Win32_Process.Create` on the target (`wmic /node:`).
+    Wmi,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,6 +75,19 @@ pub struct LateralMovement {
     /// `DOMAIN\name`.
     pub account: String,
     pub method: Method,
+}
+
+/// An account the attacker created, and the privileged group it was put in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackdoorAccount {
+    /// `DOMAIN\name`.
+    pub account: String,
+    /// Where it was created: the domain controller for a domain account.
+    pub host: String,
+    pub time: DateTime<Utc>,
+    pub group: Option<String>,
+    /// `DOMAIN\name` of the account that created it.
+    pub created_by: String,
 }
 
 /// Data sent out of the network. `bytes` is the sum of `bytes_out` of the

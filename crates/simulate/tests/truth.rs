@@ -50,12 +50,54 @@ fn truth_matches_inventory_flows_and_file() {
             "{edge:?}"
         );
     }
-    for method in [Method::Rdp, Method::SmbPsexec, Method::Winrm] {
+    for method in [Method::Rdp, Method::SmbPsexec, Method::Winrm, Method::Wmi] {
         assert!(
             truth.lateral_movement.iter().any(|e| e.method == method),
             "no {method:?} edge"
         );
     }
+    // The backdoor: created on the domain controller by an account the
+    // attacker used, its 4720 there in the creator's session, and put in
+    // Domain Admins (4728).
+    assert_eq!(truth.backdoor_accounts.len(), 1);
+    let backdoor = &truth.backdoor_accounts[0];
+    assert_eq!(backdoor.host, "DC-01");
+    assert_eq!(backdoor.group.as_deref(), Some("Domain Admins"));
+    assert!(truth
+        .attacker_accounts
+        .iter()
+        .any(|a| a.account == backdoor.created_by));
+    assert!(!truth
+        .attacker_accounts
+        .iter()
+        .any(|a| a.account == backdoor.account));
+    let dc = std::fs::read_to_string(out.path().join("windows/DC-01.jsonl")).unwrap();
+    let (_, name) = backdoor.account.split_once('\\').unwrap();
+    let (_, creator) = backdoor.created_by.split_once('\\').unwrap();
+    let events: Vec<serde_json::Value> = dc
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|e: &serde_json::Value| {
+            e["Event"]["EventData"]["TargetUserName"] == name
+                || e["Event"]["EventData"]["MemberSid"].is_string()
+        })
+        .collect();
+    let ids: Vec<u64> = events
+        .iter()
+        .map(|e| e["Event"]["System"]["EventID"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [4720, 4722, 4724, 4728]);
+    assert!(events
+        .iter()
+        .all(|e| e["Event"]["EventData"]["SubjectUserName"] == creator));
+    let wmi = truth
+        .lateral_movement
+        .iter()
+        .find(|e| e.method == Method::Wmi)
+        .unwrap();
+    assert_eq!(wmi.to, "DC-01");
+    // The payload runs under WmiPrvSE in the network logon from the source.
+    assert!(dc.contains("\"ParentImage\":\"C:\\\\Windows\\\\System32\\\\wbem\\\\WmiPrvSE.exe\""));
     for host in &truth.encrypted_hosts {
         assert!(compromised.contains(host.as_str()));
     }

@@ -20,6 +20,7 @@ pub(super) const STASH: &str = "C:\\ProgramData\\Intel\\Logs";
 pub(super) fn run(a: &mut Attacker) {
     support_session(a);
     let shell = phishing(a);
+    a.shell = Some(shell.clone());
     beacon(a);
     discovery(a, &shell);
     credential_dumping(a, &shell);

@@ -4,7 +4,8 @@
 //! A doctor opens a phishing attachment; an implant beacons to its C2 server;
 //! the attacker looks around, dumps LSASS and finds a domain admin's
 //! credentials, moves to the file server (RDP), the database server (PsExec)
-//! and the portal's app server (WinRM), packs the patient documents into a
+//! and the portal's app server (WinRM), creates a backdoor domain admin on
+//! the domain controller through WMI, packs the patient documents into a
 //! password-protected archive and uploads it. Days later (the second wave) it
 //! stops the backup agent, deletes shadow copies and the backup catalog,
 //! disables recovery, pushes a locker to more hosts and encrypts them.
@@ -12,6 +13,7 @@
 //! Its events are few next to the background (the beacon is the most, one per
 //! interval for at most a few days), so the whole attack is generated up front.
 
+mod backdoor;
 mod first_wave;
 mod second_wave;
 
@@ -26,7 +28,7 @@ use crate::estate::{Account, Estate, Role};
 use crate::network::{DnsQuery, Flow};
 use crate::random::{self, label};
 use crate::truth::{
-    AccountUse, AttackStep, CompromisedHost, Exfiltration, LateralMovement, Method,
+    AccountUse, AttackStep, BackdoorAccount, CompromisedHost, Exfiltration, LateralMovement, Method,
 };
 use crate::windows::WinEvent;
 use crate::Config;
@@ -43,6 +45,7 @@ pub(crate) struct Attack {
     pub windows: BTreeMap<usize, (Micros, Micros)>,
     pub accounts: Vec<AccountUse>,
     pub lateral: Vec<LateralMovement>,
+    pub backdoors: Vec<BackdoorAccount>,
     pub exfiltration: Vec<Exfiltration>,
     pub encrypted: Vec<String>,
     pub steps: Vec<AttackStep>,
@@ -60,6 +63,7 @@ impl Attack {
             windows: BTreeMap::new(),
             accounts: Vec::new(),
             lateral: Vec::new(),
+            backdoors: Vec::new(),
             exfiltration: Vec::new(),
             encrypted: Vec::new(),
             steps: Vec::new(),
@@ -71,6 +75,9 @@ impl Attack {
         let mut attacker = Attacker::new(config.seed, estate, start, config.days);
         first_wave::run(&mut attacker);
         second_wave::run(&mut attacker);
+        // Drawn last, so that the rest of the story is the same for a seed
+        // with or without it; in time it belongs to the first wave.
+        backdoor::run(&mut attacker);
         attacker.finish()
     }
 
@@ -120,6 +127,8 @@ pub(crate) struct Attacker<'a> {
     pub admin: Account,
     /// The implant's process on patient zero.
     pub implant: Option<Proc>,
+    /// The shell on patient zero the attacker works from in the first wave.
+    pub shell: Option<Proc>,
     /// When the first wave starts and the second wave starts.
     pub first: Micros,
     pub second: Micros,
@@ -127,6 +136,7 @@ pub(crate) struct Attacker<'a> {
     pub end: Micros,
     pub accounts: Vec<AccountUse>,
     pub lateral: Vec<LateralMovement>,
+    pub backdoors: Vec<BackdoorAccount>,
     pub exfiltration: Vec<Exfiltration>,
     pub encrypted: Vec<String>,
     pub steps: Vec<AttackStep>,
@@ -193,11 +203,13 @@ impl<'a> Attacker<'a> {
             victim,
             admin,
             implant: None,
+            shell: None,
             first,
             second,
             end: start + days * DAY - 1,
             accounts: Vec::new(),
             lateral: Vec::new(),
+            backdoors: Vec::new(),
             exfiltration: Vec::new(),
             encrypted: Vec::new(),
             steps: Vec::new(),
@@ -277,6 +289,8 @@ impl<'a> Attacker<'a> {
         dns.sort_by_key(|d| std::cmp::Reverse(d.time));
         let mut steps = self.steps;
         steps.sort_by_key(|s| s.time);
+        let mut lateral = self.lateral;
+        lateral.sort_by_key(|l| l.time);
         Attack {
             events,
             flows,
@@ -285,7 +299,8 @@ impl<'a> Attacker<'a> {
             compromised,
             windows,
             accounts: self.accounts,
-            lateral: self.lateral,
+            lateral,
+            backdoors: self.backdoors,
             exfiltration: self.exfiltration,
             encrypted: self.encrypted,
             steps,

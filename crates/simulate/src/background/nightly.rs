@@ -5,7 +5,7 @@
 use rand::Rng;
 
 use super::Hour;
-use crate::activity::{Launch, Logon, Proc, Scene};
+use crate::activity::{Caller, Launch, Logon, Proc, Scene};
 use crate::clock::{DAY, HOUR, MINUTE, SECOND};
 use crate::estate::Role;
 use crate::internet::BACKUP_CLOUD;
@@ -55,7 +55,13 @@ fn backup_job(scene: &mut Scene, hour: &Hour) {
     );
     let estate = scene.estate;
     let fs = estate.first(Role::FileServer);
-    scene.explicit_credentials(t + 2 * SECOND, &account, &account, &fs.fqdn(), JOB);
+    scene.explicit_credentials(
+        t + 2 * SECOND,
+        &account,
+        &account,
+        &fs.fqdn(),
+        Caller::Image(JOB),
+    );
     let date = crate::clock::iso(hour.start)[..10].to_string();
     for source in [Role::FileServer, Role::DatabaseServer] {
         let host = estate.first(source);
