@@ -571,4 +571,14 @@ fn dcsync_without_inventory_recognises_the_controller() {
     assert!(action.contains("record 24485745"), "{action}");
     assert_eq!(incident["lateral_movement"][0]["from"], "10.23.23.9");
     assert_eq!(to_rotate(incident, "OFFSEC\\admmig")["urgency"], 1);
+    let dc = incident["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["host"] == "ROOTDC1")
+        .unwrap();
+    assert_eq!(
+        dc["role"],
+        "domain_controller (recognised from its own events)"
+    );
 }

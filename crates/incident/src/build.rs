@@ -531,7 +531,10 @@ fn scope(
                 rules.dedup_by(|a, b| a.1 == b.1);
                 AffectedHost {
                     host: host.clone(),
-                    role: inventory.and_then(|i| i.role(host)).map(str::to_string),
+                    role: inventory
+                        .and_then(|i| i.role(host))
+                        .map(str::to_string)
+                        .or_else(|| facts.controllers.recognised_role(host)),
                     first_evidence: span.first,
                     last_evidence: span.last,
                     detections: rules.into_iter().map(|r| r.1).collect(),

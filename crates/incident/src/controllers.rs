@@ -75,6 +75,14 @@ impl Controllers {
         self.signs.keys().map(String::as_str)
     }
 
+    /// The role to show for a host no inventory describes, when its events
+    /// show it is a domain controller.
+    pub fn recognised_role(&self, host: &str) -> Option<String> {
+        self.signs
+            .contains_key(host)
+            .then(|| "domain_controller (recognised from its own events)".to_string())
+    }
+
     /// Whether `host` is a domain controller: the inventory decides when it
     /// names the host's role, its own events otherwise.
     pub fn role(&self, host: &str, inventory: Option<&Inventory>) -> Option<Role> {
@@ -174,6 +182,7 @@ mod tests {
         c.observe(&event(4624, "Security", &[]), "WS1", 4624);
         assert!(c.is_domain_controller("DC1", None));
         assert!(!c.is_domain_controller("WS1", None));
+        assert!(c.recognised_role("DC1").is_some() && c.recognised_role("WS1").is_none());
         let why = c.role("DC1", None).unwrap().because();
         assert!(
             why.contains("4768/4769/4771") && why.contains("4662"),

@@ -2,6 +2,12 @@
 //! campaigns, with the hosts in scope, how the attacker moved and which
 //! credentials to rotate.
 //!
+//! Besides the rules' detections, Vigil's own findings are evidence: account
+//! changes (accounts created, enabled, reset, made administrators), credential
+//! attacks (spraying, guessing, Kerberoasting, AS-REP roasting) and DCSync;
+//! domain controllers are recognised from their own events when no inventory
+//! names them.
+//!
 //! Feed every event (with the detections it raised) to a [`Facts`], one per
 //! input file, merge them, and [`build`] the incidents:
 //!
