@@ -582,3 +582,34 @@ fn dcsync_without_inventory_recognises_the_controller() {
         "domain_controller (recognised from its own events)"
     );
 }
+
+/// Pre-authentication turned off on an account. Read in the events: on
+/// ROOTDC1 at 12:06:53, 4738 (record 105298661) by OFFSEC\admmig on hack1
+/// with UserAccountControl %%2096 ('Don't Require Preauth' enabled, UAC
+/// 0x210 → 0x10210), later a 4738 with %%2064 turning it back; the rules see
+/// "Weak Encryption Enabled and Kerberoast" (high). So: hack1 to act on
+/// first, with what was turned off and by whom.
+#[test]
+fn an_account_made_roastable_is_to_act_on() {
+    let Some(report) = incidents_of(
+        "EVTX-to-MITRE-Attack/TA0003-Persistence/T1098.xxx-Account manipulation/ID4738-Do not require Kerberos preauthentication.evtx",
+        &[],
+    ) else {
+        return;
+    };
+    counts_add_up(&report);
+    let incident = &report["incidents"][0];
+    let hack1 = to_rotate(incident, "OFFSEC\\hack1");
+    assert_eq!(hack1["urgency"], 1);
+    assert_eq!(
+        hack1["reasons"][0],
+        "Kerberos pre-authentication turned off (its password can be cracked offline from any AS-REP) by OFFSEC\\admmig on ROOTDC1 at 2021-02-08 12:06:53: turn it back, then rotate the password"
+    );
+    let finding = incident["detections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["finding"] == true)
+        .expect("Vigil's finding is among the detections");
+    assert_eq!(finding["record_id"], 105298661);
+}

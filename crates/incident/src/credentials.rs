@@ -14,7 +14,7 @@ use crate::incident::{
 };
 use crate::inventory::Inventory;
 use crate::movement::{Edge, Resolver};
-use crate::{accounts, attacks, names};
+use crate::{account_flags, accounts, attacks, names};
 
 /// Events a domain controller logs about other hosts' authentications:
 /// a rule firing on them says nothing about the controller's own secrets.
@@ -97,6 +97,11 @@ pub(crate) fn exposure(
             &change.host,
             change.time,
         );
+    }
+    for (w, reason) in
+        account_flags::in_incident(&facts.accounts_weakened, hosts, attacker, &sessions)
+    {
+        ledger.add(&w.account, 1, reason, &w.host, w.time);
     }
     let credential_attacks = attacks::in_incident(&facts.credential_attacks, hosts, attacker);
     let resolver = Resolver::new(facts, inventory);

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use vigil_event::{Detection, Event, FieldValue};
 
+use crate::account_flags::{self, AccountWeakened};
 use crate::accounts::{self, AccountChangeEvent};
 use crate::attacks::{self, ExplicitAttempt, LogonFailure, TicketIssued};
 use crate::controllers::Controllers;
@@ -186,6 +187,8 @@ pub struct Facts {
     pub dcsync: Vec<Replication>,
     /// Accounts created, enabled, reset, added to groups.
     pub account_changes: Vec<AccountChangeEvent>,
+    /// Accounts whose settings were weakened (4738).
+    pub accounts_weakened: Vec<AccountWeakened>,
     /// Failed authentications (4625, 4771, 4776, refused 4768).
     pub failures: Vec<LogonFailure>,
     /// Kerberos tickets issued (4768, 4769).
@@ -247,6 +250,9 @@ impl Facts {
                 self.account_changes
                     .extend(accounts::read(event, id, &host, time));
             }
+            4738 => self
+                .accounts_weakened
+                .extend(account_flags::read(event, &host, time)),
             4625 | 4771 | 4776 => self
                 .failures
                 .extend(attacks::read_failure(event, id, &host, time)),
@@ -431,6 +437,7 @@ impl Facts {
         self.privileged_sessions.extend(other.privileged_sessions);
         self.dcsync.extend(other.dcsync);
         self.account_changes.extend(other.account_changes);
+        self.accounts_weakened.extend(other.accounts_weakened);
         self.failures.extend(other.failures);
         self.tickets.extend(other.tickets);
         self.explicit_attempts.extend(other.explicit_attempts);

@@ -9,7 +9,7 @@ use crate::facts::{EventRef, Evidence, Facts};
 use crate::inventory::Inventory;
 use crate::movement::Resolver;
 use crate::names;
-use crate::{accounts, attacks, credentials};
+use crate::{account_flags, accounts, attacks, credentials};
 
 /// Rule ids of Vigil's own findings start with this, so that they are not
 /// counted among the hunt's detections.
@@ -102,6 +102,12 @@ pub(crate) fn add(facts: &mut Facts, inventory: Option<&Inventory>) {
                 .is_domain_controller(&attack.host, inventory);
         new.extend(attacks::evidence(attack, on_target));
     }
+    new.extend(
+        facts
+            .accounts_weakened
+            .iter()
+            .filter_map(account_flags::evidence),
+    );
     new.extend(credentials::dcsync_evidence(facts));
     facts.evidence.extend(new);
     facts.credential_attacks = found;
@@ -308,8 +314,8 @@ mod tests {
             state
         };
         const IDS: &[i64] = &[
-            4624, 4625, 4648, 4662, 4720, 4722, 4723, 4724, 4728, 4732, 4741, 4756, 4768, 4769,
-            4771, 4776,
+            4624, 4625, 4648, 4662, 4720, 4722, 4723, 4724, 4728, 4732, 4738, 4741, 4756, 4768,
+            4769, 4771, 4776,
         ];
         const FIELDS: &[&str] = &[
             "SubjectUserName",
@@ -332,6 +338,7 @@ mod tests {
             "Properties",
             "LogonType",
             "TargetLogonId",
+            "UserAccountControl",
         ];
         const VALUES: &[&str] = &[
             "",
@@ -353,6 +360,7 @@ mod tests {
             "10.0.0.1",
             "{1131f6aa-9c07-11d1-f79f-00c04fc2dcd2}",
             "DS",
+            "%%2096",
             "\u{0}\u{ffff}",
         ];
         let mut facts = Facts::new();

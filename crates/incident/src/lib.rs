@@ -24,6 +24,7 @@
 //! assert!(incidents.is_empty()); // no detection, no incident
 //! ```
 
+mod account_flags;
 mod accounts;
 mod attacks;
 mod build;
@@ -41,6 +42,7 @@ mod report;
 #[cfg(test)]
 mod tests;
 
+pub use account_flags::AccountWeakened;
 pub use accounts::{is_privileged_group, AccountChangeEvent};
 pub use attacks::{ExplicitAttempt, LogonFailure, TicketIssued};
 pub use build::{build, tactic, Options};
