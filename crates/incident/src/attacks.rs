@@ -16,6 +16,9 @@ use crate::incident::{AffectedHost, CredentialAttack, CredentialAttackKind};
 use crate::movement::Resolver;
 use crate::names;
 
+mod guessing;
+mod roasting;
+
 /// A failed authentication.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogonFailure {
@@ -64,26 +67,13 @@ pub struct ExplicitAttempt {
     pub event: EventRef,
 }
 
-/// Failures from one source this close together belong to one attack.
-const BURST_GAP: i64 = 10 * 60;
-/// A spray: at least this many accounts failing from one source within [`WINDOW`].
-const SPRAY_ACCOUNTS: usize = 5;
-/// Guessing: at least this many failures of one account from one source in a burst…
-const GUESSES: u64 = 10;
-/// …or this many within [`FAST`] seconds, faster than anyone types.
-const FAST_GUESSES: usize = 5;
-const FAST: i64 = 5;
 /// Statuses that say the name tried is no account: Kerberos
 /// `KDC_ERR_C_PRINCIPAL_UNKNOWN`, NTLM `STATUS_NO_SUCH_USER`.
 const UNKNOWN_ACCOUNT: &[i64] = &[0x6, 0xc0000064];
-/// Kerberoasting for sure: RC4 service tickets for at least this many services at once.
-const ROASTED_SERVICES: usize = 3;
 /// The window of a spray or a roasting run.
 const WINDOW: i64 = 10 * 60;
 /// Events kept per attack, to point at.
 const SAMPLE: usize = 20;
-/// RC4 and its export variant: the encryption types a password cracker wants.
-const WEAK_ENCRYPTION: &[i64] = &[0x17, 0x18];
 
 fn text<'a>(event: &'a Event, name: &str) -> Option<&'a str> {
     event
@@ -198,9 +188,9 @@ fn key(account: &str) -> String {
 
 /// All credential attacks the events show, oldest first.
 pub(crate) fn find(facts: &Facts, resolver: &Resolver) -> Vec<CredentialAttack> {
-    let mut attacks = failures(facts, resolver);
-    attacks.extend(explicit_sprays(facts));
-    attacks.extend(roasting(facts, resolver));
+    let mut attacks = guessing::failures(facts, resolver);
+    attacks.extend(guessing::explicit_sprays(facts));
+    attacks.extend(roasting::roasting(facts, resolver));
     attacks.sort_by_key(|a| a.first);
     attacks
 }
@@ -277,14 +267,6 @@ fn attempts(events: &[&EventRef]) -> u64 {
     rest + ntlm(4625).max(ntlm(4776))
 }
 
-/// The one person behind every attempt of a run, when the events name one.
-fn one_subject(run: &[&LogonFailure]) -> Option<String> {
-    let first = run.first()?.subject.clone()?;
-    run.iter()
-        .all(|f| f.subject.as_deref() == Some(first.as_str()))
-        .then_some(first)
-}
-
 /// Targets in the order first seen, one spelling each.
 fn targets<'a>(accounts: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut seen: Vec<String> = Vec::new();
@@ -318,174 +300,6 @@ fn attack_of(
     }
 }
 
-/// Password spraying and guessing, per source.
-fn failures(facts: &Facts, resolver: &Resolver) -> Vec<CredentialAttack> {
-    let mut by_source: BTreeMap<(Option<String>, String), Vec<&LogonFailure>> = BTreeMap::new();
-    for f in &facts.failures {
-        if names::is_machine(&f.account) || names::is_builtin(&f.account) {
-            continue;
-        }
-        let source = source_of(
-            f.source_ip.as_ref(),
-            f.source_workstation.as_ref(),
-            resolver,
-        );
-        // Without a source, attempts on one host are one source's.
-        let local = if source.is_none() {
-            f.host.clone()
-        } else {
-            String::new()
-        };
-        by_source.entry((source, local)).or_default().push(f);
-    }
-    let mut attacks = Vec::new();
-    for ((source, _), mut list) in by_source {
-        list.sort_by_key(|f| f.time);
-        for run in bursts(&list, |f| f.time, BURST_GAP) {
-            let times = (run[0].time, run[run.len() - 1].time);
-            let host = logged_on(run.iter().map(|f| f.host.as_str()));
-            if most_within_window(run, |f| f.time, |f| key(&f.account), WINDOW) >= SPRAY_ACCOUNTS {
-                let events: Vec<&EventRef> = run.iter().map(|f| &f.event).collect();
-                // Names that are no account need no rotating.
-                let real = run.iter().filter(|f| !f.unknown_account);
-                attacks.push(attack_of(
-                    CredentialAttackKind::PasswordSpray,
-                    source.clone(),
-                    one_subject(run),
-                    host,
-                    targets(real.map(|f| f.account.as_str())),
-                    &events,
-                    times,
-                ));
-                continue;
-            }
-            let mut per_account: BTreeMap<String, Vec<&LogonFailure>> = BTreeMap::new();
-            for f in run {
-                per_account.entry(key(&f.account)).or_default().push(f);
-            }
-            for tries in per_account.into_values() {
-                let events: Vec<&EventRef> = tries.iter().map(|f| &f.event).collect();
-                let fast = tries
-                    .windows(FAST_GUESSES)
-                    .any(|w| w[FAST_GUESSES - 1].time - w[0].time <= Duration::seconds(FAST));
-                if attempts(&events) < GUESSES && !fast {
-                    continue;
-                }
-                attacks.push(attack_of(
-                    CredentialAttackKind::PasswordGuessing,
-                    source.clone(),
-                    one_subject(&tries),
-                    logged_on(tries.iter().map(|f| f.host.as_str())),
-                    vec![tries[0].account.clone()],
-                    &events,
-                    (tries[0].time, tries[tries.len() - 1].time),
-                ));
-            }
-        }
-    }
-    attacks
-}
-
-/// Sprays run from a host with explicit credentials: one account in one
-/// session trying many others.
-fn explicit_sprays(facts: &Facts) -> Vec<CredentialAttack> {
-    let mut by_session: BTreeMap<(&str, &str, Option<&str>), Vec<&ExplicitAttempt>> =
-        BTreeMap::new();
-    for a in &facts.explicit_attempts {
-        by_session
-            .entry((&a.host, &a.subject, a.session.as_deref()))
-            .or_default()
-            .push(a);
-    }
-    let mut attacks = Vec::new();
-    for ((host, subject, _), mut list) in by_session {
-        list.sort_by_key(|a| a.time);
-        for run in bursts(&list, |a| a.time, BURST_GAP) {
-            if most_within_window(run, |a| a.time, |a| key(&a.account), WINDOW) < SPRAY_ACCOUNTS {
-                continue;
-            }
-            let events: Vec<&EventRef> = run.iter().map(|a| &a.event).collect();
-            attacks.push(attack_of(
-                CredentialAttackKind::PasswordSpray,
-                Some(host.to_string()),
-                Some(subject.to_string()),
-                host.to_string(),
-                targets(run.iter().map(|a| a.account.as_str())),
-                &events,
-                (run[0].time, run[run.len() - 1].time),
-            ));
-        }
-    }
-    attacks
-}
-
-/// Whether a service ticket is one a Kerberoaster wants: RC4, for a user
-/// account running a service (not a computer, not krbtgt).
-fn roastable(t: &TicketIssued) -> bool {
-    t.service_ticket
-        && t.encryption.is_some_and(|e| WEAK_ENCRYPTION.contains(&e))
-        && t.service
-            .as_deref()
-            .is_some_and(|s| !s.ends_with('$') && !s.to_ascii_lowercase().starts_with("krbtgt"))
-        && !names::is_machine(&t.account)
-}
-
-/// Kerberoasting and AS-REP roasting, per requesting account and source.
-fn roasting(facts: &Facts, resolver: &Resolver) -> Vec<CredentialAttack> {
-    type Requests<'a> =
-        BTreeMap<(CredentialAttackKind, Option<String>, Option<String>), Vec<&'a TicketIssued>>;
-    let mut groups: Requests = BTreeMap::new();
-    for t in &facts.tickets {
-        let source = source_of(t.source_ip.as_ref(), None, resolver);
-        if roastable(t) {
-            groups
-                .entry((
-                    CredentialAttackKind::Kerberoasting,
-                    Some(key(&t.account)),
-                    source,
-                ))
-                .or_default()
-                .push(t);
-        } else if !t.service_ticket && t.pre_auth == Some(0) && !names::is_machine(&t.account) {
-            groups
-                .entry((CredentialAttackKind::AsrepRoasting, None, source))
-                .or_default()
-                .push(t);
-        }
-    }
-    let mut attacks = Vec::new();
-    for ((kind, _, source), mut list) in groups {
-        list.sort_by_key(|t| t.time);
-        for run in bursts(&list, |t| t.time, WINDOW) {
-            let events: Vec<&EventRef> = run.iter().map(|t| &t.event).collect();
-            let (requester, roasted): (Option<String>, Vec<String>) = match kind {
-                CredentialAttackKind::Kerberoasting => (
-                    Some(run[0].account.clone()),
-                    targets(run.iter().filter_map(|t| t.service.as_deref()))
-                        .into_iter()
-                        .map(|s| {
-                            // The service account lives in the requester's domain.
-                            let domain = run[0].account.split_once('\\').map(|(d, _)| d);
-                            names::account(domain, &s).unwrap_or(s)
-                        })
-                        .collect(),
-                ),
-                _ => (None, targets(run.iter().map(|t| t.account.as_str()))),
-            };
-            attacks.push(attack_of(
-                kind,
-                source.clone(),
-                requester,
-                logged_on(run.iter().map(|t| t.host.as_str())),
-                roasted,
-                &events,
-                (run[0].time, run[run.len() - 1].time),
-            ));
-        }
-    }
-    attacks
-}
-
 /// The attack as evidence, on the host it came from (where the attacker
 /// is), or where it was logged when the source is unknown; and, when
 /// `on_target`, on the host that logged it too: the two are joined by the
@@ -509,7 +323,7 @@ pub(crate) fn evidence(a: &CredentialAttack, on_target: bool) -> Vec<Evidence> {
                 a.attempts,
                 a.host
             ),
-            if a.attempts >= 2 * GUESSES { Level::High } else { Level::Medium },
+            if a.attempts >= 2 * guessing::GUESSES { Level::High } else { Level::Medium },
             &["attack.credential_access", "attack.t1110.001"],
         ),
         CredentialAttackKind::Kerberoasting => (
@@ -519,7 +333,7 @@ pub(crate) fn evidence(a: &CredentialAttack, on_target: bool) -> Vec<Evidence> {
                 a.account.as_deref().unwrap_or("?"),
                 a.host
             ),
-            if n >= ROASTED_SERVICES { Level::High } else { Level::Medium },
+            if n >= roasting::ROASTED_SERVICES { Level::High } else { Level::Medium },
             &["attack.credential_access", "attack.t1558.003"],
         ),
         CredentialAttackKind::AsrepRoasting => (
@@ -655,66 +469,4 @@ pub(crate) fn logged_on_after(
         first
     });
     found
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-
-    fn ticket(seconds: i64, requester: &str, service: &str, encryption: &str) -> Event {
-        let mut e = Event::new("dc.evtx");
-        e.timestamp =
-            Some(Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap() + Duration::seconds(seconds));
-        e.insert("EventID", FieldValue::Int(4769));
-        e.insert("EventRecordID", FieldValue::Int(seconds));
-        e.insert("Channel", FieldValue::from("Security"));
-        e.insert("Computer", FieldValue::from("DC-1.clinic.example"));
-        e.insert("TargetUserName", FieldValue::from(requester));
-        e.insert("ServiceName", FieldValue::from(service));
-        e.insert("TicketEncryptionType", FieldValue::from(encryption));
-        e.insert("Status", FieldValue::from("0x0"));
-        e.insert("IpAddress", FieldValue::from("::ffff:10.0.0.5"));
-        e
-    }
-
-    /// Rubeus asking for every SPN at once with RC4: four service accounts in
-    /// two seconds is Kerberoasting at high; the same account's AES tickets,
-    /// computer accounts and krbtgt are not roastable. Another user's single
-    /// RC4 ticket an hour later is reported at medium.
-    #[test]
-    fn many_rc4_service_tickets_are_kerberoasting() {
-        let mut facts = Facts::new();
-        let requests = [
-            (0, "mallory@CLINIC.EXAMPLE", "svc_sql", "0x17"),
-            (0, "mallory@CLINIC.EXAMPLE", "svc_web", "0x17"),
-            (1, "mallory@CLINIC.EXAMPLE", "svc_backup", "0x17"),
-            (2, "mallory@CLINIC.EXAMPLE", "svc_pacs", "0x18"),
-            (2, "mallory@CLINIC.EXAMPLE", "FS-01$", "0x17"),
-            (2, "mallory@CLINIC.EXAMPLE", "krbtgt", "0x17"),
-            (2, "mallory@CLINIC.EXAMPLE", "svc_files", "0x12"),
-            (3600, "bob@CLINIC.EXAMPLE", "svc_sql", "0x17"),
-        ];
-        for (t, who, service, enc) in requests {
-            facts.observe(&ticket(t, who, service, enc), &[]);
-        }
-        let resolver = Resolver::new(&facts, None);
-        let attacks = find(&facts, &resolver);
-        assert_eq!(attacks.len(), 2);
-        let roast = &attacks[0];
-        assert_eq!(roast.kind, CredentialAttackKind::Kerberoasting);
-        assert_eq!(roast.account.as_deref(), Some("CLINIC\\mallory"));
-        assert_eq!(
-            roast.targets,
-            ["svc_sql", "svc_web", "svc_backup", "svc_pacs"].map(|s| format!("CLINIC\\{s}"))
-        );
-        assert_eq!(evidence(roast, false)[0].detection.level, Level::High);
-        assert_eq!(evidence(roast, false)[0].host, "10.0.0.5");
-        assert_eq!(attacks[1].account.as_deref(), Some("CLINIC\\bob"));
-        assert_eq!(
-            evidence(&attacks[1], false)[0].detection.level,
-            Level::Medium
-        );
-    }
 }
