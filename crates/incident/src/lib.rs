@@ -19,21 +19,31 @@
 //! ```
 
 mod build;
+mod commands;
 mod credentials;
 mod facts;
 mod incident;
 mod inventory;
+mod methods;
 mod movement;
 pub mod names;
+mod operational;
+mod processes;
 mod report;
 #[cfg(test)]
 mod tests;
 
 pub use build::{build, tactic, Options};
-pub use facts::{AdminConnection, EventRef, Evidence, ExplicitLogon, Facts, Logon, ServiceInstall};
+pub use commands::RemoteCommand;
+pub use facts::{
+    AdminConnection, EventRef, Evidence, ExplicitLogon, Facts, Logon, ServiceInstall, ShareAccess,
+    TaskChange, TaskChangeKind,
+};
 pub use incident::{
     AccountToRotate, AffectedHost, CredentialExposure, DetectionRef, Incident, PatientZero,
 };
 pub use inventory::{Asset, Inventory, InventoryError};
 pub use movement::{Edge, Method};
+pub use operational::{ActivityKind, RemoteActivity};
+pub use processes::{ProcessRole, ProcessStart};
 pub use report::{markdown, Report};
