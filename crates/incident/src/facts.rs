@@ -92,6 +92,19 @@ pub struct Logon {
     pub event: EventRef,
 }
 
+/// A desktop session reconnected (4778): from a new RDP client, which is
+/// how a hijacked session (`tscon`) shows whose screen the attacker took.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconnect {
+    pub time: DateTime<Utc>,
+    pub host: String,
+    pub account: String,
+    pub logon_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub client_name: Option<String>,
+    pub event: EventRef,
+}
+
 /// A service installed (7045, 4697).
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceInstall {
@@ -191,6 +204,7 @@ const REPLICATION_GUIDS: &[&str] = &[
 pub struct Facts {
     pub evidence: Vec<Evidence>,
     pub logons: Vec<Logon>,
+    pub reconnects: Vec<Reconnect>,
     pub services: Vec<ServiceInstall>,
     pub explicit: Vec<ExplicitLogon>,
     pub connections: Vec<AdminConnection>,
@@ -264,6 +278,7 @@ impl Facts {
         };
         match id {
             4624 => self.logon(event, host, time),
+            4778 => self.reconnect(event, host, time),
             4672 => {
                 if let Some(session) = text(event, "SubjectLogonId") {
                     self.privileged_sessions
@@ -416,6 +431,32 @@ impl Facts {
         });
     }
 
+    fn reconnect(&mut self, event: &Event, host: String, time: DateTime<Utc>) {
+        let Some(account) = text(event, "AccountName")
+            .and_then(|n| names::account(text(event, "AccountDomain"), n))
+        else {
+            return;
+        };
+        let client_ip = text(event, "ClientAddress").and_then(names::address);
+        let client_name = text(event, "ClientName")
+            .filter(|n| !n.eq_ignore_ascii_case("unknown"))
+            .and_then(names::host_name);
+        if let (Some(ip), Some(name)) = (&client_ip, &client_name) {
+            if names::is_internal(ip) && name.parse::<std::net::IpAddr>().is_err() {
+                self.learn(ip, name);
+            }
+        }
+        self.reconnects.push(Reconnect {
+            time,
+            host,
+            account,
+            logon_id: text(event, "LogonID").map(str::to_ascii_lowercase),
+            client_ip,
+            client_name,
+            event: EventRef::of(event),
+        });
+    }
+
     fn task(
         &mut self,
         event: &Event,
@@ -495,6 +536,7 @@ impl Facts {
     pub fn merge(&mut self, other: Facts) {
         self.evidence.extend(other.evidence);
         self.logons.extend(other.logons);
+        self.reconnects.extend(other.reconnects);
         self.services.extend(other.services);
         self.explicit.extend(other.explicit);
         self.connections.extend(other.connections);

@@ -43,7 +43,7 @@ pub use incident::{
     AccountToRotate, AffectedHost, CredentialExposure, DetectionRef, Incident, PatientZero,
 };
 pub use inventory::{Asset, Inventory, InventoryError};
-pub use movement::{Edge, Method};
+pub use movement::{hops, Edge, Method};
 pub use operational::{ActivityKind, RemoteActivity};
 pub use processes::{ProcessRole, ProcessStart};
 pub use report::{markdown, Report};

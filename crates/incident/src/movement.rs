@@ -99,7 +99,8 @@ pub struct Edge {
     pub strong: bool,
     /// The events it was built from, in words, each naming the host that logged it.
     pub evidence: Vec<String>,
-    /// The events it was built from: file and record.
+    /// The events it was built from, file and record: those that prove the
+    /// method first, at most 50.
     pub events: Vec<EventRef>,
     /// Logon sessions it opened on the destination (LogonId).
     #[serde(skip)]
@@ -134,8 +135,17 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// At most this many events are named per hop.
+const EVENTS_KEPT: usize = 50;
+
 /// Sightings of one hop this close together (seconds) are one edge.
 pub(crate) const MERGE: i64 = 120;
+
+/// All hops the events show, oldest first, whether or not an incident
+/// includes them.
+pub fn hops(facts: &Facts, inventory: Option<&Inventory>) -> Vec<Edge> {
+    edges(facts, &Resolver::new(facts, inventory))
+}
 
 /// All hops the events show, oldest first. Sorting aside, one pass over the facts.
 pub fn edges(facts: &Facts, resolver: &Resolver) -> Vec<Edge> {
@@ -182,11 +192,16 @@ fn edge_of(group: Vec<Sighting>) -> Edge {
         .or_else(|| group.iter().find(|s| s.account.is_some()))
         .and_then(|s| s.account.clone());
     let strong = group.iter().any(|s| s.method.is_remote_execution());
+    // The events that prove the method first; a hop of a thousand share
+    // accesses keeps the first of them only.
+    let mut ranked: Vec<&Sighting> = group.iter().collect();
+    ranked.sort_by_key(|s| (s.method, !s.destination_side, s.time));
     let mut seen = HashSet::new();
-    let events: Vec<EventRef> = group
+    let events: Vec<EventRef> = ranked
         .iter()
         .flat_map(|s| &s.events)
         .filter(|e| seen.insert((e.source.as_str(), e.record, e.line)))
+        .take(EVENTS_KEPT)
         .cloned()
         .collect();
     Edge {

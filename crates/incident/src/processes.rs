@@ -112,6 +112,29 @@ fn in_system_folder(image: &str) -> bool {
     .any(|folder| contains_ci(image, folder))
 }
 
+/// The file a command sends its output to through the host's own admin
+/// share (`1> \\127.0.0.1\ADMIN$\__1619090610.0007844`): Impacket's
+/// wmiexec and smbexec, whose caller then reads it over SMB.
+pub fn output_file(command_line: &str) -> Option<&str> {
+    const LOOPBACK: &str = "\\\\127.0.0.1\\";
+    let at = crate::commands::find_ci(command_line, LOOPBACK, 0)?;
+    let rest = &command_line[at + LOOPBACK.len()..];
+    let (_share, path) = rest.split_once('\\')?;
+    let end = path
+        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '^' | '&' | '>'))
+        .unwrap_or(path.len());
+    let file = &path[..end];
+    (!file.is_empty()).then_some(file)
+}
+
+/// A 4688 of Windows before 10 names no parent: WmiPrvSE creates as
+/// NETWORK SERVICE (0x3e4), and wmiexec sends its output to ADMIN$.
+fn wmiexec_without_parent(event: &Event, parent: &str, command_line: &str) -> bool {
+    parent.is_empty()
+        && text(event, "SubjectLogonId") == Some("0x3e4")
+        && contains_ci(command_line, "\\\\127.0.0.1\\admin$\\__")
+}
+
 fn role(
     image: &str,
     parent: &str,
@@ -164,7 +187,11 @@ pub fn read(event: &Event, host: &str, time: DateTime<Utc>, sysmon: bool) -> Opt
     } else {
         None
     };
-    let role = role(image, parent, command_line, parent_command_line)?;
+    let role = if !sysmon && wmiexec_without_parent(event, parent, command_line) {
+        ProcessRole::WmiChild
+    } else {
+        role(image, parent, command_line, parent_command_line)?
+    };
     let mut sessions = Vec::new();
     let fields: &[&str] = if sysmon {
         &["LogonId"]
@@ -273,6 +300,14 @@ mod tests {
             None,
         );
         assert_eq!(dropped, Some(ProcessRole::Program));
+        assert_eq!(
+            output_file("cmd.exe /Q /c cd \\ 1> \\\\127.0.0.1\\ADMIN$\\__1619090610.0007844 2>&1"),
+            Some("__1619090610.0007844")
+        );
+        assert_eq!(
+            output_file("cmd.exe /Q /c echo cd ^> \\\\127.0.0.1\\C$\\__output 2^>^&1 > x.bat"),
+            Some("__output")
+        );
         let ordinary = role(
             "C:\\Windows\\System32\\svchost.exe",
             "C:\\Windows\\System32\\services.exe",

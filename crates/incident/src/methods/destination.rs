@@ -11,7 +11,7 @@ use super::{named_host, source_host, Arrival, Arrivals};
 use crate::facts::{EventRef, Facts, ShareAccess, TaskChangeKind};
 use crate::movement::{Method, Resolver, Sighting, MERGE};
 use crate::operational::ActivityKind;
-use crate::processes::{file_name, ProcessRole};
+use crate::processes::{file_name, output_file, ProcessRole, ProcessStart};
 
 /// A file copied over an admin share counts as run by the copy when it runs
 /// this soon after (seconds).
@@ -21,10 +21,11 @@ const COPY_TO_RUN: i64 = 600;
 pub(crate) fn destination(facts: &Facts, resolver: &Resolver, out: &mut Vec<Sighting>) {
     let arrivals = Arrivals::new(facts, resolver);
     logons(facts, resolver, out);
+    reconnects(facts, resolver, out);
     services(facts, &arrivals, out);
     tasks(facts, &arrivals, out);
     shares(facts, resolver, out);
-    processes(facts, &arrivals, out);
+    processes(facts, &arrivals, resolver, out);
     activity(facts, &arrivals, resolver, out);
     copies(facts, resolver, out);
 }
@@ -90,6 +91,39 @@ fn logons(facts: &Facts, resolver: &Resolver, out: &mut Vec<Sighting>) {
             session: logon.logon_id.clone(),
             process: None,
             events: vec![logon.event.clone()],
+        });
+    }
+}
+
+/// A session reconnected from an RDP client: the client's host reached this
+/// one by RDP, into that account's desktop (a hijack when it was not theirs).
+fn reconnects(facts: &Facts, resolver: &Resolver, out: &mut Vec<Sighting>) {
+    for r in &facts.reconnects {
+        let Some(from) = source_host(resolver, r.client_ip.as_ref(), r.client_name.as_ref()) else {
+            continue;
+        };
+        if from == r.host {
+            continue;
+        }
+        out.push(Sighting {
+            time: r.time,
+            note: format!(
+                "{}: 4778 desktop session of {} reconnected from RDP client {}",
+                r.host,
+                r.account,
+                r.client_name
+                    .as_deref()
+                    .or(r.client_ip.as_deref())
+                    .unwrap_or(&from)
+            ),
+            from,
+            to: r.host.clone(),
+            account: Some(r.account.clone()),
+            method: Method::Rdp,
+            destination_side: true,
+            session: r.logon_id.clone(),
+            process: None,
+            events: vec![r.event.clone()],
         });
     }
 }
@@ -239,7 +273,8 @@ fn shares(facts: &Facts, resolver: &Resolver, out: &mut Vec<Sighting>) {
 }
 
 /// Children of the WMI, DCOM and WinRM hosts in a network logon session.
-fn processes(facts: &Facts, arrivals: &Arrivals, out: &mut Vec<Sighting>) {
+fn processes(facts: &Facts, arrivals: &Arrivals, resolver: &Resolver, out: &mut Vec<Sighting>) {
+    let readers = output_readers(facts);
     for p in &facts.processes {
         let (method, what) = match p.role {
             ProcessRole::WmiChild => (Method::Wmi, "started by WmiPrvSE.exe"),
@@ -253,15 +288,19 @@ fn processes(facts: &Facts, arrivals: &Arrivals, out: &mut Vec<Sighting>) {
         // Without the session's logon, the last network logon of the
         // process's own account (never a built-in one) just before it; a
         // shell child needs its session, users start programs from explorer.
-        let arrival = in_session.or_else(|| {
-            let person = p
-                .account
-                .as_deref()
-                .filter(|a| !crate::names::is_builtin(a) && !crate::names::is_machine(a))?;
-            (p.role != ProcessRole::ShellChild)
-                .then(|| arrivals.just_before(&p.host, p.time, Some(person)))
-                .flatten()
-        });
+        let arrival = in_session
+            .or_else(|| {
+                let person = p
+                    .account
+                    .as_deref()
+                    .filter(|a| !crate::names::is_builtin(a) && !crate::names::is_machine(a))?;
+                (p.role != ProcessRole::ShellChild)
+                    .then(|| arrivals.just_before(&p.host, p.time, Some(person)))
+                    .flatten()
+            })
+            .cloned()
+            // Or whoever read the command's output over SMB from elsewhere.
+            .or_else(|| output_reader(p, &readers, arrivals, resolver));
         let Some(a) = arrival else {
             continue;
         };
@@ -277,8 +316,63 @@ fn processes(facts: &Facts, arrivals: &Arrivals, out: &mut Vec<Sighting>) {
             a.account.unwrap_or("?"),
             a.from
         );
-        out.push(arrived(a, &p.host, p.time, method, note, &p.event));
+        out.push(arrived(&a, &p.host, p.time, method, note, &p.event));
     }
+}
+
+/// Remote reads of the files that remote-execution commands sent their
+/// output to, per (host, file name in lower case).
+fn output_readers(facts: &Facts) -> HashMap<(&str, String), Vec<&ShareAccess>> {
+    let mut readers: HashMap<(&str, String), Vec<&ShareAccess>> = HashMap::new();
+    for p in facts
+        .processes
+        .iter()
+        .filter(|p| p.role != ProcessRole::Program)
+    {
+        if let Some(file) = p.command_line.as_deref().and_then(output_file) {
+            readers.insert((&p.host, file.to_ascii_lowercase()), Vec::new());
+        }
+    }
+    if readers.is_empty() {
+        return readers;
+    }
+    for share in &facts.shares {
+        let key = (
+            share.host.as_str(),
+            file_name(&share.target).to_ascii_lowercase(),
+        );
+        if let Some(list) = readers.get_mut(&key) {
+            list.push(share);
+        }
+    }
+    readers
+}
+
+/// The source of a process found through the SMB read of its output file
+/// within a couple of minutes: the read's logon session, else the read itself.
+fn output_reader<'a>(
+    p: &ProcessStart,
+    readers: &HashMap<(&str, String), Vec<&'a ShareAccess>>,
+    arrivals: &Arrivals<'a>,
+    resolver: &Resolver,
+) -> Option<Arrival<'a>> {
+    let file = p.command_line.as_deref().and_then(output_file)?;
+    let list = readers.get(&(p.host.as_str(), file.to_ascii_lowercase()))?;
+    let read = list
+        .iter()
+        .filter(|r| (r.time - p.time).num_seconds().abs() <= MERGE)
+        .min_by_key(|r| (r.time - p.time).num_milliseconds().abs())?;
+    if let Some(a) = arrivals.in_session(&read.host, read.logon_id.as_deref()) {
+        return Some(a.clone());
+    }
+    let from = source_host(resolver, Some(&read.source_ip), None)?;
+    (from != read.host).then_some(Arrival {
+        time: read.time,
+        from,
+        account: read.account.as_deref(),
+        session: read.logon_id.as_deref(),
+        event: &read.event,
+    })
 }
 
 /// What the WMI-Activity and WinRM logs of a host say about its clients.

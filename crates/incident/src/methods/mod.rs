@@ -106,16 +106,17 @@ impl<'a> Arrivals<'a> {
                 continue;
             };
             if from != share.host {
-                known.insert(
-                    session,
-                    Arrival {
-                        time: share.time,
-                        from,
-                        account: share.account.as_deref(),
-                        session: Some(session),
-                        event: &share.event,
-                    },
-                );
+                let arrival = Arrival {
+                    time: share.time,
+                    from,
+                    account: share.account.as_deref(),
+                    session: Some(session),
+                    event: &share.event,
+                };
+                known.insert(session, arrival.clone());
+                // The SMB session is a network logon even when its 4624
+                // was not recorded.
+                by_host.entry(&share.host).or_default().push(arrival);
             }
         }
         for list in by_host.values_mut() {
