@@ -50,18 +50,19 @@ fn shortened(s: &str) -> String {
 /// The record of a WMI-Activity/Operational event, if it tells of remote
 /// use or persistence. 5857 (a provider loaded) says nothing of who asked.
 pub fn wmi(event: &Event, id: i64, host: &str, time: DateTime<Utc>) -> Option<RemoteActivity> {
-    let (kind, client_field, detail_fields): (_, _, &[&str]) = match id {
-        5858 => (ActivityKind::WmiClient, "ClientMachine", &["Operation"]),
-        5860 => (ActivityKind::WmiClient, "MachineName", &["Query"]),
+    let (kind, detail_fields): (_, &[&str]) = match id {
+        5858 => (ActivityKind::WmiClient, &["Operation"]),
+        5860 => (ActivityKind::WmiClient, &["Query"]),
         5861 => (
             ActivityKind::WmiConsumer,
-            "",
             &["CONSUMER", "Consumer", "Message"],
         ),
         _ => return None,
     };
-    let client = (!client_field.is_empty())
-        .then(|| text(event, client_field))
+    // 5858 (Operation_ClientFailure) names the client machine; 5860 does
+    // when a remote client subscribed.
+    let client = (kind == ActivityKind::WmiClient)
+        .then(|| text(event, "ClientMachine").or_else(|| text(event, "MachineName")))
         .flatten()
         .and_then(names::host_name)
         .filter(|c| c != host);

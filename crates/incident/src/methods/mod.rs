@@ -12,6 +12,8 @@
 
 mod destination;
 mod source;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, HashMap};
 
