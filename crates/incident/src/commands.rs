@@ -102,6 +102,26 @@ pub fn targets(text: &str) -> Vec<(Method, &str, &'static str)> {
             from = at + 1;
         }
     }
+    // PowerShell's pipeline log (4103):
+    // `ParameterBinding(Invoke-Command): name="ComputerName"; value="HOST"`.
+    let mut from = 0;
+    while let Some(at) = find_ci(text, "parameterbinding(", from) {
+        let rest = &text[at + "parameterbinding(".len()..];
+        let cmdlet = rest.split(')').next().unwrap_or("");
+        let binding = &rest[..rest.find('\n').unwrap_or(rest.len())];
+        let method = CMDLETS
+            .iter()
+            .find(|(c, _)| cmdlet.eq_ignore_ascii_case(c))
+            .copied();
+        if let (Some((c, method)), Some(v)) = (
+            method,
+            find_ci(binding, "name=\"computername\"; value=\"", 0)
+                .and_then(|v| value_at(binding, v + "name=\"computername\"; value=\"".len())),
+        ) {
+            found.push((method, v, cmdlet_label(c)));
+        }
+        from = at + 1;
+    }
     // SharpWMI: `action=exec computername=HOST command=...`.
     if find_ci(text, "action=", 0).is_some() {
         if let Some(at) = find_ci(text, "computername=", 0) {
@@ -175,6 +195,7 @@ fn may_name_targets(text: &str) -> bool {
         "\\\\",
         " /s ",
         "enter-pssession",
+        "name=\"computername\"",
     ]
     .iter()
     .any(|n| find_ci(text, n, 0).is_some())
@@ -257,6 +278,8 @@ mod tests {
         assert_eq!((t[0].0, t[0].1), (Method::Dcom, "10.1.1.2"));
         let t = targets("SharpWMI.exe action=exec computername=ws-7 command=\"calc\"");
         assert_eq!((t[0].0, t[0].1), (Method::Wmi, "ws-7"));
+        let t = targets("CommandInvocation(Invoke-Command): \"Invoke-Command\"\nParameterBinding(Invoke-Command): name=\"ComputerName\"; value=\"app-2\"\nParameterBinding(Invoke-Command): name=\"ScriptBlock\"; value=\"whoami\"");
+        assert_eq!((t[0].0, t[0].1), (Method::Winrm, "app-2"));
         let t = targets("PsExec.exe \\\\fs-01 -s cmd.exe");
         assert_eq!((t[0].0, t[0].1), (Method::Service, "fs-01"));
         let t = targets("schtasks /create /s app-1 /tn x /tr calc /sc once");
