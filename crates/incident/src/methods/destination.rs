@@ -288,8 +288,14 @@ fn processes(facts: &Facts, arrivals: &Arrivals, resolver: &Resolver, out: &mut 
         // Without the session's logon, the last network logon of the
         // process's own account (never a built-in one) just before it; a
         // shell child needs its session, users start programs from explorer.
+        // A session recorded as another kind of logon (a desktop) is no hop.
+        let sessions = p.sessions.iter().map(String::as_str);
+        let elsewhere = in_session.is_none() && arrivals.is_known(&p.host, sessions);
         let arrival = in_session
             .or_else(|| {
+                if elsewhere {
+                    return None;
+                }
                 let person = p
                     .account
                     .as_deref()

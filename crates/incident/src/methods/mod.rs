@@ -15,7 +15,7 @@ mod source;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -41,6 +41,8 @@ pub(crate) struct Arrivals<'a> {
     /// Host → logon id → the logon.
     by_session: HashMap<&'a str, HashMap<&'a str, Arrival<'a>>>,
     by_host: BTreeMap<&'a str, Vec<Arrival<'a>>>,
+    /// Host → logon ids of every logon (any type) the events record.
+    logged_on: HashMap<&'a str, HashSet<&'a str>>,
 }
 
 /// The source host by address, then by the name it gave, then the bare
@@ -70,6 +72,12 @@ impl<'a> Arrivals<'a> {
     pub fn new(facts: &'a Facts, resolver: &Resolver) -> Arrivals<'a> {
         let mut by_session: HashMap<&str, HashMap<&str, Arrival>> = HashMap::new();
         let mut by_host: BTreeMap<&str, Vec<Arrival>> = BTreeMap::new();
+        let mut logged_on: HashMap<&str, HashSet<&str>> = HashMap::new();
+        for logon in &facts.logons {
+            if let Some(session) = &logon.logon_id {
+                logged_on.entry(&logon.host).or_default().insert(session);
+            }
+        }
         for logon in facts.logons.iter().filter(|l| l.logon_type == 3) {
             let Some(from) = source_host(
                 resolver,
@@ -127,6 +135,7 @@ impl<'a> Arrivals<'a> {
         Arrivals {
             by_session,
             by_host,
+            logged_on,
         }
     }
 
@@ -138,6 +147,14 @@ impl<'a> Arrivals<'a> {
     ) -> Option<&Arrival<'a>> {
         let known = self.by_session.get(host)?;
         sessions.into_iter().find_map(|s| known.get(s))
+    }
+
+    /// Whether one of these sessions on `host` is a logon the events
+    /// record, of whatever type: then it, not the time, says where it came from.
+    pub fn is_known<'s>(&self, host: &str, sessions: impl IntoIterator<Item = &'s str>) -> bool {
+        self.logged_on
+            .get(host)
+            .is_some_and(|known| sessions.into_iter().any(|s| known.contains(s)))
     }
 
     /// The network logon that brought something done at `time` on `host`:

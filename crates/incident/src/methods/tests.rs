@@ -241,6 +241,50 @@ fn shell_windows_dcom_needs_a_network_session() {
     assert!(edges_of(&[desktop, start(1, "0x55")]).is_empty());
 }
 
+/// A COM surrogate (`DllHost.exe /Processid:{…}`) in the account's RDP
+/// session while the same account also has a network logon from its
+/// workstation (mapped drives): the recorded RDP session says it is local
+/// COM, so the network logon gives no dcom hop.
+#[test]
+fn a_com_surrogate_in_a_desktop_session_is_no_dcom_hop() {
+    let rdp = event(
+        "SRV-1",
+        SECURITY,
+        4624,
+        0,
+        &[
+            ("TargetUserName", "adm"),
+            ("TargetDomainName", "CLINIC"),
+            ("TargetLogonId", "0x31"),
+            ("LogonType", "10"),
+            ("IpAddress", "10.0.0.5"),
+            ("WorkstationName", "WS-1"),
+        ],
+    );
+    let surrogate = event(
+        "SRV-1",
+        SECURITY,
+        4688,
+        30,
+        &[
+            ("SubjectUserName", "SRV-1$"),
+            ("SubjectDomainName", "CLINIC"),
+            ("SubjectLogonId", "0x3e7"),
+            ("TargetUserName", "adm"),
+            ("TargetDomainName", "CLINIC"),
+            ("TargetLogonId", "0x31"),
+            ("NewProcessName", "C:\\Windows\\System32\\dllhost.exe"),
+            ("ParentProcessName", "C:\\Windows\\System32\\svchost.exe"),
+            (
+                "CommandLine",
+                "C:\\Windows\\system32\\DllHost.exe /Processid:{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}",
+            ),
+        ],
+    );
+    let edges = edges_of(&[rdp, network_logon("SRV-1", 20, "0x32"), surrogate]);
+    assert!(edges.iter().all(|e| e.method != Method::Dcom), "{edges:#?}");
+}
+
 /// A program copied to `C$` and run: 5145 on `\\*\C$` with WriteData
 /// (AccessMask 0x2, `%%4417`) for `Windows\Temp\upd.exe` from 10.0.0.5,
 /// then 4688 of `C:\Windows\Temp\upd.exe` a minute later. The same file
