@@ -204,6 +204,7 @@ const REPLICATION_GUIDS: &[&str] = &[
 pub struct Facts {
     pub evidence: Vec<Evidence>,
     pub logons: Vec<Logon>,
+    /// Desktop sessions reconnected from an RDP client (4778).
     pub reconnects: Vec<Reconnect>,
     pub services: Vec<ServiceInstall>,
     pub explicit: Vec<ExplicitLogon>,

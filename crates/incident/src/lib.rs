@@ -3,7 +3,9 @@
 //! credentials to rotate.
 //!
 //! Feed every event (with the detections it raised) to a [`Facts`], one per
-//! input file, merge them, and [`build`] the incidents:
+//! input file, merge them, and [`build`] the incidents ([`hops`] gives every
+//! lateral-movement hop the events show, each named by its [`Method`] and
+//! with the events that prove it):
 //!
 //! ```
 //! use vigil_event::{Event, FieldValue};

@@ -39,6 +39,7 @@ pub struct ProcessStart {
     pub host: String,
     pub image: String,
     pub parent: String,
+    /// The command line, shortened; not kept for [`ProcessRole::Program`].
     pub command_line: Option<String>,
     pub account: Option<String>,
     /// Logon sessions the event names (the creator's and the new process's),
@@ -217,7 +218,10 @@ pub fn read(event: &Event, host: &str, time: DateTime<Utc>, sysmon: bool) -> Opt
                     .and_then(|n| names::account(text(event, "SubjectDomainName"), n))
             })
     };
-    let command_line = (!command_line.is_empty()).then(|| {
+    // A program is kept only to be matched by its path with a copied file:
+    // its command line would be memory for nothing.
+    let keep_line = role != ProcessRole::Program && !command_line.is_empty();
+    let command_line = keep_line.then(|| {
         let mut end = command_line.len().min(COMMAND_LINE_KEPT);
         while !command_line.is_char_boundary(end) {
             end -= 1;
