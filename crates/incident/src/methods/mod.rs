@@ -11,6 +11,7 @@
 //! name, else the bare address stays a node.
 
 mod destination;
+mod files;
 mod source;
 #[cfg(test)]
 mod tests;
