@@ -545,3 +545,32 @@ fn damaged_fields_never_panic() {
     }
     let _ = hops(&facts, None);
 }
+
+/// The JSON names of the methods are the names the report prints, most
+/// specific first.
+#[test]
+fn methods_are_named_alike_everywhere() {
+    let all = [
+        Method::Service,
+        Method::Wmi,
+        Method::Dcom,
+        Method::Winrm,
+        Method::Rdp,
+        Method::ScheduledTask,
+        Method::SmbCopy,
+        Method::ExplicitCredentials,
+        Method::NetworkLogon,
+        Method::Smb,
+    ];
+    for pair in all.windows(2) {
+        assert!(pair[0] < pair[1]);
+    }
+    for m in all {
+        assert_eq!(
+            serde_json::to_value(m).unwrap(),
+            serde_json::Value::from(m.as_str())
+        );
+    }
+    assert_eq!(Method::SmbCopy.as_str(), "smb_copy");
+    assert!(!Method::NetworkLogon.is_remote_execution() && !Method::Smb.is_remote_execution());
+}
