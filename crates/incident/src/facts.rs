@@ -487,10 +487,12 @@ impl Facts {
         let Some(port) = int(event, "DestinationPort") else {
             return;
         };
+        // Only calls inside the estate can be RPC to another host's WMI or
+        // DCOM; the address is looked at without copying it.
         let rpc_call = port >= DYNAMIC_PORTS
             && text(event, "DestinationIp")
-                .and_then(names::address)
-                .is_some_and(|ip| names::is_internal(&ip));
+                .map(|ip| ip.strip_prefix("::ffff:").unwrap_or(ip))
+                .is_some_and(|ip| names::is_internal(ip) && !ip.starts_with("127.") && ip != "::1");
         if !(ADMIN_PORTS.contains(&port) || rpc_call) || text(event, "Initiated") == Some("false") {
             return;
         }
