@@ -213,7 +213,19 @@ fn edge_of(group: Vec<Sighting>) -> Edge {
         strong,
         evidence: group.iter().map(|s| s.note.clone()).collect(),
         events,
-        sessions: group.iter().filter_map(|s| s.session.clone()).collect(),
-        processes: group.iter().filter_map(|s| s.process.clone()).collect(),
+        sessions: distinct(group.iter().filter_map(|s| s.session.clone())),
+        processes: distinct(group.iter().filter_map(|s| s.process.clone())),
     }
+}
+
+/// The values, each once, in their first order.
+fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    for v in values {
+        if seen.insert(v.clone()) {
+            out.push(v);
+        }
+    }
+    out
 }

@@ -174,7 +174,10 @@ impl<'a> Arrivals<'a> {
             .iter()
             .rev()
             .take_while(|a| time - a.time <= Duration::seconds(MERGE))
-            .filter(|a| a.account.is_some_and(|x| !names::is_machine(x)))
+            .filter(|a| {
+                a.account
+                    .is_some_and(|x| !names::is_machine(x) && !names::is_builtin(x))
+            })
             .find(|a| match (wanted, a.account) {
                 (Some(w), Some(x)) => same_account(w, x),
                 _ => true,

@@ -423,6 +423,59 @@ fn wmic_from_the_source_merges_with_the_wmi_child() {
     assert!(edges_of(&[own, connect(1, "135")]).is_empty());
 }
 
+/// What a WMI process creation leaves on the target with and without
+/// Sysmon: 4624 type 3, then Sysmon 1 with ParentImage WmiPrvSE.exe and
+/// LogonId of that session, and 4688 whose SubjectLogonId is the session
+/// and TargetLogonId `0x0` (the shape the simulated estate writes). One wmi
+/// hop at the process start, as the logon's account.
+#[test]
+fn a_wmiprvse_child_in_the_session_is_one_wmi_hop() {
+    let edges = edges_of(&[
+        network_logon("APP-1", 0, "0x5151"),
+        event(
+            "APP-1",
+            SYSMON,
+            1,
+            2,
+            &[
+                ("Image", "C:\\Windows\\System32\\cmd.exe"),
+                ("CommandLine", "cmd.exe /c net user support P@ss /add"),
+                ("ParentImage", "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe"),
+                (
+                    "ParentCommandLine",
+                    "C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding",
+                ),
+                ("User", "CLINIC\\adm"),
+                ("LogonId", "0x5151"),
+            ],
+        ),
+        event(
+            "APP-1",
+            SECURITY,
+            4688,
+            2,
+            &[
+                ("SubjectUserName", "adm"),
+                ("SubjectDomainName", "CLINIC"),
+                ("SubjectLogonId", "0x5151"),
+                ("TargetUserName", "-"),
+                ("TargetLogonId", "0x0"),
+                ("NewProcessName", "C:\\Windows\\System32\\cmd.exe"),
+                (
+                    "ParentProcessName",
+                    "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe",
+                ),
+            ],
+        ),
+    ]);
+    let hop = only(&edges);
+    assert_eq!((hop.from.as_str(), hop.to.as_str()), ("WS-1", "APP-1"));
+    assert_eq!(hop.method, Method::Wmi);
+    assert_eq!(hop.account.as_deref(), Some("CLINIC\\adm"));
+    assert_eq!(hop.time, at(2));
+    assert_eq!(hop.sessions, vec!["0x5151"]);
+}
+
 /// WMI-Activity/Operational 5858 (Operation_ClientFailure) names the
 /// client machine of a failed remote WMI operation: a wmi hop from it.
 #[test]
