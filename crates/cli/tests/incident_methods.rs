@@ -259,12 +259,17 @@ fn psexec_is_a_service_hop_with_the_copy_in_its_evidence() {
         .any(|e| e.contains("then installed as a service")));
 }
 
-/// A remote shell over the service control pipe. Read in the events: 5145
-/// (record 354575) by OFFSEC\admmig from 10.23.123.11 on IPC$ `svcctl`
-/// (after reading ADMIN$\System32\...\powershell.exe). No detection fires;
-/// the hop 10.23.123.11 → SRVDEFENDER01 is a service hop.
+/// The service control pipe alone. `ID5145-remote shell execution via SMB
+/// admin share`: 5145 (record 354575) by OFFSEC\admmig from 10.23.123.11
+/// on IPC$ `svcctl`, after reading ADMIN$\System32\...\powershell.exe;
+/// no service install is recorded. Empire's Find-LocalAdminAccess (Mordor
+/// discovery recording, NXLog JSON) opens the same pipe on MORDORDC from
+/// WORKSTATION5 (172.18.39.5) as THESHIRE\pgustavo only to test admin
+/// rights (OpenSCManager). Neither shows a service running, so both are
+/// `smb` hops, not remote execution: a recon sweep must not pull every
+/// probed host into an incident.
 #[test]
-fn the_service_control_pipe_is_a_service_hop() {
+fn the_service_control_pipe_alone_is_not_remote_execution() {
     let Some(edges) = hops_in(
         LATERAL,
         &["T1021.002-SMB Windows Admin Shares/ID5145-remote shell execution via SMB admin share.evtx"],
@@ -277,9 +282,24 @@ fn the_service_control_pipe_is_a_service_hop() {
         (hop.from.as_str(), hop.to.as_str()),
         ("10.23.123.11", "SRVDEFENDER01")
     );
-    assert_eq!(hop.method, Method::Service);
+    assert_eq!(hop.method, Method::Smb);
+    assert!(!hop.strong);
     assert_eq!(hop.account.as_deref(), Some("OFFSEC\\admmig"));
     assert!(edge_records(hop).contains(&354575));
+
+    let Some(edges) = hops_in(
+        "corpus/mordor",
+        &["discovery/empire_find_localadmin_smb_svcctl_OpenSCManager_2020-09-22021559.json.gz"],
+    ) else {
+        return;
+    };
+    let probe = edges
+        .iter()
+        .find(|e| e.to == "MORDORDC" && e.evidence.iter().any(|n| n.contains("svcctl")))
+        .expect("the probe of MORDORDC");
+    assert_eq!(probe.from, "WORKSTATION5");
+    assert_eq!(probe.account.as_deref(), Some("THESHIRE\\pgustavo"));
+    assert!(!probe.strong, "{probe:?}");
 }
 
 /// Services installed with only the target's System/Security logs and no

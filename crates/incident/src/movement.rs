@@ -20,8 +20,7 @@ use crate::names;
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// A service installed remotely (PsExec, SMBExec, Impacket, Cobalt
-    /// Strike): 7045/4697 after a network logon from the source, or the
-    /// service control pipe opened from it.
+    /// Strike): 7045/4697 in or right after a network logon from the source.
     Service,
     /// A process started by `WmiPrvSE.exe` in a network logon session, a
     /// WMI client's operations in WMI-Activity, `wmic /node:` on the source.
@@ -40,7 +39,7 @@ pub enum Method {
     SmbCopy,
     ExplicitCredentials,
     NetworkLogon,
-    /// An admin share opened with no execution seen.
+    /// An admin share or the service control pipe opened with no execution seen.
     Smb,
 }
 

@@ -234,14 +234,15 @@ fn shares(facts: &Facts, resolver: &Resolver, out: &mut Vec<Sighting>) {
         if from == share.host {
             continue;
         }
-        // The pipes of remote task and service control are remote
-        // administration; admin shares are file access until something runs.
+        // The task scheduler's pipe is remote task creation (at, atexec).
+        // The service control pipe alone is not execution: admin-rights
+        // checks (OpenSCManager) open it on every host they probe; the
+        // service installed after it names the hop. Admin shares and that
+        // pipe are file and control access until something runs.
         let target = share.target.to_ascii_lowercase();
         let method = if target == "atsvc" {
             Method::ScheduledTask
-        } else if target == "svcctl" {
-            Method::Service
-        } else if is_admin_share(&share.share) {
+        } else if target == "svcctl" || is_admin_share(&share.share) {
             Method::Smb
         } else {
             Method::NetworkLogon
