@@ -440,3 +440,27 @@ fn local_wmi_use_in_mordor_recordings_gives_no_wmi_hop() {
             .collect::<Vec<_>>()
     );
 }
+
+/// Windows Event Forwarding in the Mordor lab: HR001 and IT001
+/// (`covenant_persistwmi`, NXLog JSON) send their events to the collector
+/// ip-172-18-39-102 over WinRM; Sysmon 3 shows
+/// `C:\Windows\System32\svchost.exe` connecting to its port 5985. That
+/// is a service's WinRM, not a remote shell: no winrm hop, nothing strong.
+#[test]
+fn event_forwarding_over_winrm_is_no_remote_shell() {
+    let Some(edges) = hops_in(
+        "corpus/mordor",
+        &["persistence/covenant_persistwmi_2019-12-05044734.json.gz"],
+    ) else {
+        return;
+    };
+    let forwarding: Vec<&Edge> = edges
+        .iter()
+        .filter(|e| e.to == "IP-172-18-39-102")
+        .collect();
+    assert!(!forwarding.is_empty(), "{edges:?}");
+    for e in forwarding {
+        assert_eq!(e.method, Method::NetworkLogon, "{e:?}");
+        assert!(!e.strong);
+    }
+}

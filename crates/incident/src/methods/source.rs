@@ -86,6 +86,15 @@ fn connections(facts: &Facts, resolver: &Resolver, out: &mut Vec<Sighting>) {
         let mut events = vec![c.event.clone()];
         let (method, what) = match c.port {
             3389 => (Method::Rdp, format!("connected to port {}", c.port)),
+            // svchost.exe speaks WinRM for Windows Event Forwarding and
+            // management, not for a remote shell.
+            5985 | 5986 if file_name(image).eq_ignore_ascii_case("svchost.exe") => (
+                Method::NetworkLogon,
+                format!(
+                    "connected to port {} (a service's WinRM: event forwarding or management)",
+                    c.port
+                ),
+            ),
             5985 | 5986 => (Method::Winrm, format!("connected to port {}", c.port)),
             445 => (Method::Smb, format!("connected to port {}", c.port)),
             135 => {
