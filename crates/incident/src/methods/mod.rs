@@ -87,7 +87,9 @@ impl<'a> Arrivals<'a> {
             ) else {
                 continue;
             };
-            if from == logon.host {
+            // A host's own account coming in is the host talking to itself
+            // over an address nothing resolves (IPv6 link-local, a second card).
+            if from == logon.host || is_own_account(&logon.account, &logon.host) {
                 continue;
             }
             let arrival = Arrival {
@@ -116,7 +118,11 @@ impl<'a> Arrivals<'a> {
             let Some(from) = source_host(resolver, Some(&share.source_ip), None) else {
                 continue;
             };
-            if from != share.host {
+            let own = share
+                .account
+                .as_deref()
+                .is_some_and(|a| is_own_account(a, &share.host));
+            if from != share.host && !own {
                 let arrival = Arrival {
                     time: share.time,
                     from,
@@ -183,6 +189,13 @@ impl<'a> Arrivals<'a> {
                 _ => true,
             })
     }
+}
+
+/// Whether `account` is `host`'s own machine account (`HOST$`).
+fn is_own_account(account: &str, host: &str) -> bool {
+    names::user_part(account)
+        .strip_suffix('$')
+        .is_some_and(|name| name.eq_ignore_ascii_case(host))
 }
 
 /// Two spellings of one account: logs name the domain differently (NetBIOS,

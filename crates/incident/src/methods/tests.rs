@@ -627,3 +627,45 @@ fn methods_are_named_alike_everywhere() {
     assert_eq!(Method::SmbCopy.as_str(), "smb_copy");
     assert!(!Method::NetworkLogon.is_remote_execution() && !Method::Smb.is_remote_execution());
 }
+
+/// A domain controller's maintenance: 4702 updating
+/// `\Microsoft\Windows\SoftwareProtectionPlatform\SvcRestartTask` in a
+/// network logon of its own machine account from its IPv6 link-local
+/// address (as in a Mordor recording of MORDORDC). The host talked to
+/// itself: no hop.
+#[test]
+fn a_host_updating_its_own_task_is_no_hop() {
+    let own = event(
+        "DC-1",
+        SECURITY,
+        4624,
+        0,
+        &[
+            ("TargetUserName", "DC-1$"),
+            ("TargetDomainName", "CLINIC"),
+            ("TargetLogonId", "0x6060"),
+            ("LogonType", "3"),
+            ("IpAddress", "fe80::9582:39e0:356b:ef4e"),
+        ],
+    );
+    let update = event(
+        "DC-1",
+        SECURITY,
+        4702,
+        1,
+        &[
+            ("SubjectUserName", "DC-1$"),
+            ("SubjectDomainName", "CLINIC"),
+            ("SubjectLogonId", "0x6060"),
+            (
+                "TaskName",
+                "\\Microsoft\\Windows\\SoftwareProtectionPlatform\\SvcRestartTask",
+            ),
+        ],
+    );
+    let edges = edges_of(&[own, update]);
+    assert!(
+        edges.iter().all(|e| e.method != Method::ScheduledTask),
+        "{edges:#?}"
+    );
+}
