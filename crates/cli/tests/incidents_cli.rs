@@ -323,7 +323,7 @@ fn real_incident_in(folder: &str, file: &str, extra: &[&str]) -> Option<Value> {
 /// (no workstation name) at 09:40:32, then 4697 by admmig installing
 /// PSEXESVC (%SystemRoot%\PSEXESVC.exe); the 5145 "First Time Seen Remote
 /// Named Pipe" detections (high) are the PsExec pipes. So: one hop
-/// 10.23.42.22 → SRVDEFENDER01 by smb_psexec as OFFSEC\admmig, the address
+/// 10.23.42.22 → SRVDEFENDER01 by service as OFFSEC\admmig, the address
 /// (unknown to any inventory) where the attacker came from.
 #[test]
 fn psexec_recording_gives_the_hop_and_account() {
@@ -337,7 +337,7 @@ fn psexec_recording_gives_the_hop_and_account() {
     let hop = &incident["lateral_movement"][0];
     assert_eq!(hop["from"], "10.23.42.22");
     assert_eq!(hop["to"], "SRVDEFENDER01");
-    assert_eq!(hop["method"], "smb_psexec");
+    assert_eq!(hop["method"], "service");
     assert_eq!(hop["account"], "OFFSEC\\admmig");
     assert_eq!(incident["lateral_movement"].as_array().unwrap().len(), 1);
     assert_eq!(

@@ -3,7 +3,9 @@
 //! credentials to rotate.
 //!
 //! Feed every event (with the detections it raised) to a [`Facts`], one per
-//! input file, merge them, and [`build`] the incidents:
+//! input file, merge them, and [`build`] the incidents ([`hops`] gives every
+//! lateral-movement hop the events show, each named by its [`Method`] and
+//! with the events that prove it):
 //!
 //! ```
 //! use vigil_event::{Event, FieldValue};
@@ -19,23 +21,33 @@
 //! ```
 
 mod build;
+mod commands;
 mod credentials;
 mod facts;
 #[cfg(test)]
 mod grouping_tests;
 mod incident;
 mod inventory;
+mod methods;
 mod movement;
 pub mod names;
+mod operational;
+mod processes;
 mod report;
 #[cfg(test)]
 mod tests;
 
 pub use build::{build, tactic, Options};
-pub use facts::{AdminConnection, EventRef, Evidence, ExplicitLogon, Facts, Logon, ServiceInstall};
+pub use commands::RemoteCommand;
+pub use facts::{
+    AdminConnection, EventRef, Evidence, ExplicitLogon, Facts, Logon, ServiceInstall, ShareAccess,
+    TaskChange, TaskChangeKind,
+};
 pub use incident::{
     AccountToRotate, AffectedHost, CredentialExposure, DetectionRef, Incident, PatientZero,
 };
 pub use inventory::{Asset, Inventory, InventoryError};
-pub use movement::{Edge, Method};
+pub use movement::{hops, Edge, Method};
+pub use operational::{ActivityKind, RemoteActivity};
+pub use processes::{ProcessRole, ProcessStart};
 pub use report::{markdown, Report};
