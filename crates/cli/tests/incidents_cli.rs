@@ -221,7 +221,6 @@ fn simulated_intrusions_are_scoped_as_the_truth_says() {
 /// backdoor is among the incident's account changes, created and added to
 /// Domain Admins.
 #[test]
-#[ignore = "needs the wmi method and account_changes, enabled at merge"]
 fn simulated_wmi_hop_and_backdoor_account_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let (truth, report) = simulated_report(dir.path(), 7, 12, 5);
@@ -323,7 +322,7 @@ fn real_incident_in(folder: &str, file: &str, extra: &[&str]) -> Option<Value> {
 /// (no workstation name) at 09:40:32, then 4697 by admmig installing
 /// PSEXESVC (%SystemRoot%\PSEXESVC.exe); the 5145 "First Time Seen Remote
 /// Named Pipe" detections (high) are the PsExec pipes. So: one hop
-/// 10.23.42.22 → SRVDEFENDER01 by smb_psexec as OFFSEC\admmig, the address
+/// 10.23.42.22 → SRVDEFENDER01 by service as OFFSEC\admmig, the address
 /// (unknown to any inventory) where the attacker came from.
 #[test]
 fn psexec_recording_gives_the_hop_and_account() {
@@ -337,7 +336,7 @@ fn psexec_recording_gives_the_hop_and_account() {
     let hop = &incident["lateral_movement"][0];
     assert_eq!(hop["from"], "10.23.42.22");
     assert_eq!(hop["to"], "SRVDEFENDER01");
-    assert_eq!(hop["method"], "smb_psexec");
+    assert_eq!(hop["method"], "service");
     assert_eq!(hop["account"], "OFFSEC\\admmig");
     assert_eq!(incident["lateral_movement"].as_array().unwrap().len(), 1);
     assert_eq!(

@@ -1,7 +1,8 @@
 //! What incident building needs from the events: each detection with the
 //! entities of the event that raised it, and from every event the logons,
-//! remote service installs, explicit-credential uses and admin-port
-//! connections that show how accounts moved between hosts.
+//! remote service and task changes, share writes, explicit-credential uses,
+//! admin-port connections, process starts, remote commands and operational
+//! log records that show how accounts moved between hosts.
 //!
 //! A [`Facts`] is filled per input file (one pass, constant work per event)
 //! and merged; nothing here looks at more than one event at a time.
@@ -15,9 +16,12 @@ use vigil_event::{Detection, Event, FieldValue};
 use crate::account_flags::{self, AccountWeakened};
 use crate::accounts::{self, AccountChangeEvent};
 use crate::attacks::{self, ExplicitAttempt, LogonFailure, TicketIssued};
+use crate::commands::{self, RemoteCommand};
 use crate::controllers::Controllers;
 use crate::incident::CredentialAttack;
 use crate::names;
+use crate::operational::{self, RemoteActivity};
+use crate::processes::{self, ProcessStart};
 
 /// A detection and the entities of its event.
 #[derive(Debug, Clone)]
@@ -90,6 +94,20 @@ pub struct Logon {
     pub logon_id: Option<String>,
     pub source_ip: Option<String>,
     pub source_workstation: Option<String>,
+    pub event: EventRef,
+}
+
+/// A desktop session reconnected (4778): from a new RDP client, which is
+/// how a hijacked session (`tscon`) shows whose screen the attacker took.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reconnect {
+    pub time: DateTime<Utc>,
+    pub host: String,
+    pub account: String,
+    pub logon_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub client_name: Option<String>,
+    pub event: EventRef,
 }
 
 /// A service installed (7045, 4697).
@@ -101,16 +119,33 @@ pub struct ServiceInstall {
     pub image: String,
     /// The account the service runs as, when it is not a built-in identity.
     pub run_as: Option<String>,
+    /// The session that installed it (4697 names it, 7045 does not).
+    pub logon_id: Option<String>,
+    pub event: EventRef,
 }
 
-/// A scheduled task created (4698).
+/// What happened to a scheduled task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskChangeKind {
+    /// Created (4698) or registered (TaskScheduler 106).
+    Created,
+    /// Updated (4702, TaskScheduler 140): an existing task made to run something else.
+    Updated,
+    /// Its action started (TaskScheduler 200).
+    Started,
+}
+
+/// A scheduled task created, updated or started.
 #[derive(Debug, Clone, Serialize)]
-pub struct TaskCreated {
+pub struct TaskChange {
     pub time: DateTime<Utc>,
     pub host: String,
     pub task: String,
+    pub kind: TaskChangeKind,
     pub account: Option<String>,
     pub logon_id: Option<String>,
+    pub event: EventRef,
 }
 
 /// A network share or named pipe opened from another machine (5140, 5145).
@@ -124,6 +159,9 @@ pub struct ShareAccess {
     pub share: String,
     /// The file or pipe under the share (`atsvc`, `svcctl`, `Temp\x.tmp`).
     pub target: String,
+    /// The access asked for includes writing data (WriteData, 0x2 / `%%4417`).
+    pub write: bool,
+    pub event: EventRef,
 }
 
 /// Credentials given explicitly for another server (4648).
@@ -134,6 +172,7 @@ pub struct ExplicitLogon {
     pub subject: Option<String>,
     pub account: String,
     pub server: Option<String>,
+    pub event: EventRef,
 }
 
 /// An outgoing connection to a remote-administration port (Sysmon 3).
@@ -147,10 +186,16 @@ pub struct AdminConnection {
     pub destination_ip: Option<String>,
     pub destination_host: Option<String>,
     pub port: i64,
+    pub event: EventRef,
 }
 
-/// Ports that carry remote administration: SMB, RDP, WinRM.
-pub const ADMIN_PORTS: &[i64] = &[445, 3389, 5985, 5986];
+/// Ports that carry remote administration: RPC's endpoint mapper (WMI,
+/// DCOM), SMB, RDP, WinRM.
+pub const ADMIN_PORTS: &[i64] = &[135, 445, 3389, 5985, 5986];
+
+/// The first of the dynamic ports RPC gives a WMI or DCOM call after the
+/// endpoint mapper answered.
+pub const DYNAMIC_PORTS: i64 = 49152;
 
 /// Directory replication rights: a 4662 naming them from a non-DC account is DCSync.
 const REPLICATION_GUIDS: &[&str] = &[
@@ -176,11 +221,20 @@ pub struct Replication {
 pub struct Facts {
     pub evidence: Vec<Evidence>,
     pub logons: Vec<Logon>,
+    /// Desktop sessions reconnected from an RDP client (4778).
+    pub reconnects: Vec<Reconnect>,
     pub services: Vec<ServiceInstall>,
     pub explicit: Vec<ExplicitLogon>,
     pub connections: Vec<AdminConnection>,
-    pub tasks: Vec<TaskCreated>,
+    pub tasks: Vec<TaskChange>,
     pub shares: Vec<ShareAccess>,
+    /// Process starts of the WMI, DCOM and WinRM hosts and programs outside
+    /// the system folders.
+    pub processes: Vec<ProcessStart>,
+    /// Commands on a source naming the host they act on.
+    pub commands: Vec<RemoteCommand>,
+    /// WMI-Activity and WinRM operational records of remote use.
+    pub activity: Vec<RemoteActivity>,
     /// `(host, logon id)` of sessions that got special privileges (4672).
     pub privileged_sessions: Vec<(String, String)>,
     /// DCSync seen: directory replication requested by a user account.
@@ -204,7 +258,7 @@ pub struct Facts {
     pub events: u64,
 }
 
-fn text<'a>(event: &'a Event, name: &str) -> Option<&'a str> {
+pub(crate) fn text<'a>(event: &'a Event, name: &str) -> Option<&'a str> {
     event.get(name).and_then(FieldValue::as_str).map(str::trim)
 }
 
@@ -215,6 +269,20 @@ fn subject(event: &Event) -> Option<String> {
 
 fn int(event: &Event, name: &str) -> Option<i64> {
     event.get(name).and_then(FieldValue::as_i64)
+}
+
+fn channel_has(event: &Event, name: &str) -> bool {
+    event.channel().is_some_and(|c| c.contains(name))
+}
+
+/// Whether a share access (5145) asked to write data: WriteData/AddFile
+/// (0x2) in the mask, or `%%4417` in the list of accesses.
+fn writes_data(event: &Event) -> bool {
+    let mask = text(event, "AccessMask")
+        .and_then(|m| i64::from_str_radix(m.trim_start_matches("0x"), 16).ok())
+        .or_else(|| int(event, "AccessMask"));
+    mask.is_some_and(|m| m & 0x2 != 0)
+        || text(event, "AccessList").is_some_and(|l| l.contains("%%4417"))
 }
 
 impl Facts {
@@ -263,6 +331,7 @@ impl Facts {
                     .extend(attacks::read_ticket(event, id, &host, time));
             }
             4624 => self.logon(event, host, time),
+            4778 => self.reconnect(event, host, time),
             4672 => {
                 if let Some(session) = text(event, "SubjectLogonId") {
                     self.privileged_sessions
@@ -284,6 +353,7 @@ impl Facts {
                         subject,
                         account,
                         server,
+                        event: EventRef::of(event),
                     });
                 }
             }
@@ -304,15 +374,33 @@ impl Facts {
                     service,
                     image,
                     run_as,
+                    logon_id: text(event, "SubjectLogonId")
+                        .filter(|l| !names::is_shared_session(l))
+                        .map(str::to_ascii_lowercase),
+                    event: EventRef::of(event),
                 });
             }
-            4698 => self.tasks.push(TaskCreated {
-                time,
-                host,
-                task: text(event, "TaskName").unwrap_or("").to_string(),
-                account: subject(event),
-                logon_id: text(event, "SubjectLogonId").map(str::to_ascii_lowercase),
-            }),
+            4698 | 4702 => {
+                let kind = if id == 4698 {
+                    TaskChangeKind::Created
+                } else {
+                    TaskChangeKind::Updated
+                };
+                let account = subject(event);
+                let logon_id = text(event, "SubjectLogonId").map(str::to_ascii_lowercase);
+                self.task(event, host, time, kind, account, logon_id);
+            }
+            106 | 140 | 200 if channel_has(event, "TaskScheduler") => {
+                let kind = match id {
+                    106 => TaskChangeKind::Created,
+                    140 => TaskChangeKind::Updated,
+                    _ => TaskChangeKind::Started,
+                };
+                let account = text(event, "UserContext")
+                    .or_else(|| text(event, "UserName"))
+                    .and_then(|u| names::account(None, u));
+                self.task(event, host, time, kind, account, None);
+            }
             5140 | 5145 => {
                 if let Some(ip) = text(event, "IpAddress").and_then(names::address) {
                     self.shares.push(ShareAccess {
@@ -323,11 +411,39 @@ impl Facts {
                         source_ip: ip,
                         share: text(event, "ShareName").unwrap_or("").to_string(),
                         target: text(event, "RelativeTargetName").unwrap_or("").to_string(),
+                        write: writes_data(event),
+                        event: EventRef::of(event),
                     });
                 }
             }
-            3 if event.channel().is_some_and(|c| c.contains("Sysmon")) => {
-                self.connection(event, host, time)
+            3 if channel_has(event, "Sysmon") => self.connection(event, host, time),
+            1 if channel_has(event, "Sysmon") => {
+                self.processes
+                    .extend(processes::read(event, &host, time, true));
+                commands::read(event, &host, time, "CommandLine", &mut self.commands);
+            }
+            4688 => {
+                self.processes
+                    .extend(processes::read(event, &host, time, false));
+                commands::read(event, &host, time, "CommandLine", &mut self.commands);
+            }
+            4104 if channel_has(event, "PowerShell") => {
+                commands::read(event, &host, time, "ScriptBlockText", &mut self.commands);
+            }
+            4103 if channel_has(event, "PowerShell") => {
+                commands::read(event, &host, time, "Payload", &mut self.commands);
+            }
+            6 if channel_has(event, "WinRM") => {
+                self.commands
+                    .extend(commands::winrm_session(event, &host, time));
+            }
+            91 if channel_has(event, "WinRM") => {
+                self.activity
+                    .push(operational::winrm_shell(event, &host, time));
+            }
+            5858 | 5860 | 5861 if channel_has(event, "WMI-Activity") => {
+                self.activity
+                    .extend(operational::wmi(event, id, &host, time));
             }
             4662 => {
                 let properties = text(event, "Properties").unwrap_or("").to_ascii_lowercase();
@@ -372,6 +488,53 @@ impl Facts {
             logon_id: text(event, "TargetLogonId").map(str::to_ascii_lowercase),
             source_ip,
             source_workstation,
+            event: EventRef::of(event),
+        });
+    }
+
+    fn reconnect(&mut self, event: &Event, host: String, time: DateTime<Utc>) {
+        let Some(account) = text(event, "AccountName")
+            .and_then(|n| names::account(text(event, "AccountDomain"), n))
+        else {
+            return;
+        };
+        let client_ip = text(event, "ClientAddress").and_then(names::address);
+        let client_name = text(event, "ClientName")
+            .filter(|n| !n.eq_ignore_ascii_case("unknown"))
+            .and_then(names::host_name);
+        if let (Some(ip), Some(name)) = (&client_ip, &client_name) {
+            if names::is_internal(ip) && name.parse::<std::net::IpAddr>().is_err() {
+                self.learn(ip, name);
+            }
+        }
+        self.reconnects.push(Reconnect {
+            time,
+            host,
+            account,
+            logon_id: text(event, "LogonID").map(str::to_ascii_lowercase),
+            client_ip,
+            client_name,
+            event: EventRef::of(event),
+        });
+    }
+
+    fn task(
+        &mut self,
+        event: &Event,
+        host: String,
+        time: DateTime<Utc>,
+        kind: TaskChangeKind,
+        account: Option<String>,
+        logon_id: Option<String>,
+    ) {
+        self.tasks.push(TaskChange {
+            time,
+            host,
+            task: text(event, "TaskName").unwrap_or("").to_string(),
+            kind,
+            account,
+            logon_id,
+            event: EventRef::of(event),
         });
     }
 
@@ -384,7 +547,13 @@ impl Facts {
         let Some(port) = int(event, "DestinationPort") else {
             return;
         };
-        if !ADMIN_PORTS.contains(&port) || text(event, "Initiated") == Some("false") {
+        // Only calls inside the estate can be RPC to another host's WMI or
+        // DCOM; the address is looked at without copying it.
+        let rpc_call = port >= DYNAMIC_PORTS
+            && text(event, "DestinationIp")
+                .map(|ip| ip.strip_prefix("::ffff:").unwrap_or(ip))
+                .is_some_and(|ip| names::is_internal(ip) && !ip.starts_with("127.") && ip != "::1");
+        if !(ADMIN_PORTS.contains(&port) || rpc_call) || text(event, "Initiated") == Some("false") {
             return;
         }
         self.connections.push(AdminConnection {
@@ -396,6 +565,7 @@ impl Facts {
             destination_ip: text(event, "DestinationIp").and_then(names::address),
             destination_host: text(event, "DestinationHostname").and_then(names::host_name),
             port,
+            event: EventRef::of(event),
         });
     }
 
@@ -429,11 +599,15 @@ impl Facts {
     pub fn merge(&mut self, other: Facts) {
         self.evidence.extend(other.evidence);
         self.logons.extend(other.logons);
+        self.reconnects.extend(other.reconnects);
         self.services.extend(other.services);
         self.explicit.extend(other.explicit);
         self.connections.extend(other.connections);
         self.tasks.extend(other.tasks);
         self.shares.extend(other.shares);
+        self.processes.extend(other.processes);
+        self.commands.extend(other.commands);
+        self.activity.extend(other.activity);
         self.privileged_sessions.extend(other.privileged_sessions);
         self.dcsync.extend(other.dcsync);
         self.account_changes.extend(other.account_changes);

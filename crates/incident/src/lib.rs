@@ -9,7 +9,9 @@
 //! names them.
 //!
 //! Feed every event (with the detections it raised) to a [`Facts`], one per
-//! input file, merge them, and [`build`] the incidents:
+//! input file, merge them, and [`build`] the incidents ([`hops`] gives every
+//! lateral-movement hop the events show, each named by its [`Method`] and
+//! with the events that prove it):
 //!
 //! ```
 //! use vigil_event::{Event, FieldValue};
@@ -28,6 +30,7 @@ mod account_flags;
 mod accounts;
 mod attacks;
 mod build;
+mod commands;
 mod controllers;
 mod credentials;
 mod facts;
@@ -36,8 +39,11 @@ mod findings;
 mod grouping_tests;
 mod incident;
 mod inventory;
+mod methods;
 mod movement;
 pub mod names;
+mod operational;
+mod processes;
 mod report;
 #[cfg(test)]
 mod tests;
@@ -46,9 +52,11 @@ pub use account_flags::AccountWeakened;
 pub use accounts::{is_privileged_group, AccountChangeEvent};
 pub use attacks::{ExplicitAttempt, LogonFailure, TicketIssued};
 pub use build::{build, tactic, Options};
+pub use commands::RemoteCommand;
 pub use controllers::Controllers;
 pub use facts::{
     AdminConnection, EventRef, Evidence, ExplicitLogon, Facts, Logon, Replication, ServiceInstall,
+    ShareAccess, TaskChange, TaskChangeKind,
 };
 pub use findings::{is_finding, FINDING_PREFIX};
 pub use incident::{
@@ -56,5 +64,7 @@ pub use incident::{
     CredentialAttackKind, CredentialExposure, DetectionRef, Incident, PatientZero,
 };
 pub use inventory::{Asset, Inventory, InventoryError};
-pub use movement::{Edge, Method};
+pub use movement::{hops, Edge, Method};
+pub use operational::{ActivityKind, RemoteActivity};
+pub use processes::{ProcessRole, ProcessStart};
 pub use report::{markdown, Report};

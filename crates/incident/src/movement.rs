@@ -1,62 +1,88 @@
-//! The lateral-movement graph: host → host hops built from the events
-//! themselves (logons, remote service installs, explicit credentials,
-//! connections to admin ports), with addresses resolved to hosts through the
-//! inventory and what the hosts' own events say about their addresses.
+//! The lateral-movement graph: host → host hops built from the events of
+//! both ends (see `methods` for how each method is recognised), merged per
+//! hop and named by the most specific method, with addresses resolved to
+//! hosts through the inventory and what the hosts' own events say about
+//! their addresses.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use crate::facts::Facts;
+use crate::facts::{EventRef, Facts};
 use crate::inventory::Inventory;
+use crate::methods;
 use crate::names;
 
-/// How an account reached another host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// How an account reached another host, most specific first: when several
+/// events show one hop, the first method in this order names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
-    /// A service installed right after a network logon from the source (PsExec and kin).
-    SmbPsexec,
-    /// A scheduled task created remotely (the task scheduler's pipe, or a
-    /// task right after a network logon from the source).
-    ScheduledTask,
+    /// A service installed remotely (PsExec, SMBExec, Impacket, Cobalt
+    /// Strike): 7045/4697 in or right after a network logon from the source.
+    Service,
+    /// A process started by `WmiPrvSE.exe` in a network logon session, a
+    /// WMI client's operations in WMI-Activity, `wmic /node:` on the source.
+    Wmi,
+    /// A COM server (`mmc.exe -Embedding`, Office, `DllHost.exe /Processid:`)
+    /// or `explorer.exe` starting a process in a network logon session.
+    Dcom,
+    /// `wsmprovhost.exe` in a network logon session, WinRM shells (91), a
+    /// connection to 5985/5986, `Invoke-Command -ComputerName` on the source.
     Winrm,
     Rdp,
+    /// A scheduled task created or updated remotely (the task scheduler's
+    /// pipe, or a task changed in or right after a network logon from the source).
+    ScheduledTask,
+    /// A file written to `C$`/`ADMIN$` from the source, then run on the host.
+    SmbCopy,
     ExplicitCredentials,
     NetworkLogon,
+    /// An admin share or the service control pipe opened with no execution seen.
     Smb,
 }
 
 impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
-            Method::SmbPsexec => "smb_psexec",
-            Method::ScheduledTask => "scheduled_task",
+            Method::Service => "service",
+            Method::Wmi => "wmi",
+            Method::Dcom => "dcom",
             Method::Winrm => "winrm",
             Method::Rdp => "rdp",
+            Method::ScheduledTask => "scheduled_task",
+            Method::SmbCopy => "smb_copy",
             Method::ExplicitCredentials => "explicit_credentials",
             Method::NetworkLogon => "network_logon",
             Method::Smb => "smb",
         }
     }
+
+    /// Remote execution or an interactive session, rather than an ordinary
+    /// network logon or file access.
+    pub fn is_remote_execution(self) -> bool {
+        !matches!(self, Method::NetworkLogon | Method::Smb)
+    }
 }
 
 /// One observation of a hop, before observations of the same hop are merged.
 #[derive(Debug, Clone)]
-struct Sighting {
-    time: DateTime<Utc>,
-    from: String,
-    to: String,
-    account: Option<String>,
-    method: Method,
+pub(crate) struct Sighting {
+    pub time: DateTime<Utc>,
+    pub from: String,
+    pub to: String,
+    pub account: Option<String>,
+    pub method: Method,
     /// Seen on the destination (a logon, a service) rather than the source.
-    destination_side: bool,
+    pub destination_side: bool,
     /// The logon session it opened on the destination.
-    session: Option<String>,
+    pub session: Option<String>,
     /// The process on the source that made the connection.
-    process: Option<String>,
-    note: String,
+    pub process: Option<String>,
+    pub note: String,
+    /// The events it was read from.
+    pub events: Vec<EventRef>,
 }
 
 /// A hop between two hosts: one or more events within a couple of minutes.
@@ -67,11 +93,14 @@ pub struct Edge {
     pub time: DateTime<Utc>,
     pub account: Option<String>,
     pub method: Method,
-    /// Remote-administration evidence (RDP, WinRM, a remote service install,
-    /// explicit credentials for the target) rather than an ordinary network logon.
+    /// Remote execution or an interactive session (see
+    /// [`Method::is_remote_execution`]) rather than an ordinary network logon.
     pub strong: bool,
-    /// The events it was built from, in words.
+    /// The events it was built from, in words, each naming the host that logged it.
     pub evidence: Vec<String>,
+    /// The events it was built from, file and record: those that prove the
+    /// method first, at most 50.
+    pub events: Vec<EventRef>,
     /// Logon sessions it opened on the destination (LogonId).
     #[serde(skip)]
     pub sessions: Vec<String>,
@@ -105,211 +134,23 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// Sightings of one hop this close together (seconds) are one edge.
-const MERGE: i64 = 120;
+/// At most this many events are named per hop.
+const EVENTS_KEPT: usize = 50;
 
-/// A network logon on a host: when, from which host, which account.
-type NetworkLogon = (DateTime<Utc>, String, String);
+/// Sightings of one hop this close together (seconds) are one edge.
+pub(crate) const MERGE: i64 = 120;
+
+/// All hops the events show, oldest first, whether or not an incident
+/// includes them.
+pub fn hops(facts: &Facts, inventory: Option<&Inventory>) -> Vec<Edge> {
+    edges(facts, &Resolver::new(facts, inventory))
+}
 
 /// All hops the events show, oldest first. Sorting aside, one pass over the facts.
 pub fn edges(facts: &Facts, resolver: &Resolver) -> Vec<Edge> {
     let mut sightings = Vec::new();
-    // The source host by address, then by the name it gave, then the bare
-    // address: an unknown machine is still a node of the graph.
-    let source = |ip: Option<&String>, ws: Option<&String>| -> Option<String> {
-        ip.and_then(|ip| resolver.host_of(ip))
-            .or_else(|| ws.cloned())
-            .or_else(|| ip.cloned())
-    };
-    // Network logons per destination host, by time, to pair with service installs.
-    let mut network: BTreeMap<&str, Vec<NetworkLogon>> = BTreeMap::new();
-    for logon in &facts.logons {
-        let method = match logon.logon_type {
-            10 => Method::Rdp,
-            3 => Method::NetworkLogon,
-            _ => continue,
-        };
-        let Some(from) = source(logon.source_ip.as_ref(), logon.source_workstation.as_ref()) else {
-            continue;
-        };
-        if from == logon.host {
-            continue;
-        }
-        if method == Method::NetworkLogon {
-            network.entry(&logon.host).or_default().push((
-                logon.time,
-                from.clone(),
-                logon.account.clone(),
-            ));
-        }
-        sightings.push(Sighting {
-            time: logon.time,
-            from,
-            to: logon.host.clone(),
-            account: Some(logon.account.clone()),
-            method,
-            destination_side: true,
-            session: logon.logon_id.clone(),
-            process: None,
-            note: format!(
-                "4624 logon type {} of {} on {}",
-                logon.logon_type, logon.account, logon.host
-            ),
-        });
-    }
-    for list in network.values_mut() {
-        list.sort_by_key(|l| l.0);
-    }
-    for service in &facts.services {
-        let Some(list) = network.get(service.host.as_str()) else {
-            continue;
-        };
-        // The network logon that brought the service: the last one from
-        // another host at most two minutes before the install.
-        let end = list.partition_point(|l| l.0 <= service.time);
-        let found = list[..end]
-            .iter()
-            .rev()
-            .take_while(|l| service.time - l.0 <= Duration::seconds(MERGE))
-            .find(|l| !names::is_machine(&l.2));
-        if let Some((_, from, account)) = found {
-            sightings.push(Sighting {
-                time: service.time,
-                from: from.clone(),
-                to: service.host.clone(),
-                account: Some(account.clone()),
-                method: Method::SmbPsexec,
-                destination_side: true,
-                session: None,
-                process: None,
-                note: format!(
-                    "service {} ({}) installed on {} after a network logon of {account} from {from}",
-                    service.service, service.image, service.host
-                ),
-            });
-        }
-    }
-    for task in &facts.tasks {
-        let Some(list) = network.get(task.host.as_str()) else {
-            continue;
-        };
-        let end = list.partition_point(|l| l.0 <= task.time);
-        let found = list[..end]
-            .iter()
-            .rev()
-            .take_while(|l| task.time - l.0 <= Duration::seconds(MERGE))
-            .find(|l| !names::is_machine(&l.2));
-        if let Some((_, from, account)) = found {
-            sightings.push(Sighting {
-                time: task.time,
-                from: from.clone(),
-                to: task.host.clone(),
-                account: Some(account.clone()),
-                method: Method::ScheduledTask,
-                destination_side: true,
-                session: task.logon_id.clone(),
-                process: None,
-                note: format!(
-                    "scheduled task {} created on {} after a network logon of {account} from {from}",
-                    task.task, task.host
-                ),
-            });
-        }
-    }
-    for share in &facts.shares {
-        let Some(from) = source(Some(&share.source_ip), None) else {
-            continue;
-        };
-        if from == share.host {
-            continue;
-        }
-        // The pipes of remote task and service control, and writes to the
-        // admin shares, are remote administration; other shares are file access.
-        let target = share.target.to_ascii_lowercase();
-        let admin_share = share.share.to_ascii_uppercase();
-        let method = if target == "atsvc" {
-            Method::ScheduledTask
-        } else if target == "svcctl" {
-            Method::SmbPsexec
-        } else if admin_share.ends_with("\\ADMIN$") || admin_share.ends_with("\\C$") {
-            Method::Smb
-        } else {
-            Method::NetworkLogon
-        };
-        sightings.push(Sighting {
-            time: share.time,
-            from: from.clone(),
-            to: share.host.clone(),
-            account: share.account.clone(),
-            method,
-            destination_side: true,
-            session: share.logon_id.clone(),
-            process: None,
-            note: format!(
-                "share {} {} opened on {} from {} by {}",
-                share.share,
-                share.target,
-                share.host,
-                share.source_ip,
-                share.account.as_deref().unwrap_or("?")
-            ),
-        });
-    }
-    for explicit in &facts.explicit {
-        let Some(to) = explicit.server.clone() else {
-            continue;
-        };
-        if to == explicit.host {
-            continue;
-        }
-        sightings.push(Sighting {
-            time: explicit.time,
-            from: explicit.host.clone(),
-            to,
-            account: Some(explicit.account.clone()),
-            method: Method::ExplicitCredentials,
-            destination_side: false,
-            session: None,
-            process: None,
-            note: format!(
-                "4648 explicit credentials of {} on {} for {}",
-                explicit.account,
-                explicit.host,
-                explicit.server.as_deref().unwrap_or("?")
-            ),
-        });
-    }
-    for c in &facts.connections {
-        let to = c
-            .destination_ip
-            .as_deref()
-            .and_then(|ip| resolver.host_of(ip))
-            .or_else(|| c.destination_host.clone());
-        let Some(to) = to.filter(|t| *t != c.host) else {
-            continue;
-        };
-        let method = match c.port {
-            3389 => Method::Rdp,
-            5985 | 5986 => Method::Winrm,
-            _ => Method::Smb,
-        };
-        sightings.push(Sighting {
-            time: c.time,
-            from: c.host.clone(),
-            to,
-            account: None,
-            method,
-            destination_side: false,
-            session: None,
-            process: c.process_guid.clone(),
-            note: format!(
-                "Sysmon 3: {} on {} connected to port {}",
-                c.image.as_deref().unwrap_or("a process"),
-                c.host,
-                c.port
-            ),
-        });
-    }
+    methods::destination(facts, resolver, &mut sightings);
+    methods::source(facts, resolver, &mut sightings);
     merge(sightings)
 }
 
@@ -340,20 +181,28 @@ fn edge_of(group: Vec<Sighting>) -> Edge {
         .expect("non-empty");
     let account = group
         .iter()
-        .filter(|s| s.account.as_deref().is_some_and(|a| !names::is_machine(a)))
-        .min_by_key(|s| (s.method, !s.destination_side))
+        .filter(|s| {
+            s.account
+                .as_deref()
+                .is_some_and(|a| !names::is_machine(a) && !names::is_builtin(a))
+        })
+        // The credential the destination saw first, then what the source ran as.
+        .min_by_key(|s| (!s.destination_side, s.method))
         .or_else(|| group.iter().find(|s| s.account.is_some()))
         .and_then(|s| s.account.clone());
-    let strong = group.iter().any(|s| {
-        matches!(
-            s.method,
-            Method::SmbPsexec
-                | Method::ScheduledTask
-                | Method::Winrm
-                | Method::Rdp
-                | Method::ExplicitCredentials
-        )
-    });
+    let strong = group.iter().any(|s| s.method.is_remote_execution());
+    // The events that prove the method first; a hop of a thousand share
+    // accesses keeps the first of them only.
+    let mut ranked: Vec<&Sighting> = group.iter().collect();
+    ranked.sort_by_key(|s| (s.method, !s.destination_side, s.time));
+    let mut seen = HashSet::new();
+    let events: Vec<EventRef> = ranked
+        .iter()
+        .flat_map(|s| &s.events)
+        .filter(|e| seen.insert((e.source.as_str(), e.record, e.line)))
+        .take(EVENTS_KEPT)
+        .cloned()
+        .collect();
     Edge {
         from: best.from.clone(),
         to: best.to.clone(),
@@ -362,7 +211,20 @@ fn edge_of(group: Vec<Sighting>) -> Edge {
         method: best.method,
         strong,
         evidence: group.iter().map(|s| s.note.clone()).collect(),
-        sessions: group.iter().filter_map(|s| s.session.clone()).collect(),
-        processes: group.iter().filter_map(|s| s.process.clone()).collect(),
+        events,
+        sessions: distinct(group.iter().filter_map(|s| s.session.clone())),
+        processes: distinct(group.iter().filter_map(|s| s.process.clone())),
     }
+}
+
+/// The values, each once, in their first order.
+fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    for v in values {
+        if seen.insert(v.clone()) {
+            out.push(v);
+        }
+    }
+    out
 }
