@@ -294,7 +294,7 @@ impl Facts {
     pub fn observe(&mut self, event: &Event, detections: &[Detection]) {
         self.events += 1;
         let host = event.computer().and_then(names::host_name);
-        let time = event.timestamp;
+        let time = event.timestamp.filter(names::is_plausible_time);
         if !detections.is_empty() {
             if let (Some(host), Some(time)) = (&host, time) {
                 let evidence = evidence_of(event, host, time);
@@ -580,7 +580,9 @@ impl Facts {
     /// over many): evidence of its host and time only.
     pub fn add_detection(&mut self, detection: &Detection) {
         let host = detection.computer.as_deref().and_then(names::host_name);
-        if let (Some(host), Some(time)) = (host, detection.timestamp) {
+        if let (Some(host), Some(time)) =
+            (host, detection.timestamp.filter(names::is_plausible_time))
+        {
             self.evidence.push(Evidence {
                 detection: detection.clone(),
                 host,

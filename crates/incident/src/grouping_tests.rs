@@ -25,20 +25,26 @@ fn observe(facts: &mut Facts, host: &str, days: i64, image: &str, hash: &str) {
         "Hashes",
         FieldValue::from(format!("SHA256={hash}").as_str()),
     );
-    let detection = Detection {
-        timestamp: e.timestamp,
-        computer: Some(host.to_string()),
+    let mut detection = high("Suspicious tool");
+    detection.timestamp = e.timestamp;
+    detection.computer = Some(host.to_string());
+    facts.observe(&e, &[detection]);
+}
+
+fn high(title: &str) -> Detection {
+    Detection {
+        timestamp: None,
+        computer: None,
         channel: None,
         event_id: Some(1),
         record_id: None,
         rule_id: "r".into(),
-        rule_title: "Suspicious tool".into(),
+        rule_title: title.into(),
         level: Level::High,
         tags: Vec::<String>::new().into(),
         source: "sysmon.evtx".into(),
         details: Vec::new(),
-    };
-    facts.observe(&e, &[detection]);
+    }
 }
 
 #[test]
@@ -82,4 +88,31 @@ fn a_shared_hash_joins_only_within_days() {
     assert_eq!(incidents.len(), 2);
     let hosts = |i: usize| incidents[i].hosts.len();
     assert_eq!((hosts(0), hosts(1)), (3, 1));
+}
+
+/// A forged time at the calendar's end, on an event that raised a detection
+/// and on a logon, must not stop incident building; the event is left out of
+/// the timeline of incidents, the others still build.
+#[test]
+fn a_time_at_the_calendars_end_is_left_out() {
+    let mut facts = Facts::new();
+    observe(&mut facts, "WS-1", 0, "C:\\Temp\\tool.exe", "AB12");
+    for time in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC] {
+        let mut e = Event::new("forged.evtx");
+        e.timestamp = Some(time);
+        e.insert("EventID", FieldValue::Int(4624));
+        e.insert("Computer", FieldValue::from("WS-2"));
+        e.insert("Channel", FieldValue::from("Security"));
+        e.insert("TargetUserName", FieldValue::from("bob"));
+        e.insert("LogonType", FieldValue::Int(3));
+        e.insert("IpAddress", FieldValue::from("10.0.0.1"));
+        let mut detection = high("Forged");
+        detection.timestamp = Some(time);
+        detection.computer = Some("WS-2".into());
+        facts.observe(&e, std::slice::from_ref(&detection));
+        facts.add_detection(&detection);
+    }
+    let incidents = build(facts, None, &Options::default());
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].hosts[0].host, "WS-1");
 }

@@ -123,6 +123,15 @@ pub fn is_system_binary(path: &str) -> bool {
     .any(|folder| path.contains(folder))
 }
 
+/// Whether a time can be a Windows or Unix log's: between 1601 (FILETIME's
+/// epoch) and 30828 (its end). Times outside it are damage or forgery, and
+/// the arithmetic of incident building (a day's gap, a clock skew) would
+/// overflow near the calendar's limits.
+pub fn is_plausible_time(time: &chrono::DateTime<chrono::Utc>) -> bool {
+    use chrono::Datelike;
+    (1601..=30828).contains(&time.year())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
