@@ -436,7 +436,7 @@ fn compare(name: &str, estate: &Estate, isolated: &BTreeSet<&str>, plan: &Impact
         if saved.is_empty() {
             " — the plan takes down as much".to_string()
         } else {
-            format!(" — the plan keeps {} working", saved.join(", "))
+            format!(" — the plan keeps {} running", in_words(&saved))
         }
     );
     Alternative {
@@ -445,6 +445,15 @@ fn compare(name: &str, estate: &Estate, isolated: &BTreeSet<&str>, plan: &Impact
         impact,
         saved,
         summary,
+    }
+}
+
+/// `a, b and c`.
+fn in_words(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -487,7 +496,7 @@ fn summarise(
         text.push_str(&format!(
             " Against \"{}\", {} stay{} up.",
             a.name,
-            a.saved.join(" and "),
+            in_words(&a.saved),
             if a.saved.len() == 1 { "s" } else { "" }
         ));
     }
