@@ -8,7 +8,8 @@
 //!   domain-wide steps; outside destinations to block; the business services
 //!   each action takes down, against the naive plan; and the order to act in.
 //! * [`clocks`] sets the notification clocks (GDPR, revDSG, NIS2) from the
-//!   moment of awareness.
+//!   moment of awareness; [`art33_contents`] says how much of a GDPR
+//!   notification the evidence fills.
 //! * [`Manifest`] records every evidence file's SHA-256; [`verify`] checks
 //!   them again.
 //!
@@ -28,6 +29,7 @@ mod containment;
 mod impact;
 pub mod manifest;
 mod network;
+mod notification;
 mod order;
 
 pub use accounts::{AccountAction, AccountStep, AccountToDisable, DomainStep, MAX_TICKET_HOURS};
@@ -38,4 +40,5 @@ pub use containment::{
 pub use impact::{Estate, Impact, ServiceEffect};
 pub use manifest::{verify, FileCheck, FileState, Manifest, Verification};
 pub use network::{Block, BlockKind};
+pub use notification::{art33_contents, Content, Fill};
 pub use order::Step;

@@ -7,7 +7,7 @@ mod investigation;
 use std::collections::{BTreeMap, BTreeSet};
 
 use vigil_incident::Inventory;
-use vigil_respond::{plan, Action, ContainmentPlan, Inputs};
+use vigil_respond::{plan, Action, ContainmentPlan, Fill, Inputs};
 
 /// The hosts that stop working when `isolated` are cut off: a fixed point
 /// over `depends_on`, computed without the crate's graph.
@@ -182,6 +182,27 @@ fn simulated_intrusions_are_contained_without_taking_telephony_down() {
                 t.destination_ip
             );
         }
+        // The authority's notification: what the evidence fills.
+        let contents = vigil_respond::art33_contents(
+            &case.incidents,
+            Some(&case.assessment),
+            Some(&plan),
+            Some(&case.inventory),
+        );
+        let fill: Vec<Fill> = contents.iter().map(|c| c.fill).collect();
+        assert_eq!(
+            fill,
+            [
+                Fill::Filled,
+                Fill::Partly,
+                Fill::Partly,
+                Fill::Missing,
+                Fill::Partly,
+                Fill::Filled
+            ],
+            "{contents:#?}"
+        );
+        assert!(contents[1].text.contains("patient records"));
         println!(
             "| {seed} | {} | {} | {} | {} | {} | {} | {} | {} |",
             compromised.iter().cloned().collect::<Vec<_>>().join(" "),
