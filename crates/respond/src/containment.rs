@@ -222,6 +222,8 @@ pub fn plan(inputs: &Inputs) -> ContainmentPlan {
         let unknown: Vec<&str> = hosts
             .iter()
             .filter(|h| !e.knows(&h.host))
+            // A bare address is not expected in an inventory of names.
+            .filter(|h| h.host.parse::<std::net::IpAddr>().is_err())
             .map(|h| h.host.as_str())
             .collect();
         if !unknown.is_empty() {
