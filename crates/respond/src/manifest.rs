@@ -152,6 +152,11 @@ impl Manifest {
     }
 
     pub fn add_rule_file(&mut self, path: &Path) {
+        self.push_rule_file(path);
+        self.combine();
+    }
+
+    fn push_rule_file(&mut self, path: &Path) {
         let (sha256, problem) = match hash_file(path) {
             Ok((sha, _)) => (Some(sha), None),
             Err(e) => (None, Some(format!("cannot read: {e}"))),
@@ -161,6 +166,29 @@ impl Manifest {
             sha256,
             problem,
         });
+    }
+
+    /// Every Sigma rule file (`.yml`, `.yaml`) under `path`, or `path` itself if a file.
+    pub fn add_rule_path(&mut self, path: &Path) {
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        walk(path, &mut files, &mut problems);
+        let is_rule = |f: &Path| {
+            f == path
+                || f.extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml")
+                })
+        };
+        for f in files.iter().filter(|f| is_rule(f)) {
+            self.push_rule_file(f);
+        }
+        for (p, why) in problems {
+            self.rules.files.push(RuleFile {
+                name: absolute(&p),
+                sha256: None,
+                problem: Some(why),
+            });
+        }
         self.combine();
     }
 
