@@ -11,15 +11,15 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
-use vigil_exfil::{HostEvidence, Settings};
-use vigil_incident::{Inventory, Options};
+use vigil_exfil::{Assessment, HostEvidence, Settings};
+use vigil_incident::{Inventory, Options, Report};
 use vigil_respond::manifest::{FileState, Manifest};
-use vigil_respond::{Awareness, Clock, Content};
+use vigil_respond::{Awareness, Clock, ContainmentPlan, Content};
 use vigil_timeline::{write_timeline, TimelineFormat};
 
-use crate::args::CaseArgs;
+use crate::args::{CaseArgs, RuleArgs};
 use crate::summary::HuntSummary;
 
 /// What `notification.json` holds: the clocks and what a notification to the
@@ -53,31 +53,7 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
 
     // The evidence is hashed before it is analysed: the manifest records it
     // as it was read.
-    let mut manifest = Manifest::new(
-        env!("CARGO_PKG_VERSION"),
-        std::env::args().collect(),
-        Utc::now(),
-    );
-    for path in &args.paths {
-        manifest.add_evidence_path(path);
-    }
-    // A case folder inside the evidence is not evidence.
-    let case_dir = std::path::absolute(out).unwrap_or_else(|_| out.clone());
-    manifest
-        .evidence
-        .retain(|e| !Path::new(&e.path).starts_with(&case_dir));
-    if let Some(inventory) = &args.inventory {
-        manifest.add_evidence(inventory, None);
-    }
-    if args.rules.rules.is_empty() || args.rules.builtin {
-        for rule in vigil_rules::builtin() {
-            manifest.add_rule_text(&format!("builtin/{}", rule.name), rule.text);
-        }
-    }
-    for path in &args.rules.rules {
-        manifest.add_rule_path(path);
-    }
-
+    let manifest = evidence_manifest(&args.paths, args.inventory.as_deref(), &args.rules, out);
     let loaded = crate::ruleset::load(&args.rules)?;
     if loaded.rules.is_empty() {
         anyhow::bail!("no rule could be loaded; nothing to hunt with");
@@ -90,8 +66,7 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
     let host_files: Vec<_> = files
         .into_iter()
         .filter(|f| !network_paths.contains(f.path.as_path()))
-        // The case's own output, if it sits under the evidence.
-        .filter(|f| !f.path.starts_with(out))
+        .filter(|f| !is_case_output(&f.path, out))
         .collect();
     if network_files.is_empty() && host_files.is_empty() {
         anyhow::bail!(
@@ -145,56 +120,23 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
         &Settings::default(),
     );
     crate::exfil::write(out, &assessment, &vigil_exfil::text(&assessment))?;
-    for input in &assessment.inputs {
-        if let (Some(first), Some(last)) = (input.first, input.last) {
-            manifest.set_range(Path::new(&*input.file), first, last);
-        }
-    }
 
-    let plan = vigil_respond::plan(&vigil_respond::Inputs {
-        incidents: &report.incidents,
-        assessment: Some(&assessment),
-        inventory: inventory.as_ref(),
-        account_changes: &[],
-    });
-    write_json(&out.join("containment.json"), &plan)?;
-
-    let now = Utc::now();
-    let awareness = vigil_respond::awareness(aware_at, &report.incidents);
-    let clocks = vigil_respond::clocks(awareness.as_ref(), now);
-    let contents = vigil_respond::art33_contents(
-        &report.incidents,
-        Some(&assessment),
-        Some(&plan),
+    let concluded = conclude(
+        out,
+        &report,
+        &assessment,
         inventory.as_ref(),
-    );
-    write_json(
-        &out.join("notification.json"),
-        &Notification {
-            now,
-            awareness: awareness.as_ref(),
-            clocks: &clocks,
-            gdpr_art33_contents: &contents,
-        },
+        aware_at,
+        manifest,
     )?;
-    let manifest_path = manifest.write(out)?;
-
     println!("Case folder: {}", out.display());
     println!(
         "Incidents: {}; data taken: {}",
         report.incidents.len(),
         assessment.verdict.as_str()
     );
-    println!("Containment: {}", plan.summary);
-    for step in plan.order.iter().take(4) {
-        println!(
-            "  {}. {}: {}",
-            step.step,
-            step.action,
-            step.targets.join(", ")
-        );
-    }
-    for clock in &clocks {
+    print_plan(&concluded.plan, 4);
+    for clock in &concluded.clocks {
         println!(
             "Clock {}: {}{}",
             clock.law,
@@ -205,15 +147,15 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
             if clock.overdue() { " — OVERDUE" } else { "" }
         );
     }
-    let unreadable = manifest
+    let unreadable = concluded
         .evidence
         .iter()
         .filter(|e| e.problem.is_some())
         .count();
     println!(
         "Evidence: {} file(s) hashed into {}{}",
-        manifest.evidence.len() - unreadable,
-        manifest_path.display(),
+        concluded.evidence.len() - unreadable,
+        concluded.manifest.display(),
         if unreadable > 0 {
             format!("; {unreadable} could not be read (listed there)")
         } else {
@@ -230,6 +172,130 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{:.2} s", started.elapsed().as_secs_f64());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The files a case folder is made of.
+const OUTPUTS: &[&str] = &[
+    "timeline.csv",
+    "timeline.jsonl",
+    "incidents.json",
+    "incidents.md",
+    "exfiltration.json",
+    "exfiltration.md",
+    "containment.json",
+    "notification.json",
+    "manifest.json",
+];
+
+/// Whether `path` is one of the case's own files (a case folder may sit
+/// under the evidence, or hold it, as the demo's does).
+fn is_case_output(path: &Path, out: &Path) -> bool {
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| OUTPUTS.contains(&n))
+        && path.parent().map(absolute) == Some(absolute(out))
+}
+
+/// What [`conclude`] wrote.
+pub struct Concluded {
+    pub plan: ContainmentPlan,
+    pub clocks: Vec<Clock>,
+    /// Where the manifest went.
+    pub manifest: PathBuf,
+    pub evidence: Vec<vigil_respond::manifest::EvidenceFile>,
+}
+
+/// Every evidence file under `paths` and the inventory hashed, and the
+/// rules `rules` loads; a case folder under the evidence is left out.
+pub fn evidence_manifest(
+    paths: &[PathBuf],
+    inventory: Option<&Path>,
+    rules: &RuleArgs,
+    out: &Path,
+) -> Manifest {
+    let mut manifest = Manifest::new(
+        env!("CARGO_PKG_VERSION"),
+        std::env::args().collect(),
+        Utc::now(),
+    );
+    for path in paths {
+        manifest.add_evidence_path(path);
+    }
+    manifest
+        .evidence
+        .retain(|e| !is_case_output(Path::new(&e.path), out));
+    if let Some(inventory) = inventory {
+        manifest.add_evidence(inventory, None);
+    }
+    if rules.rules.is_empty() || rules.builtin {
+        for rule in vigil_rules::builtin() {
+            manifest.add_rule_text(&format!("builtin/{}", rule.name), rule.text);
+        }
+    }
+    for path in &rules.rules {
+        manifest.add_rule_path(path);
+    }
+    manifest
+}
+
+/// Writes what follows from the incidents and the exfiltration assessment
+/// into the case folder: containment.json, notification.json (clocks and
+/// the GDPR Art. 33(3) contents) and manifest.json.
+pub fn conclude(
+    out: &Path,
+    report: &Report,
+    assessment: &Assessment,
+    inventory: Option<&Inventory>,
+    aware_at: Option<DateTime<Utc>>,
+    mut manifest: Manifest,
+) -> anyhow::Result<Concluded> {
+    for input in &assessment.inputs {
+        if let (Some(first), Some(last)) = (input.first, input.last) {
+            manifest.set_range(Path::new(&*input.file), first, last);
+        }
+    }
+    let plan = vigil_respond::plan(&vigil_respond::Inputs {
+        incidents: &report.incidents,
+        assessment: Some(assessment),
+        inventory,
+        account_changes: &[],
+    });
+    write_json(&out.join("containment.json"), &plan)?;
+    let now = Utc::now();
+    let awareness = vigil_respond::awareness(aware_at, &report.incidents);
+    let clocks = vigil_respond::clocks(awareness.as_ref(), now);
+    let contents =
+        vigil_respond::art33_contents(&report.incidents, Some(assessment), Some(&plan), inventory);
+    write_json(
+        &out.join("notification.json"),
+        &Notification {
+            now,
+            awareness: awareness.as_ref(),
+            clocks: &clocks,
+            gdpr_art33_contents: &contents,
+        },
+    )?;
+    let path = manifest.write(out)?;
+    Ok(Concluded {
+        plan,
+        clocks,
+        manifest: path,
+        evidence: manifest.evidence,
+    })
+}
+
+/// The plan's summary and its first `steps` steps.
+pub fn print_plan(plan: &ContainmentPlan, steps: usize) {
+    println!("Containment: {}", plan.summary);
+    for step in plan.order.iter().take(steps) {
+        println!(
+            "  {}. {}: {}",
+            step.step,
+            step.action,
+            step.targets.join(", ")
+        );
+    }
 }
 
 fn write_json(path: &PathBuf, value: &impl Serialize) -> anyhow::Result<()> {

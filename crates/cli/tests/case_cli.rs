@@ -143,3 +143,21 @@ fn a_case_folder_holds_the_plan_and_a_manifest_that_verify_checks() {
     assert!(line("FS-01.jsonl").starts_with("same"), "{text}");
     assert!(text.contains("NOT intact: 2 file(s)"), "{text}");
 }
+
+/// `vigil demo` ends with the case folder and the plan's first steps, and
+/// the folder's manifest verifies.
+#[test]
+fn the_demo_ends_with_a_case_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vigil(&["demo", "--out", dir.path().to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let tail = &text[text.find("7. The case folder").expect("the case step")..];
+    assert!(tail.contains("Containment: Isolate"), "{tail}");
+    assert!(tail.contains("  1. block the outside addresses"), "{tail}");
+    for file in ["containment.json", "notification.json", "manifest.json"] {
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+    let verified = vigil(&["case", "--verify", dir.path().to_str().unwrap()]);
+    assert!(verified.status.success());
+}
