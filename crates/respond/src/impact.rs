@@ -92,16 +92,28 @@ impl Estate {
     /// everything that depends on them, directly or through other hosts.
     /// Linear in hosts plus dependencies.
     pub fn unavailable<'a>(&self, cut: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
-        let mut down: BTreeSet<String> = BTreeSet::new();
+        self.reach(cut).into_keys().collect()
+    }
+
+    /// The hosts that stop working, each with the host it needs that is
+    /// down (`None` for the cut ones): one breadth-first walk, so each chain
+    /// back to a cut host is a shortest one.
+    fn reach<'a>(
+        &self,
+        cut: impl IntoIterator<Item = &'a str>,
+    ) -> BTreeMap<String, Option<String>> {
+        let mut down: BTreeMap<String, Option<String>> = BTreeMap::new();
         let mut queue: VecDeque<String> = VecDeque::new();
         for host in cut {
-            if down.insert(host.to_string()) {
+            if !down.contains_key(host) {
+                down.insert(host.to_string(), None);
                 queue.push_back(host.to_string());
             }
         }
         while let Some(host) = queue.pop_front() {
             for dependant in self.dependants_of(&host) {
-                if down.insert(dependant.to_string()) {
+                if !down.contains_key(dependant) {
+                    down.insert(dependant.to_string(), Some(host.clone()));
                     queue.push_back(dependant.to_string());
                 }
             }
@@ -116,8 +128,8 @@ impl Estate {
         cut: impl IntoIterator<Item = &'a str>,
         restricted: impl IntoIterator<Item = &'a str>,
     ) -> Impact {
-        let cut: BTreeSet<String> = cut.into_iter().map(str::to_string).collect();
-        let unavailable = self.unavailable(cut.iter().map(String::as_str));
+        let reach = self.reach(cut);
+        let unavailable: BTreeSet<&str> = reach.keys().map(String::as_str).collect();
         let restricted: BTreeSet<String> = restricted
             .into_iter()
             .filter(|h| !unavailable.contains(*h))
@@ -131,8 +143,12 @@ impl Estate {
             }
         }
         let mut impact = Impact {
-            isolated: cut.iter().cloned().collect(),
-            unavailable: unavailable.iter().cloned().collect(),
+            isolated: reach
+                .iter()
+                .filter(|(_, needed)| needed.is_none())
+                .map(|(h, _)| h.clone())
+                .collect(),
+            unavailable: unavailable.iter().map(|h| h.to_string()).collect(),
             restricted: restricted.iter().cloned().collect(),
             ..Impact::default()
         };
@@ -147,7 +163,7 @@ impl Estate {
                 .copied()
                 .filter(|h| restricted.contains(*h))
                 .collect();
-            let why = |h: &str| self.why_unavailable(h, &cut);
+            let why = |h: &str| why_unavailable(h, &reach);
             if !hosts.is_empty() && lost.len() == hosts.len() {
                 impact.down.push(ServiceEffect {
                     service: service.to_string(),
@@ -179,36 +195,22 @@ impl Estate {
         }
         impact
     }
+}
 
-    /// Why a host is unavailable: cut off itself, or through what it needs.
-    fn why_unavailable(&self, host: &str, cut: &BTreeSet<String>) -> String {
-        if cut.contains(host) {
-            return format!("{host} isolated");
-        }
-        // The shortest chain back to a cut host, for the reader.
-        let mut parent: BTreeMap<String, String> = BTreeMap::new();
-        let mut queue: VecDeque<String> = cut.iter().cloned().collect();
-        let mut seen: BTreeSet<String> = cut.clone();
-        while let Some(h) = queue.pop_front() {
-            if h == host {
-                break;
-            }
-            for d in self.dependants_of(&h) {
-                if seen.insert(d.to_string()) {
-                    parent.insert(d.to_string(), h.clone());
-                    queue.push_back(d.to_string());
-                }
-            }
-        }
-        let mut chain = vec![host.to_string()];
-        let mut at = host.to_string();
-        while let Some(p) = parent.get(&at) {
-            chain.push(p.clone());
-            at = p.clone();
-        }
+/// Why a host is unavailable: cut off itself, or through what it needs.
+fn why_unavailable(host: &str, reach: &BTreeMap<String, Option<String>>) -> String {
+    let mut chain: Vec<&str> = Vec::new();
+    let mut at = reach.get(host).and_then(Option::as_deref);
+    while let Some(needed) = at {
+        chain.push(needed);
+        at = reach.get(needed).and_then(Option::as_deref);
+    }
+    if chain.is_empty() {
+        format!("{host} isolated")
+    } else {
         format!(
             "{host} cannot work without {} (isolated)",
-            chain[1..].join(", which needs ")
+            chain.join(", which needs ")
         )
     }
 }
@@ -283,6 +285,9 @@ mod tests {
         assert_eq!(impact.up, ["authentication", "telephony"]);
         let portal = &impact.down[1];
         assert!(portal.why.contains("APP-01 cannot work without DB-01"));
+        assert!(impact.down[0]
+            .why
+            .contains("WS-1 cannot work without APP-01, which needs DB-01 (isolated)"));
     }
 
     #[test]
