@@ -475,15 +475,21 @@ fn summarise(
     alternatives: &[Alternative],
 ) -> String {
     let count = |a: Action| hosts.iter().filter(|h| h.action == a).count();
-    let steps = |s: accounts::AccountStep| accounts.iter().filter(|a| a.action == s).count();
+    let steps = |s: accounts::AccountStep, machine: bool| {
+        accounts
+            .iter()
+            .filter(|a| a.action == s && a.machine_account == machine)
+            .count()
+    };
     let mut text = format!(
-        "Isolate {} host(s), restrict {}, watch {}; disable {} account(s), reset {}, rotate {}; block {} outside destination(s).",
+        "Isolate {} host(s), restrict {}, watch {}; disable {} account(s), reset {}, rotate {} (and {} computer account(s) when their hosts are rebuilt); block {} outside destination(s).",
         count(Action::Isolate),
         count(Action::Restrict),
         count(Action::Watch),
-        steps(accounts::AccountStep::Disable),
-        steps(accounts::AccountStep::Reset),
-        steps(accounts::AccountStep::Rotate),
+        steps(accounts::AccountStep::Disable, false),
+        steps(accounts::AccountStep::Reset, false),
+        steps(accounts::AccountStep::Rotate, false),
+        steps(accounts::AccountStep::Rotate, true),
         network.len()
     );
     if let Some(i) = impact {

@@ -132,5 +132,20 @@ pub fn blocks(assessment: &Assessment) -> Vec<Block> {
             );
         }
     }
+    // A beacon's address has no names of its own: the names it was first
+    // contacted by, when the assessment saw them.
+    for block in by.values_mut().filter(|b| b.names.is_empty()) {
+        for rare in assessment
+            .rare_destinations
+            .iter()
+            .filter(|r| r.destination.to_string() == block.destination)
+        {
+            for n in &rare.names {
+                if !block.names.contains(n) {
+                    block.names.push(n.clone());
+                }
+            }
+        }
+    }
     by.into_values().collect()
 }

@@ -180,3 +180,44 @@ fn accounts_and_domain_steps_come_in_order() {
         .iter()
         .any(|l| l.contains("no exfiltration assessment")));
 }
+
+#[test]
+fn a_compromised_domain_controller_is_restricted_and_everything_stays_up() {
+    let inventory = Inventory::parse(
+        "hosts:
+  - {name: DC-01, role: domain_controller, ips: [10.20.1.10], services: [authentication]}
+  - {name: VOIP-01, role: telephony, ips: [10.20.3.10], services: [telephony], depends_on: [DC-01]}
+  - {name: API-01, role: api_server, ips: [10.20.2.20], services: [video consultation], depends_on: [DC-01]}
+",
+    )
+    .unwrap();
+    let mut incident = incident(true);
+    incident.hosts = vec![host("DC-01", &["DCSync"], &[], None)];
+    let p = plan(&Inputs {
+        incidents: &[incident],
+        inventory: Some(&inventory),
+        ..Inputs::default()
+    });
+    let dc = &p.hosts[0];
+    assert_eq!(dc.action, Action::Restrict);
+    let r = dc.restriction.as_ref().unwrap();
+    assert_eq!(r.allow_from, ["API-01", "VOIP-01"]);
+    assert!(r.note.as_deref().unwrap().contains("Kerberos"));
+    let impact = p.impact.unwrap();
+    assert!(impact.down.is_empty());
+    assert_eq!(impact.degraded_names(), ["authentication"]);
+    assert_eq!(impact.up, ["telephony", "video consultation"]);
+    // Isolating it, the naive way, takes everything down.
+    let naive = &p.alternatives[0];
+    assert_eq!(naive.isolated, ["DC-01"]);
+    assert_eq!(
+        naive.saved,
+        ["authentication", "telephony", "video consultation"]
+    );
+    assert!(
+        p.summary
+            .contains("authentication, telephony and video consultation stay up"),
+        "{}",
+        p.summary
+    );
+}
