@@ -185,6 +185,7 @@ const OUTPUTS: &[&str] = &[
     "containment.json",
     "notification.json",
     "manifest.json",
+    "report.md",
 ];
 
 /// Whether `path` is one of the case's own files (a case folder may sit
@@ -241,7 +242,8 @@ pub fn evidence_manifest(
 
 /// Writes what follows from the incidents and the exfiltration assessment
 /// into the case folder: containment.json, notification.json (clocks and
-/// the GDPR Art. 33(3) contents) and manifest.json.
+/// the GDPR Art. 33(3) contents), manifest.json, and report.md with all of
+/// it after the incidents and the exfiltration assessment.
 pub fn conclude(
     out: &Path,
     report: &Report,
@@ -277,6 +279,21 @@ pub fn conclude(
         },
     )?;
     let path = manifest.write(out)?;
+    let mut md = vigil_incident::markdown(report);
+    md.push_str(&format!(
+        "\n# Was data taken?\n\n```\n{}```\n\n",
+        vigil_exfil::text(assessment)
+    ));
+    md.push_str(&vigil_respond::markdown::containment(&plan));
+    md.push_str(&vigil_respond::markdown::notification(
+        awareness.as_ref(),
+        &clocks,
+        &contents,
+    ));
+    md.push_str(&vigil_respond::markdown::manifest(&manifest));
+    let report_path = out.join("report.md");
+    std::fs::write(&report_path, md)
+        .with_context(|| format!("cannot write {}", report_path.display()))?;
     Ok(Concluded {
         plan,
         clocks,

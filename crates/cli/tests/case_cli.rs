@@ -61,9 +61,22 @@ fn a_case_folder_holds_the_plan_and_a_manifest_that_verify_checks() {
         "containment.json",
         "notification.json",
         "manifest.json",
+        "report.md",
     ] {
         assert!(case.join(file).is_file(), "{file} written");
     }
+    let report = std::fs::read_to_string(case.join("report.md")).unwrap();
+    for section in [
+        "## Containment plan",
+        "### In this order",
+        "### What it costs",
+        "## Notification clocks",
+        "(GDPR Art. 33(3))",
+        "## Evidence manifest",
+    ] {
+        assert!(report.contains(section), "{section} in report.md");
+    }
+    assert!(report.contains("**Stays up:** authentication, backup, mobile app, name resolution, telephony, video consultation"));
     assert!(stdout.contains("telephony"), "{stdout}");
 
     let plan = read_json(&case.join("containment.json"));

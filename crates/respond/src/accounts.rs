@@ -37,6 +37,16 @@ pub enum AccountStep {
     Rotate,
 }
 
+impl AccountStep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStep::Disable => "disable",
+            AccountStep::Reset => "reset",
+            AccountStep::Rotate => "rotate",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountAction {
     pub account: String,

@@ -28,6 +28,7 @@ pub mod clocks;
 mod containment;
 mod impact;
 pub mod manifest;
+pub mod markdown;
 mod network;
 mod notification;
 mod order;
