@@ -291,6 +291,63 @@ mod tests {
     }
 
     #[test]
+    fn cycles_and_odd_names_end_and_never_panic() {
+        let e = Estate::new(
+            &Inventory::parse(
+                "hosts:
+  - {name: a.clinic.example, services: [x], depends_on: [B, a]}
+  - {name: b, services: [y], depends_on: [A]}
+  - {name: '', services: [z], depends_on: ['']}
+",
+            )
+            .unwrap(),
+        );
+        let impact = e.impact(["A"], []);
+        assert_eq!(impact.unavailable, ["A", "B"]);
+        assert_eq!(impact.down_names(), ["x", "y"]);
+        // Random graphs, random cuts: every unavailable host is cut or needs one that is.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        for _ in 0..200 {
+            let mut text = String::from("hosts:\n");
+            for h in 0..12 {
+                let deps: Vec<String> = (0..next(4)).map(|_| format!("H{}", next(14))).collect();
+                text.push_str(&format!(
+                    "  - {{name: H{h}, services: [s{}], depends_on: [{}]}}\n",
+                    next(5),
+                    deps.join(", ")
+                ));
+            }
+            let inventory = Inventory::parse(&text).unwrap();
+            let e = Estate::new(&inventory);
+            let cut: Vec<String> = (0..next(4)).map(|_| format!("H{}", next(14))).collect();
+            let impact = e.impact(cut.iter().map(String::as_str), ["H1"]);
+            for h in &impact.unavailable {
+                let asset = inventory.hosts.iter().find(|a| &a.name == h);
+                assert!(
+                    cut.contains(h)
+                        || asset.is_some_and(|a| a
+                            .depends_on
+                            .iter()
+                            .any(|d| impact.unavailable.contains(d))),
+                    "{h} in {text}"
+                );
+            }
+            // And nothing that needs an unavailable host is left working.
+            for a in &inventory.hosts {
+                if a.depends_on.iter().any(|d| impact.unavailable.contains(d)) {
+                    assert!(impact.unavailable.contains(&a.name), "{} in {text}", a.name);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn one_workstation_of_several_degrades_and_restriction_keeps_service() {
         let e = estate();
         let impact = e.impact(["WS-1"], ["DC-01"]);
