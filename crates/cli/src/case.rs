@@ -290,6 +290,12 @@ pub fn conclude(
         &clocks,
         &contents,
     ));
+    md.push_str(&vigil_respond::markdown::customer_notice(
+        &plan,
+        &report.incidents,
+        Some(assessment),
+        inventory,
+    ));
     md.push_str(&vigil_respond::markdown::manifest(&manifest));
     let report_path = out.join("report.md");
     std::fs::write(&report_path, md)

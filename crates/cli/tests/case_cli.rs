@@ -72,6 +72,8 @@ fn a_case_folder_holds_the_plan_and_a_manifest_that_verify_checks() {
         "### What it costs",
         "## Notification clocks",
         "(GDPR Art. 33(3))",
+        "## Notice for customers (draft)",
+        "- If you use call centre, consultations, patient documents, patient portal, patient records: change that password",
         "## Evidence manifest",
     ] {
         assert!(report.contains(section), "{section} in report.md");

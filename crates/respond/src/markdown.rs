@@ -255,6 +255,112 @@ pub fn manifest(m: &Manifest) -> String {
     md
 }
 
+/// A draft notice for customers, scoped by the evidence: the services the
+/// attacker reached, whose passwords to change and why — not "all" — and
+/// how to tell this incident's messages from phishing in the operator's name.
+pub fn customer_notice(
+    plan: &ContainmentPlan,
+    incidents: &[vigil_incident::Incident],
+    assessment: Option<&vigil_exfil::Assessment>,
+    inventory: Option<&vigil_incident::Inventory>,
+) -> String {
+    use crate::containment::Action;
+    let mut md = String::from("## Notice for customers (draft)\n\n");
+    let first = incidents.iter().map(|i| i.first_evidence).min();
+    let reached: Vec<&str> = plan
+        .hosts
+        .iter()
+        .filter(|h| h.action != Action::Watch)
+        .map(|h| h.host.as_str())
+        .collect();
+    let mut services: Vec<String> = inventory
+        .map(|inv| {
+            inv.hosts
+                .iter()
+                .filter(|a| {
+                    vigil_incident::names::host_name(&a.name)
+                        .is_some_and(|h| reached.contains(&h.as_str()))
+                })
+                .flat_map(|a| a.services.iter().cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    services.sort();
+    services.dedup();
+    match first {
+        Some(t) => {
+            let _ = writeln!(
+                md,
+                "Since {}, an attacker had access to {} of our systems{}.",
+                t.format("%Y-%m-%d"),
+                reached.len(),
+                if services.is_empty() {
+                    String::new()
+                } else {
+                    format!(", which serve: {}", list(&services))
+                }
+            );
+        }
+        None => md.push_str("No intrusion was found in the evidence examined.\n"),
+    }
+    if let Some(a) = assessment {
+        let _ = writeln!(
+            md,
+            "Was data taken? {} — {}",
+            inert(a.verdict.as_str()),
+            inert(&a.summary)
+        );
+    }
+    md.push_str("\n**Which passwords to change, and why.** Only these; we checked the logons of every affected system.\n\n");
+    if !services.is_empty() {
+        let _ = writeln!(
+            md,
+            "- If you use {}: change that password, because the systems behind it were in the attacker's hands. Services not named here were not reached: their passwords need not change because of this incident.",
+            list(&services)
+        );
+    }
+    let staff: Vec<_> = plan
+        .accounts
+        .iter()
+        .filter(|a| !a.machine_account && a.action != crate::accounts::AccountStep::Disable)
+        .collect();
+    if !staff.is_empty() {
+        md.push_str("- Staff accounts (tell their owners directly; leave this list out of a public notice):\n");
+    }
+    for a in staff {
+        let why = if a.action == crate::accounts::AccountStep::Reset {
+            "the attacker used it"
+        } else {
+            "it was used on an affected system while the attacker was there"
+        };
+        let _ = writeln!(md, "  - {}: {why}.", inert(&a.account));
+    }
+    if !plan.domain_wide.is_empty() {
+        md.push_str("- All accounts of our Windows domain are being changed: the attacker may have read them all. You will be asked for a new password at your next logon.\n");
+    }
+    md.push_str("\n**Recognising phishing in our name.** We will never ask for a password, a code or a payment by e-mail, phone or text message about this incident. Updates come only through the channels you already know from us.");
+    let names: Vec<String> = plan
+        .network
+        .iter()
+        .flat_map(|b| {
+            if b.names.is_empty() {
+                vec![b.destination.clone()]
+            } else {
+                b.names.clone()
+            }
+        })
+        .collect();
+    if !names.is_empty() {
+        let _ = write!(
+            md,
+            " The attacker used these addresses; a link or mail pointing at them is not from us: {}.",
+            list(&names)
+        );
+    }
+    md.push_str("\n\n");
+    md
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
