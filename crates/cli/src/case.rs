@@ -48,8 +48,6 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
                 .ok_or_else(|| anyhow::anyhow!("--aware-at {t}: not a time (use RFC 3339)"))
         })
         .transpose()?;
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("cannot create the case folder {}", out.display()))?;
 
     // The evidence is hashed before it is analysed: the manifest records it
     // as it was read.
@@ -78,6 +76,8 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
                 .join(", ")
         );
     }
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create the case folder {}", out.display()))?;
     let progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut summary = HuntSummary::new(&loaded);
     summary.issues.extend(issues);

@@ -274,7 +274,7 @@ fn walk(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<(PathBuf, Stri
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
-    #[error("cannot read or write {path}: {source}")]
+    #[error("cannot read or write {path}")]
     Io { path: String, source: io::Error },
     #[error("{path} is not a Vigil manifest: {message}")]
     Invalid { path: String, message: String },
