@@ -128,7 +128,19 @@ struct Scoped {
     detections: Vec<String>,
     reached_by: Vec<String>,
     origin: Vec<String>,
+    /// Whether a hop into it showed remote administration (a service, a
+    /// task, WinRM, RDP, explicit credentials) rather than a bare logon.
+    strongly_reached: bool,
     incidents: Vec<usize>,
+}
+
+impl Scoped {
+    /// Attacker activity on the host itself: a detection, or remote
+    /// administration into it. A bare network logon from a compromised host
+    /// only touches it.
+    fn acted_on(&self) -> bool {
+        !self.detections.is_empty() || self.strongly_reached
+    }
 }
 
 pub fn plan(inputs: &Inputs) -> ContainmentPlan {
@@ -136,7 +148,7 @@ pub fn plan(inputs: &Inputs) -> ContainmentPlan {
     let scope = gather(inputs.incidents);
     let compromised: BTreeSet<&str> = scope
         .iter()
-        .filter(|(_, s)| !s.detections.is_empty() || !s.reached_by.is_empty())
+        .filter(|(_, s)| s.acted_on())
         .map(|(h, _)| h.as_str())
         .collect();
     let workstation = |host: &str, s: &Scoped| {
@@ -264,6 +276,7 @@ fn gather(incidents: &[Incident]) -> BTreeMap<String, Scoped> {
                 detections: Vec::new(),
                 reached_by: Vec::new(),
                 origin: Vec::new(),
+                strongly_reached: false,
                 incidents: Vec::new(),
             });
             s.first = s.first.min(h.first_evidence);
@@ -271,6 +284,10 @@ fn gather(incidents: &[Incident]) -> BTreeMap<String, Scoped> {
             extend_unique(&mut s.detections, &h.detections);
             extend_unique(&mut s.reached_by, &h.reached_by);
             extend_unique(&mut s.origin, h.origin.as_slice());
+            s.strongly_reached |= incident
+                .lateral_movement
+                .iter()
+                .any(|e| e.to == h.host && e.strong);
             if !s.incidents.contains(&incident.id) {
                 s.incidents.push(incident.id);
             }
@@ -292,7 +309,7 @@ fn watch_reason(host: &str, estate: Option<&Estate>) -> String {
     if address && !estate.is_some_and(|e| e.knows(host)) {
         format!("only seen as the source address {host} of a hop, with no attacker activity on it: find the machine behind the address; block it at the VPN or firewall if it is not one of yours")
     } else {
-        "touched (the source of a hop), no attacker activity on it: watch its logons and connections".into()
+        "touched (the source of a hop, or an ordinary network logon into it), no attacker activity on it: watch its logons and connections".into()
     }
 }
 

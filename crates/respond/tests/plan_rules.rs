@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use vigil_event::Level;
 use vigil_incident::{
-    AccountToRotate, AffectedHost, CredentialExposure, DetectionRef, Incident, Inventory,
+    AccountToRotate, AffectedHost, CredentialExposure, DetectionRef, Edge, Incident, Inventory,
+    Method,
 };
 use vigil_respond::{plan, AccountStep, AccountToDisable, Action, Inputs};
 
@@ -30,6 +31,20 @@ fn host(
     }
 }
 
+fn hop(from: &str, to: &str, strong: bool) -> Edge {
+    Edge {
+        from: from.into(),
+        to: to.into(),
+        time: at("2026-03-02T10:00:00Z"),
+        account: Some("CLINIC\\adm".into()),
+        method: Method::NetworkLogon,
+        strong,
+        evidence: Vec::new(),
+        sessions: Vec::new(),
+        processes: Vec::new(),
+    }
+}
+
 fn incident(domain_wide: bool) -> Incident {
     Incident {
         id: 1,
@@ -43,8 +58,14 @@ fn incident(domain_wide: bool) -> Incident {
             host("WS-1", &["Office spawns PowerShell"], &[], None),
             host("DB-01", &[], &["rdp from WS-1 as CLINIC\\adm"], None),
             host("10.20.250.7", &[], &[], Some("network_logon to WS-1")),
+            host(
+                "VOIP-01",
+                &[],
+                &["network_logon from WS-1 as CLINIC\\adm"],
+                None,
+            ),
         ],
-        lateral_movement: Vec::new(),
+        lateral_movement: vec![hop("WS-1", "DB-01", true), hop("WS-1", "VOIP-01", false)],
         attacker_accounts: vec!["CLINIC\\adm".into()],
         credentials: CredentialExposure {
             domain_wide: if domain_wide {
@@ -93,6 +114,8 @@ fn each_host_gets_the_action_its_role_and_evidence_call_for() {
     assert_eq!(action("WS-1"), Action::Isolate);
     assert_eq!(action("DB-01"), Action::Restrict);
     assert_eq!(action("10.20.250.7"), Action::Watch);
+    // Only an ordinary network logon into it: touched, not acted on.
+    assert_eq!(action("VOIP-01"), Action::Watch);
     let db = p.hosts.iter().find(|x| x.host == "DB-01").unwrap();
     let r = db.restriction.as_ref().unwrap();
     assert_eq!(r.allow_from, ["APP-01"]);
