@@ -54,10 +54,10 @@ fn with_action(plan: &ContainmentPlan, action: Action) -> BTreeSet<String> {
 #[test]
 fn simulated_intrusions_are_contained_without_taking_telephony_down() {
     let dir = tempfile::tempdir().unwrap();
-    println!("| seed | compromised | isolate | restrict | watch | down | degraded | naive plan down | saved |");
-    for seed in [1, 7, 42] {
-        let sim = dir.path().join(format!("sim-{seed}"));
-        let case = investigation::simulated(seed, &sim);
+    println!("| seed | hosts | compromised | isolate | restrict | watch | down | degraded | naive plan down | saved |");
+    for (seed, hosts, days) in [(1, 12, 5), (7, 12, 5), (42, 12, 5), (7, 40, 3)] {
+        let sim = dir.path().join(format!("sim-{seed}-{hosts}"));
+        let case = investigation::simulated(seed, hosts, days, &sim);
         assert!(!case.incidents.is_empty(), "an incident (seed {seed})");
         let plan = plan(&Inputs {
             incidents: &case.incidents,
@@ -204,7 +204,7 @@ fn simulated_intrusions_are_contained_without_taking_telephony_down() {
         );
         assert!(contents[1].text.contains("patient records"));
         println!(
-            "| {seed} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {seed} | {hosts} | {} | {} | {} | {} | {} | {} | {} | {} |",
             compromised.iter().cloned().collect::<Vec<_>>().join(" "),
             isolated.iter().cloned().collect::<Vec<_>>().join(" "),
             restricted.iter().cloned().collect::<Vec<_>>().join(" "),
@@ -218,7 +218,7 @@ fn simulated_intrusions_are_contained_without_taking_telephony_down() {
             naive.impact.down_names().join(", "),
             naive.saved.join(", ")
         );
-        if seed == 7 {
+        if (seed, hosts) == (7, 12) {
             println!("{}", serde_json::to_string_pretty(&plan).unwrap());
         }
     }

@@ -18,11 +18,13 @@ pub struct Investigation {
     pub assessment: Assessment,
 }
 
-/// Simulates the default estate (12 hosts, 5 days) at `seed` under `dir`
-/// and investigates it.
-pub fn simulated(seed: u64, dir: &Path) -> Investigation {
+/// Simulates an estate of `hosts` over `days` at `seed` under `dir` and
+/// investigates it.
+pub fn simulated(seed: u64, hosts: usize, days: u32, dir: &Path) -> Investigation {
     let config = vigil_simulate::Config {
         seed,
+        hosts,
+        days,
         ..vigil_simulate::Config::default()
     };
     let summary = vigil_simulate::generate(&config, dir).expect("simulation");
