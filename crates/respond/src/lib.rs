@@ -12,6 +12,8 @@
 //!   notification the evidence fills.
 //! * [`Manifest`] records every evidence file's SHA-256; [`verify`] checks
 //!   them again.
+//! * [`markdown`] writes all of it, and a draft notice for customers, for a
+//!   reader who is not a security engineer.
 //!
 //! ```
 //! use vigil_incident::Inventory;
