@@ -7,7 +7,7 @@
 //!   restrict or watch; accounts to disable, reset or rotate with the
 //!   domain-wide steps; outside destinations to block; the business services
 //!   each action takes down, against the naive plan; and the order to act in.
-//! * [`clocks`] sets the notification clocks (GDPR, revDSG, NIS2) from the
+//! * [`clocks()`] sets the notification clocks (GDPR, revDSG, NIS2) from the
 //!   moment of awareness; [`art33_contents`] says how much of a GDPR
 //!   notification the evidence fills.
 //! * [`Manifest`] records every evidence file's SHA-256; [`verify`] checks
