@@ -31,6 +31,10 @@ pub enum Command {
     /// Assess exfiltration: was data taken, how much, from where to where — from
     /// flow records, Zeek logs and the hosts' events, over the incidents' window.
     Exfil(ExfilArgs),
+    /// Investigate evidence into a case folder: timeline, incidents, exfiltration,
+    /// containment plan, notification clocks and the evidence manifest; or
+    /// `--verify CASE` to check the evidence against its manifest.
+    Case(CaseArgs),
     /// Simulate a telemedicine provider's logs, with an intrusion and its ground truth.
     Simulate(SimulateArgs),
     /// Simulate a small estate with an intrusion, hunt it with the built-in rules, and show where to look.
@@ -202,6 +206,43 @@ pub struct ExfilArgs {
     /// Print the assessment as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Print no progress and no timing.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CaseArgs {
+    /// Evidence files or folders (searched recursively): the hosts' event logs
+    /// and network evidence, as for `vigil incidents` and `vigil exfil`.
+    #[arg(value_name = "PATH", required_unless_present = "verify")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub rules: RuleArgs,
+
+    /// Asset inventory (as for `vigil incidents`): roles, services and
+    /// `depends_on`, from which the containment plan's impact is computed.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+
+    /// The case folder to write.
+    #[arg(long, value_name = "DIR", required_unless_present = "verify")]
+    pub out: Option<PathBuf>,
+
+    /// When the operator became aware of the breach (RFC 3339); the
+    /// notification clocks start there. Default: the first high or critical detection.
+    #[arg(long, value_name = "TIME")]
+    pub aware_at: Option<String>,
+
+    /// Re-hash the evidence listed in CASE/manifest.json and say whether it still matches.
+    #[arg(long, value_name = "CASE", conflicts_with_all = ["paths", "out"])]
+    pub verify: Option<PathBuf>,
 
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]

@@ -181,8 +181,27 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     for gap in &assessment.gaps {
         println!("   Cannot see: {gap}");
     }
+    let manifest = crate::case::evidence_manifest(
+        &[out.join("windows"), out.join("network")],
+        Some(&out.join("inventory.yaml")),
+        &RuleArgs::default(),
+        &out,
+    );
+    let concluded =
+        crate::case::conclude(&out, &report, &assessment, Some(&inventory), None, manifest)?;
     println!(
-        "\nNext: vigil incidents {}/windows --inventory {}/inventory.yaml --out DIR",
+        "\n7. The case folder {}: containment.json, notification.json (the authorities' clocks) and manifest.json (the evidence's SHA-256).\n",
+        out.display()
+    );
+    crate::case::print_plan(&concluded.plan, 4);
+    println!(
+        "\nNext: vigil case {}/windows {}/network --inventory {}/inventory.yaml --out CASE",
+        out.display(),
+        out.display(),
+        out.display()
+    );
+    println!(
+        "      vigil incidents {}/windows --inventory {}/inventory.yaml --out DIR",
         out.display(),
         out.display()
     );

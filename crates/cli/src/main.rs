@@ -9,6 +9,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 mod args;
 mod bench;
 mod bench_watch;
+mod case;
 mod correlation;
 mod demo;
 mod exfil;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         args::Command::BenchWatch(bench) => bench_watch::run(&bench),
         args::Command::Incidents(incidents) => incidents::run(&incidents),
         args::Command::Exfil(exfil) => exfil::run(&exfil),
+        args::Command::Case(case) => case::run(&case),
         args::Command::Simulate(simulate) => demo::simulate(&simulate),
         args::Command::Demo(demo) => demo::demo(&demo),
         args::Command::Watch(watch) => watch::run(&watch),
