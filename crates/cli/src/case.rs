@@ -257,11 +257,12 @@ pub fn conclude(
             manifest.set_range(Path::new(&*input.file), first, last);
         }
     }
+    let account_changes = vigil_respond::attacker_account_changes(&report.incidents);
     let plan = vigil_respond::plan(&vigil_respond::Inputs {
         incidents: &report.incidents,
         assessment: Some(assessment),
         inventory,
-        account_changes: &[],
+        account_changes: &account_changes,
     });
     write_json(&out.join("containment.json"), &plan)?;
     let now = Utc::now();

@@ -73,12 +73,12 @@ fn a_case_folder_holds_the_plan_and_a_manifest_that_verify_checks() {
         "## Notification clocks",
         "(GDPR Art. 33(3))",
         "## Notice for customers (draft)",
-        "- If you use call centre, consultations, patient documents, patient portal, patient records: change that password",
+        "- If you use authentication, call centre, consultations, name resolution, patient documents, patient portal, patient records: change that password",
         "## Evidence manifest",
     ] {
         assert!(report.contains(section), "{section} in report.md");
     }
-    assert!(report.contains("**Stays up:** authentication, backup, mobile app, name resolution, telephony, video consultation"));
+    assert!(report.contains("**Stays up:** backup, mobile app, telephony, video consultation"));
     assert!(stdout.contains("telephony"), "{stdout}");
 
     let plan = read_json(&case.join("containment.json"));

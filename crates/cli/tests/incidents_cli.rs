@@ -261,6 +261,42 @@ fn simulated_wmi_hop_and_backdoor_account_are_named() {
             .unwrap_or_else(|| panic!("{account} added to a group: {changes:?}"));
         assert_eq!(promoted["group"], backdoor["group"]);
     }
+
+    // Code run on the domain controller puts every domain secret at risk.
+    let domain_wide = report["incidents"][0]["credentials"]["domain_wide"]
+        .as_array()
+        .unwrap();
+    assert_eq!(domain_wide.len(), 1, "{domain_wide:?}");
+    let step = domain_wide[0].as_str().unwrap();
+    assert!(
+        step.contains("domain controller DC-01") && step.contains("krbtgt"),
+        "{step}"
+    );
+
+    // The report a person reads shows the hop's method with the records that
+    // prove it, and what to do with the backdoor.
+    let markdown = std::fs::read_to_string(
+        dir.path()
+            .join("sim-7-12")
+            .join("report")
+            .join("incidents.md"),
+    )
+    .unwrap();
+    let hop_row = markdown
+        .lines()
+        .find(|l| l.contains("| wmi |"))
+        .unwrap_or_else(|| panic!("a wmi hop row: {markdown}"));
+    assert!(
+        hop_row.contains("DC-01.jsonl event ") && hop_row.contains(" record "),
+        "{hop_row}"
+    );
+    assert!(markdown.contains("### Accounts the attacker changed"));
+    let backdoor = name(backdoors[0]["account"].as_str().unwrap());
+    let created_row = markdown
+        .lines()
+        .find(|l| l.to_lowercase().contains(&backdoor) && l.contains("| created |"))
+        .unwrap_or_else(|| panic!("a row for {backdoor} created: {markdown}"));
+    assert!(created_row.contains("disable"), "{created_row}");
 }
 
 /// The same estate without the intrusion: background work only, including

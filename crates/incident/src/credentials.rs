@@ -277,6 +277,26 @@ pub(crate) fn exposure(
             domain_wide.push(what);
         }
     }
+    // An attacker who ran code on a domain controller could read the
+    // directory's database, krbtgt's key with it, whether or not a rule saw
+    // the theft itself.
+    if domain_wide.is_empty() {
+        let on_dc = edges.iter().filter(|e| e.strong).find_map(|e| {
+            let role = facts.controllers.role(&e.to, inventory)?;
+            Some((e, role))
+        });
+        if let Some((edge, role)) = on_dc {
+            domain_wide.push(format!(
+                "the attacker ran code on domain controller {} ({} from {} as {} at {}; {}): its directory database, krbtgt's key included, must be taken as read — reset the krbtgt account twice (with replication in between) and rotate all domain accounts",
+                edge.to,
+                edge.method.as_str(),
+                edge.from,
+                edge.account.as_deref().unwrap_or("an unknown account"),
+                edge.time.format("%Y-%m-%d %H:%M"),
+                role.because()
+            ));
+        }
+    }
     let mut accounts = Vec::new();
     let mut machine_accounts = Vec::new();
     for (account, entry) in ledger.entries {

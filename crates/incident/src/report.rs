@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::facts::EventRef;
 use crate::incident::Incident;
 
 /// What `incidents.json` holds.
@@ -33,6 +34,15 @@ fn inert(text: &str) -> String {
         }
     }
     out
+}
+
+/// The first `n` events of a finding, by file and record, and how many more.
+fn events(events: &[EventRef], n: usize) -> String {
+    let mut text: Vec<String> = events.iter().take(n).map(ToString::to_string).collect();
+    if events.len() > n {
+        text.push(format!("… {} more", events.len() - n));
+    }
+    text.join("; ")
 }
 
 /// The report as Markdown: a summary per incident, then scope, movement and credentials.
@@ -93,17 +103,75 @@ pub fn markdown(report: &Report) -> String {
         }
         if !incident.lateral_movement.is_empty() {
             let _ = writeln!(md, "\n### Lateral movement\n");
-            let _ = writeln!(md, "| time (UTC) | from | to | method | account |");
-            let _ = writeln!(md, "|---|---|---|---|---|");
+            let _ = writeln!(
+                md,
+                "| time (UTC) | from | to | method | account | proved by |"
+            );
+            let _ = writeln!(md, "|---|---|---|---|---|---|");
             for e in &incident.lateral_movement {
                 let _ = writeln!(
                     md,
-                    "| {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} |",
                     e.time.format("%Y-%m-%d %H:%M:%S"),
                     inert(&e.from),
                     inert(&e.to),
                     e.method.as_str(),
-                    inert(e.account.as_deref().unwrap_or("?"))
+                    inert(e.account.as_deref().unwrap_or("?")),
+                    inert(&events(&e.events, 3))
+                );
+            }
+        }
+        if !incident.account_changes.is_empty() {
+            let _ = writeln!(md, "\n### Accounts the attacker changed\n");
+            let _ = writeln!(
+                md,
+                "| time (UTC) | account | change | by | on | what to do | proved by |"
+            );
+            let _ = writeln!(md, "|---|---|---|---|---|---|---|");
+            for c in &incident.account_changes {
+                let change = match &c.group {
+                    Some(group) => format!("{} ({group})", c.change.as_str()),
+                    None => c.change.as_str().to_string(),
+                };
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    c.time.format("%Y-%m-%d %H:%M:%S"),
+                    inert(&c.account),
+                    inert(&change.replace('_', " ")),
+                    inert(c.by.as_deref().unwrap_or("?")),
+                    inert(&c.host),
+                    inert(&c.action),
+                    inert(&events(&c.events, 3))
+                );
+            }
+        }
+        if !incident.credential_attacks.is_empty() {
+            let _ = writeln!(md, "\n### Credential attacks\n");
+            let _ = writeln!(
+                md,
+                "| from (UTC) | to | kind | source | by | logged on | attempts | accounts targeted | proved by |"
+            );
+            let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
+            for a in &incident.credential_attacks {
+                let mut targets: Vec<&str> = a.targets.iter().take(8).map(String::as_str).collect();
+                let more = a.targets.len().saturating_sub(8);
+                let more = format!("… {more} more");
+                if a.targets.len() > 8 {
+                    targets.push(&more);
+                }
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    a.first.format("%Y-%m-%d %H:%M:%S"),
+                    a.last.format("%H:%M:%S"),
+                    a.kind.as_str().replace('_', " "),
+                    inert(a.source.as_deref().unwrap_or("?")),
+                    inert(a.account.as_deref().unwrap_or("?")),
+                    inert(&a.host),
+                    a.attempts,
+                    inert(&targets.join(", ")),
+                    inert(&events(&a.events, 2))
                 );
             }
         }

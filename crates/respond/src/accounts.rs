@@ -26,6 +26,28 @@ pub struct AccountToDisable {
     pub evidence: Vec<String>,
 }
 
+/// The account changes the incidents found the attacker making, as the
+/// plan takes them.
+pub fn attacker_account_changes(incidents: &[Incident]) -> Vec<AccountToDisable> {
+    incidents
+        .iter()
+        .flat_map(|incident| &incident.account_changes)
+        .map(|c| AccountToDisable {
+            account: c.account.clone(),
+            change: match (&c.group, c.change) {
+                (Some(group), vigil_incident::AccountChangeKind::AddedToGroup) => {
+                    format!("added to {group}")
+                }
+                (_, kind) => kind.as_str().replace('_', " "),
+            },
+            action: c.action.clone(),
+            host: c.host.clone(),
+            time: c.time,
+            evidence: c.events.iter().map(ToString::to_string).collect(),
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStep {

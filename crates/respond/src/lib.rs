@@ -35,7 +35,10 @@ mod network;
 mod notification;
 mod order;
 
-pub use accounts::{AccountAction, AccountStep, AccountToDisable, DomainStep, MAX_TICKET_HOURS};
+pub use accounts::{
+    attacker_account_changes, AccountAction, AccountStep, AccountToDisable, DomainStep,
+    MAX_TICKET_HOURS,
+};
 pub use clocks::{awareness, clocks, Awareness, Clock, ClockState};
 pub use containment::{
     plan, Action, Alternative, ContainmentPlan, HostAction, Inputs, Restriction,

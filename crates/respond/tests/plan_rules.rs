@@ -40,6 +40,7 @@ fn hop(from: &str, to: &str, strong: bool) -> Edge {
         method: Method::NetworkLogon,
         strong,
         evidence: Vec::new(),
+        events: Vec::new(),
         sessions: Vec::new(),
         processes: Vec::new(),
     }
@@ -67,6 +68,8 @@ fn incident(domain_wide: bool) -> Incident {
         ],
         lateral_movement: vec![hop("WS-1", "DB-01", true), hop("WS-1", "VOIP-01", false)],
         attacker_accounts: vec!["CLINIC\\adm".into()],
+        account_changes: Vec::new(),
+        credential_attacks: Vec::new(),
         credentials: CredentialExposure {
             domain_wide: if domain_wide {
                 vec!["DCSync by CLINIC\\adm".into()]
@@ -90,6 +93,7 @@ fn incident(domain_wide: bool) -> Incident {
             level: Level::High,
             record_id: Some(1),
             source: "WS-1.evtx".into(),
+            finding: false,
         }],
     }
 }

@@ -7,7 +7,7 @@ mod investigation;
 use std::collections::{BTreeMap, BTreeSet};
 
 use vigil_incident::Inventory;
-use vigil_respond::{plan, Action, ContainmentPlan, Fill, Inputs};
+use vigil_respond::{plan, AccountStep, Action, ContainmentPlan, Fill, Inputs};
 
 /// The hosts that stop working when `isolated` are cut off: a fixed point
 /// over `depends_on`, computed without the crate's graph.
@@ -59,12 +59,25 @@ fn simulated_intrusions_are_contained_without_taking_telephony_down() {
         let sim = dir.path().join(format!("sim-{seed}-{hosts}"));
         let case = investigation::simulated(seed, hosts, days, &sim);
         assert!(!case.incidents.is_empty(), "an incident (seed {seed})");
+        let changes = vigil_respond::attacker_account_changes(&case.incidents);
         let plan = plan(&Inputs {
             incidents: &case.incidents,
             assessment: Some(&case.assessment),
             inventory: Some(&case.inventory),
-            account_changes: &[],
+            account_changes: &changes,
         });
+        // The backdoor accounts the attacker made are switched off.
+        for backdoor in &case.truth.backdoor_accounts {
+            assert!(
+                plan.accounts
+                    .iter()
+                    .any(|a| a.action == AccountStep::Disable
+                        && a.account.eq_ignore_ascii_case(&backdoor.account)),
+                "backdoor {} disabled (seed {seed}): {:?}",
+                backdoor.account,
+                plan.accounts
+            );
+        }
         let isolated = with_action(&plan, Action::Isolate);
         let restricted = with_action(&plan, Action::Restrict);
         let compromised: BTreeSet<String> = case
