@@ -2,47 +2,14 @@
 //! attacks and DCSync, through the binary: what the events show was read by
 //! hand first (written in each test's comment), then asserted.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-fn vigil(args: &[&str]) {
-    let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .output()
-        .expect("the vigil binary runs");
-    assert!(
-        output.status.success(),
-        "vigil {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("written")).expect("JSON")
-}
-
-/// Runs `vigil incidents` with the SigmaHQ rules and no inventory on one
-/// recording under corpus/evtx.
 fn incidents_of(file: &str, extra: &[&str]) -> Option<Value> {
-    let corpus = vigil_testdata::shared_dir("corpus/evtx")?;
-    let rules = vigil_testdata::shared_dir("sigma/rules")?;
-    let out = tempfile::tempdir().unwrap();
-    let path = corpus.join(file);
-    let mut args = vec![
-        "incidents",
-        path.to_str().unwrap(),
-        "--rules",
-        rules.to_str().unwrap(),
-        "--out",
-        out.path().to_str().unwrap(),
-        "-q",
-    ];
-    args.extend_from_slice(extra);
-    vigil(&args);
-    Some(read_json(&out.path().join("incidents.json")))
+    common::incidents_of_recording("corpus/evtx", file, extra)
 }
 
 fn texts(v: &Value, pointer: &str, field: Option<&str>) -> BTreeSet<String> {

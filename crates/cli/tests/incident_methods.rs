@@ -5,8 +5,9 @@
 //! shows (a modified task, WinRM, DCOM through ShellWindows, a bare copy
 //! and run) are tested on fixtures in the incident crate.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 use vigil_incident::{hops, Edge, Facts, Method};
@@ -15,37 +16,8 @@ const LATERAL: &str = "corpus/evtx/EVTX-to-MITRE-Attack/TA0008-Lateral Movement"
 const EXECUTION: &str = "corpus/evtx/EVTX-to-MITRE-Attack/TA0002-Execution";
 const APT: &str = "corpus/evtx/EVTX-to-MITRE-Attack/EVTX_full_APT_attack_steps";
 
-fn vigil(args: &[&str]) {
-    let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .output()
-        .expect("the vigil binary runs");
-    assert!(
-        output.status.success(),
-        "vigil {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// Runs `vigil incidents` with the SigmaHQ rules on one recording under `folder`.
 fn real_incident_in(folder: &str, file: &str, extra: &[&str]) -> Option<Value> {
-    let dir = vigil_testdata::shared_dir(folder)?;
-    let rules = vigil_testdata::shared_dir("sigma/rules")?;
-    let out = tempfile::tempdir().unwrap();
-    let path = dir.join(file);
-    let mut args = vec![
-        "incidents",
-        path.to_str().unwrap(),
-        "--rules",
-        rules.to_str().unwrap(),
-        "--out",
-        out.path().to_str().unwrap(),
-        "-q",
-    ];
-    args.extend_from_slice(extra);
-    vigil(&args);
-    let text = std::fs::read_to_string(out.path().join("incidents.json")).expect("written");
-    Some(serde_json::from_str(&text).expect("JSON"))
+    common::incidents_of_recording(folder, file, extra)
 }
 
 /// Every hop the events of these recordings under `folder` show, read the

@@ -2,11 +2,17 @@
 //! against their ground truth, and on real attack recordings whose events
 //! were read by hand.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
+
+fn real_incident_in(folder: &str, file: &str, extra: &[&str]) -> Option<Value> {
+    common::incidents_of_recording(folder, file, extra)
+}
 
 fn vigil(args: &[&str]) {
     let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
@@ -331,26 +337,6 @@ fn real_incident(file: &str, extra: &[&str]) -> Option<Value> {
         file,
         extra,
     )
-}
-
-/// Runs `vigil incidents` with the SigmaHQ rules on one recording under `folder`.
-fn real_incident_in(folder: &str, file: &str, extra: &[&str]) -> Option<Value> {
-    let lateral = vigil_testdata::shared_dir(folder)?;
-    let rules = vigil_testdata::shared_dir("sigma/rules")?;
-    let out = tempfile::tempdir().unwrap();
-    let path = lateral.join(file);
-    let mut args = vec![
-        "incidents",
-        path.to_str().unwrap(),
-        "--rules",
-        rules.to_str().unwrap(),
-        "--out",
-        out.path().to_str().unwrap(),
-        "-q",
-    ];
-    args.extend_from_slice(extra);
-    vigil(&args);
-    Some(read_json(&out.path().join("incidents.json")))
 }
 
 /// PsExec against SRVDEFENDER01. Read in the events (records 349321–349343):
