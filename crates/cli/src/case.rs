@@ -51,7 +51,7 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
 
     // The evidence is hashed before it is analysed: the manifest records it
     // as it was read.
-    let manifest = evidence_manifest(&args.paths, args.inventory.as_deref(), &args.rules, out);
+    let mut manifest = evidence_manifest(&args.paths, args.inventory.as_deref(), &args.rules, out);
     let loaded = crate::ruleset::load(&args.rules)?;
     if loaded.rules.is_empty() {
         anyhow::bail!("no rule could be loaded; nothing to hunt with");
@@ -93,6 +93,10 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
     } else {
         crate::incidents::sweep_gathering(&host_files, &loaded, args.threads, progress, summary)?
     };
+    // Each host log's first and last event, as the network logs' are recorded below.
+    for (source, (first, last)) in facts.file_spans() {
+        manifest.set_range(Path::new(source), first, last);
+    }
     let options = Options::default();
     let report =
         crate::incidents::report(facts, sweep.detections.len(), inventory.as_ref(), &options);

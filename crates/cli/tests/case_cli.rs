@@ -130,6 +130,16 @@ fn a_case_folder_holds_the_plan_and_a_manifest_that_verify_checks() {
         .find(|e| e["path"].as_str().unwrap().ends_with("flows.csv"))
         .unwrap();
     assert!(flows["first_event"].is_string() && flows["last_event"].is_string());
+    // A host log's time range is its events' first and last.
+    let dc = evidence
+        .iter()
+        .find(|e| e["path"].as_str().unwrap().ends_with("DC-01.jsonl"))
+        .unwrap();
+    let (first, last) = (
+        dc["first_event"].as_str().expect("first event of DC-01"),
+        dc["last_event"].as_str().expect("last event of DC-01"),
+    );
+    assert!(first < last && first.starts_with("2026-"), "{first} {last}");
     assert_eq!(
         manifest["rules"]["combined_sha256"].as_str().unwrap().len(),
         64

@@ -84,6 +84,14 @@ impl std::fmt::Display for EventRef {
     }
 }
 
+/// When the events of one input file begin and end.
+#[derive(Debug, Clone)]
+pub struct FileSpan {
+    pub source: std::sync::Arc<str>,
+    pub first: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+}
+
 /// A successful logon (4624).
 #[derive(Debug, Clone, Serialize)]
 pub struct Logon {
@@ -256,6 +264,9 @@ pub struct Facts {
     /// Address → host names that used it, from the hosts' own events.
     pub addresses: BTreeMap<String, Vec<String>>,
     pub events: u64,
+    /// The first and last event time of each input file, for the evidence
+    /// manifest (a file may appear more than once after merging).
+    pub spans: Vec<FileSpan>,
 }
 
 pub(crate) fn text<'a>(event: &'a Event, name: &str) -> Option<&'a str> {
@@ -295,6 +306,9 @@ impl Facts {
         self.events += 1;
         let host = event.computer().and_then(names::host_name);
         let time = event.timestamp.filter(names::is_plausible_time);
+        if let Some(time) = time {
+            self.span(&event.source, time);
+        }
         if !detections.is_empty() {
             if let (Some(host), Some(time)) = (&host, time) {
                 let evidence = evidence_of(event, host, time);
@@ -576,6 +590,34 @@ impl Facts {
         }
     }
 
+    fn span(&mut self, source: &std::sync::Arc<str>, time: DateTime<Utc>) {
+        match self.spans.last_mut() {
+            // Events of one file come together and share their source's text.
+            Some(span)
+                if std::sync::Arc::ptr_eq(&span.source, source) || span.source == *source =>
+            {
+                span.first = span.first.min(time);
+                span.last = span.last.max(time);
+            }
+            _ => self.spans.push(FileSpan {
+                source: source.clone(),
+                first: time,
+                last: time,
+            }),
+        }
+    }
+
+    /// The first and last event time per input file, merged across spans.
+    pub fn file_spans(&self) -> BTreeMap<&str, (DateTime<Utc>, DateTime<Utc>)> {
+        let mut spans: BTreeMap<&str, (DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
+        for s in &self.spans {
+            let entry = spans.entry(&s.source).or_insert((s.first, s.last));
+            entry.0 = entry.0.min(s.first);
+            entry.1 = entry.1.max(s.last);
+        }
+        spans
+    }
+
     /// Adds a detection that has no single event behind it (a correlation
     /// over many): evidence of its host and time only.
     pub fn add_detection(&mut self, detection: &Detection) {
@@ -625,6 +667,7 @@ impl Facts {
             }
         }
         self.events += other.events;
+        self.spans.extend(other.spans);
     }
 }
 

@@ -55,8 +55,8 @@ pub use build::{build, tactic, Options};
 pub use commands::RemoteCommand;
 pub use controllers::Controllers;
 pub use facts::{
-    AdminConnection, EventRef, Evidence, ExplicitLogon, Facts, Logon, Replication, ServiceInstall,
-    ShareAccess, TaskChange, TaskChangeKind,
+    AdminConnection, EventRef, Evidence, ExplicitLogon, Facts, FileSpan, Logon, Replication,
+    ServiceInstall, ShareAccess, TaskChange, TaskChangeKind,
 };
 pub use findings::{is_finding, FINDING_PREFIX};
 pub use incident::{
