@@ -3,6 +3,9 @@
 //! CLSID, `psexec \\host`, `sc \\host`, `schtasks /s`, and the WinRM
 //! client's own log of the sessions it opens.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use vigil_event::Event;
@@ -183,22 +186,32 @@ fn cmdlet_label(cmdlet: &str) -> &'static str {
     }
 }
 
-/// Whether a text can name a remote target at all: a cheap look before
-/// [`targets`] reads it.
+/// Whether a text can name a remote target at all: one cheap pass over
+/// every command line and script block before [`targets`] reads the few
+/// that can.
 fn may_name_targets(text: &str) -> bool {
-    [
-        "/node:",
-        "-computername",
-        "-cn ",
-        "computername=",
-        "gettypefrom",
-        "\\\\",
-        " /s ",
-        "enter-pssession",
-        "name=\"computername\"",
-    ]
-    .iter()
-    .any(|n| find_ci(text, n, 0).is_some())
+    static MARKERS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "/node:",
+                "-computername",
+                "-cn ",
+                "computername=",
+                "gettypefrom",
+                "\\\\",
+                " /s ",
+                "enter-pssession",
+                "name=\"computername\"",
+            ])
+            .ok()
+    });
+    match &*MARKERS {
+        Some(markers) => markers.is_match(text),
+        // The automaton of fixed words always builds; if it did not, every
+        // text is read in full rather than none.
+        None => true,
+    }
 }
 
 /// The remote commands of a process start (4688, Sysmon 1) or a PowerShell
