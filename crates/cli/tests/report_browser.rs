@@ -235,13 +235,19 @@ fn the_report_renders_in_a_browser_without_the_network() {
         &out.join("profile-tripwire"),
         &out.join("tripwire-netlog.json"),
         &["--dump-dom".into()],
-        &format!("file://{}", std::fs::canonicalize(&tripwire).unwrap().display()),
+        &format!(
+            "file://{}",
+            std::fs::canonicalize(&tripwire).unwrap().display()
+        ),
     );
     assert!(trip.status.success());
     let (page, _) = requests(&out.join("tripwire-netlog.json"));
     assert!(
-        page.iter().any(|u| u.starts_with("http://example.invalid/"))
-            && page.iter().any(|u| u.starts_with("https://fonts.example.invalid/")),
+        page.iter()
+            .any(|u| u.starts_with("http://example.invalid/"))
+            && page
+                .iter()
+                .any(|u| u.starts_with("https://fonts.example.invalid/")),
         "the net log check missed a page's outside requests: {page:?}"
     );
 }

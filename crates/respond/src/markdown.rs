@@ -279,7 +279,12 @@ pub fn customer_notice(
         }
     }
     if let Some((verdict, summary)) = &notice.data_taken {
-        let _ = writeln!(md, "Was data taken? {} — {}", inert(verdict), inert(summary));
+        let _ = writeln!(
+            md,
+            "Was data taken? {} — {}",
+            inert(verdict),
+            inert(summary)
+        );
     }
     let _ = writeln!(
         md,
@@ -299,12 +304,7 @@ pub fn customer_notice(
     if notice.domain_wide {
         let _ = writeln!(md, "- {}", words::DOMAIN_WIDE);
     }
-    let _ = write!(
-        md,
-        "\n**{}** {}",
-        words::PHISHING_HEADING,
-        words::PHISHING
-    );
+    let _ = write!(md, "\n**{}** {}", words::PHISHING_HEADING, words::PHISHING);
     if !notice.attacker_names.is_empty() {
         let _ = write!(
             md,

@@ -86,14 +86,17 @@ h3{font-size:16px;margin:20px 0 6px;color:#17324d}
 .sub{color:#5b6670;margin:0 0 16px}
 nav ol{columns:2;margin:8px 0 0;padding-left:20px;color:#2a5d8f}
 table{border-collapse:collapse;width:100%;margin:6px 0 12px;font-size:13.5px}
-th,td{border:1px solid #d4dae0;padding:4px 7px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{border:1px solid #d4dae0;padding:4px 7px;text-align:left;vertical-align:top;overflow-wrap:break-word}
+td.when,td.n,td:first-child b{white-space:nowrap}
+td.n{text-align:right}
+td.long{overflow-wrap:anywhere;font-size:12px;color:#3d4852}
 th{background:#eef2f6}
 tr:nth-child(even) td{background:#f8fafb}
 .verdict{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;background:#eef2f6}
 .bad{background:#fde2e1;color:#8a1c17}
 .warn{background:#fff1d6;color:#7a4b00}
 .ok{background:#e1f3e4;color:#1e5b2a}
-.action{font-weight:600;text-transform:uppercase;font-size:12px;letter-spacing:.04em}
+.action{font-weight:600;text-transform:uppercase;font-size:12px;letter-spacing:.04em;white-space:nowrap}
 .box{border:1px solid #d4dae0;border-radius:6px;padding:10px 16px;background:#fbfcfd}
 .keyfacts{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
 .keyfacts div{border:1px solid #d4dae0;border-radius:6px;padding:8px 14px;min-width:150px}

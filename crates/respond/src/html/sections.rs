@@ -43,6 +43,18 @@ pub fn body(id: &str, case: &Case) -> String {
     }
 }
 
+/// A byte count as people read it: 6.28 GB, 48.3 MB; the exact count for
+/// small ones.
+fn bytes(n: u64) -> String {
+    const UNITS: [(&str, f64); 4] = [("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)];
+    UNITS
+        .iter()
+        .find(|(_, size)| n as f64 >= *size)
+        .map_or(format!("{n} B"), |(unit, size)| {
+            format!("{:.1} {unit}", n as f64 / size)
+        })
+}
+
 fn verdict_class(verdict: vigil_exfil::Verdict) -> &'static str {
     use vigil_exfil::Verdict;
     match verdict {
@@ -108,7 +120,11 @@ fn summary(case: &Case) -> String {
             escape(&a.summary)
         );
     }
-    let _ = writeln!(h, "<p><b>What to do:</b> {}</p>", escape(&case.plan.summary));
+    let _ = writeln!(
+        h,
+        "<p><b>What to do:</b> {}</p>",
+        escape(&case.plan.summary)
+    );
     let _ = writeln!(
         h,
         "<p>Counted from {} events and {} detections; {} detections joined no incident.</p>",
@@ -135,7 +151,7 @@ fn what_happened(case: &Case) -> String {
             let proof: Vec<String> = e.events.iter().take(2).map(ToString::to_string).collect();
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"when\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"long\">{}</td></tr>",
                 e.time.format("%Y-%m-%d %H:%M:%S"),
                 escape(&e.from),
                 escape(&e.to),
@@ -158,7 +174,12 @@ fn hosts(case: &Case) -> String {
             if a.detections.len() > 4 {
                 seen.push(format!("… {} more rules", a.detections.len() - 4));
             }
-            seen.extend(a.reached_by.iter().take(3).map(|r| format!("reached by {r}")));
+            seen.extend(
+                a.reached_by
+                    .iter()
+                    .take(3)
+                    .map(|r| format!("reached by {r}")),
+            );
             seen.extend(a.origin.clone());
             let action = case
                 .plan
@@ -169,7 +190,7 @@ fn hosts(case: &Case) -> String {
                 .unwrap_or("—");
             let _ = writeln!(
                 h,
-                "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"action\">{}</td></tr>",
+                "<tr><td><b>{}</b></td><td>{}</td><td class=\"when\">{}</td><td class=\"when\">{}</td><td>{}</td><td class=\"action\">{}</td></tr>",
                 escape(&a.host),
                 escape(a.role.as_deref().unwrap_or("—")),
                 a.first_evidence.format("%Y-%m-%d %H:%M:%S"),
@@ -209,18 +230,22 @@ fn data_taken(case: &Case) -> String {
         "<p>Read {} flow records, {} DNS queries; {} records could not be read.</p>",
         a.flows, a.dns_queries, a.unreadable_records
     );
-    let listed: Vec<_> = a.hosts.iter().filter(|x| x.in_scope || !x.reasons.is_empty()).collect();
+    let listed: Vec<_> = a
+        .hosts
+        .iter()
+        .filter(|x| x.in_scope || !x.reasons.is_empty())
+        .collect();
     if !listed.is_empty() {
         h.push_str("<table><tr><th>host</th><th>role</th><th>verdict</th><th>bytes sent out in the window</th><th>why</th></tr>\n");
         for x in listed {
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td><span class=\"verdict {}\">{}</span></td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td><span class=\"verdict {}\">{}</span></td><td class=\"n\">{}</td><td>{}</td></tr>",
                 escape(&x.host),
                 escape(x.role.as_deref().unwrap_or("—")),
                 verdict_class(x.verdict),
                 escape(x.verdict.as_str()),
-                x.window_bytes,
+                bytes(x.window_bytes),
                 escape(&x.reasons.join("; "))
             );
         }
@@ -257,7 +282,12 @@ fn credentials(case: &Case) -> String {
         }
         h.push_str("</table>\n");
     }
-    let changes: Vec<_> = case.report.incidents.iter().flat_map(|i| &i.account_changes).collect();
+    let changes: Vec<_> = case
+        .report
+        .incidents
+        .iter()
+        .flat_map(|i| &i.account_changes)
+        .collect();
     if !changes.is_empty() {
         h.push_str("<h3>Accounts the attacker changed</h3>\n<table><tr><th>time (UTC)</th><th>account</th><th>change</th><th>by</th><th>on</th><th>what to do</th></tr>\n");
         for c in changes {
@@ -267,7 +297,7 @@ fn credentials(case: &Case) -> String {
             };
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"when\">{}</td><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 c.time.format("%Y-%m-%d %H:%M:%S"),
                 escape(&c.account),
                 escape(&change.replace('_', " ")),
@@ -278,7 +308,12 @@ fn credentials(case: &Case) -> String {
         }
         h.push_str("</table>\n");
     }
-    let attacks: Vec<_> = case.report.incidents.iter().flat_map(|i| &i.credential_attacks).collect();
+    let attacks: Vec<_> = case
+        .report
+        .incidents
+        .iter()
+        .flat_map(|i| &i.credential_attacks)
+        .collect();
     if !attacks.is_empty() {
         h.push_str("<h3>Attempts to steal passwords</h3>\n<table><tr><th>from (UTC)</th><th>to</th><th>kind</th><th>source</th><th>logged on</th><th>attempts</th><th>accounts targeted</th></tr>\n");
         for a in attacks {
@@ -288,7 +323,7 @@ fn credentials(case: &Case) -> String {
             }
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"when\">{}</td><td class=\"when\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
                 a.first.format("%Y-%m-%d %H:%M:%S"),
                 a.last.format("%H:%M:%S"),
                 escape(&a.kind.as_str().replace('_', " ")),
@@ -303,7 +338,12 @@ fn credentials(case: &Case) -> String {
     if !plan.domain_wide.is_empty() {
         h.push_str("<h3>Domain-wide, in this order</h3>\n<ol>");
         for d in &plan.domain_wide {
-            let _ = write!(h, "<li><b>{}</b> — {}</li>", escape(&d.action), escape(&d.why));
+            let _ = write!(
+                h,
+                "<li><b>{}</b> — {}</li>",
+                escape(&d.action),
+                escape(&d.why)
+            );
         }
         h.push_str("</ol>\n");
     }
@@ -372,12 +412,21 @@ fn containment(case: &Case) -> String {
     if let Some(i) = &plan.impact {
         h.push_str("<h3>What it costs the business</h3>\n<table><tr><th>service</th><th>effect</th><th>why</th></tr>\n");
         for s in &i.down {
-            let _ = writeln!(h, "<tr><td>{}</td><td><span class=\"verdict bad\">down</span></td><td>{}</td></tr>", escape(&s.service), escape(&s.why));
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td><span class=\"verdict bad\">down</span></td><td>{}</td></tr>",
+                escape(&s.service),
+                escape(&s.why)
+            );
         }
         for s in &i.degraded {
             let _ = writeln!(h, "<tr><td>{}</td><td><span class=\"verdict warn\">degraded</span></td><td>{}</td></tr>", escape(&s.service), escape(&s.why));
         }
-        let _ = writeln!(h, "<tr><td>{}</td><td><span class=\"verdict ok\">stays up</span></td><td></td></tr>", list(&i.up));
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td><span class=\"verdict ok\">stays up</span></td><td></td></tr>",
+            list(&i.up)
+        );
         h.push_str("</table>\n");
         if !plan.alternatives.is_empty() {
             h.push_str("<p>Against the blunt alternatives:</p><ul>");
@@ -392,7 +441,7 @@ fn containment(case: &Case) -> String {
         for b in &plan.network {
             let _ = writeln!(
                 h,
-                "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td>{}</td><td class=\"long\">{}</td></tr>",
                 escape(&b.destination),
                 list(&b.names),
                 list(&b.hosts),
@@ -482,7 +531,12 @@ fn customer_notice(case: &Case) -> String {
         None => h.push_str(words::NO_INTRUSION),
     }
     if let Some((verdict, summary)) = &notice.data_taken {
-        let _ = write!(h, " Was data taken? {} — {}", escape(verdict), escape(summary));
+        let _ = write!(
+            h,
+            " Was data taken? {} — {}",
+            escape(verdict),
+            escape(summary)
+        );
     }
     let _ = write!(
         h,
@@ -491,7 +545,11 @@ fn customer_notice(case: &Case) -> String {
         words::PASSWORDS_LEAD
     );
     if let Some(advice) = notice.services_advice() {
-        let _ = write!(h, "<li>If you use {}: {advice}</li>", list(&notice.services));
+        let _ = write!(
+            h,
+            "<li>If you use {}: {advice}</li>",
+            list(&notice.services)
+        );
     }
     if !notice.staff.is_empty() {
         let _ = write!(h, "<li>{}<ul>", words::STAFF_LEAD);
@@ -510,7 +568,12 @@ fn customer_notice(case: &Case) -> String {
         words::PHISHING
     );
     if !notice.attacker_names.is_empty() {
-        let _ = write!(h, " {} {}.", words::ATTACKER_ADDRESSES, list(&notice.attacker_names));
+        let _ = write!(
+            h,
+            " {} {}.",
+            words::ATTACKER_ADDRESSES,
+            list(&notice.attacker_names)
+        );
     }
     h.push_str("</p>\n</div>\n");
     h
@@ -528,12 +591,14 @@ fn manifest(case: &Case) -> String {
     );
     h.push_str("<table><tr><th>file</th><th>size (bytes)</th><th>SHA-256</th><th>events from</th><th>to</th></tr>\n");
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map_or("—".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+        t.map_or("—".to_string(), |t| {
+            t.format("%Y-%m-%d %H:%M").to_string()
+        })
     };
     for e in &m.evidence {
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"hash\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td class=\"long\">{}</td><td class=\"n\">{}</td><td class=\"hash long\">{}</td><td class=\"when\">{}</td><td class=\"when\">{}</td></tr>",
             escape(&e.path),
             e.size.map_or("—".to_string(), |s| s.to_string()),
             escape(
@@ -569,9 +634,16 @@ fn limits(case: &Case) -> String {
             }
         }
     }
-    let unreadable = case.manifest.evidence.iter().filter(|e| e.problem.is_some()).count();
+    let unreadable = case
+        .manifest
+        .evidence
+        .iter()
+        .filter(|e| e.problem.is_some())
+        .count();
     if unreadable > 0 {
-        items.push(format!("{unreadable} evidence file(s) could not be read; they are listed in the manifest."));
+        items.push(format!(
+            "{unreadable} evidence file(s) could not be read; they are listed in the manifest."
+        ));
     }
     items.push("The analysis sees only the evidence listed in the manifest: systems whose logs were not collected, and activity the logs do not record, are not in this report.".into());
     let mut h = String::from("<ul>");
