@@ -114,11 +114,17 @@ fn the_report_renders_in_a_browser_without_the_network() {
     if !chromium_present() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    // Kept after the test so the screenshot and PDF can be looked at.
-    let out: PathBuf = dir.keep();
+    // The output folder is kept after the test so the screenshot, the PDF
+    // and the net logs can be looked at; the simulated estate (~120 MB) and
+    // the browser profiles are not.
+    let out: PathBuf = tempfile::Builder::new()
+        .prefix("vigil-report-browser-")
+        .tempdir()
+        .unwrap()
+        .keep();
     eprintln!("browser test output: {}", out.display());
-    let sim = out.join("sim");
+    let scratch = tempfile::tempdir().unwrap();
+    let sim = scratch.path().join("sim");
     let sim_s = sim.to_str().unwrap();
     assert!(vigil(&["simulate", "--out", sim_s, "--seed", "7"])
         .status
@@ -146,7 +152,7 @@ fn the_report_renders_in_a_browser_without_the_network() {
     // The rendered DOM: every section and both figures.
     let dom_log = out.join("dom-netlog.json");
     let dom = chromium(
-        &out.join("profile-dom"),
+        &scratch.path().join("profile-dom"),
         &dom_log,
         &["--dump-dom".into()],
         &page,
@@ -175,7 +181,7 @@ fn the_report_renders_in_a_browser_without_the_network() {
     // A screenshot and a PDF print.
     let png = out.join("report.png");
     let shot = chromium(
-        &out.join("profile-png"),
+        &scratch.path().join("profile-png"),
         &out.join("png-netlog.json"),
         &[
             format!("--screenshot={}", png.display()),
@@ -190,7 +196,7 @@ fn the_report_renders_in_a_browser_without_the_network() {
     );
     let pdf = out.join("report.pdf");
     let print = chromium(
-        &out.join("profile-pdf"),
+        &scratch.path().join("profile-pdf"),
         &out.join("pdf-netlog.json"),
         &[
             format!("--print-to-pdf={}", pdf.display()),
@@ -232,7 +238,7 @@ fn the_report_renders_in_a_browser_without_the_network() {
     )
     .unwrap();
     let trip = chromium(
-        &out.join("profile-tripwire"),
+        &scratch.path().join("profile-tripwire"),
         &out.join("tripwire-netlog.json"),
         &["--dump-dom".into()],
         &format!(

@@ -79,9 +79,23 @@ pub fn timeline(incidents: &[Incident]) -> String {
     ) else {
         return empty("No host in scope.");
     };
-    let span = (end - start).num_seconds().max(60) as f64;
-    let plot = WIDTH - LABEL - 30.0;
-    let x = |t: DateTime<Utc>| LABEL + 10.0 + plot * ((t - start).num_seconds() as f64 / span);
+    let mut times: Vec<DateTime<Utc>> = lanes
+        .iter()
+        .flat_map(|l| {
+            [l.first, l.last]
+                .into_iter()
+                .chain(l.detections.iter().copied())
+        })
+        .chain(
+            incidents
+                .iter()
+                .flat_map(|i| i.lateral_movement.iter().map(|e| e.time)),
+        )
+        .collect();
+    times.sort();
+    times.dedup();
+    let axis = Axis::new(&times, LABEL + 10.0, WIDTH - 20.0);
+    let x = |t: DateTime<Utc>| axis.x(t);
     let row: BTreeMap<&str, f64> = lanes
         .iter()
         .enumerate()
@@ -94,16 +108,36 @@ pub fn timeline(incidents: &[Incident]) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-label=\"Hosts over time\">"
     );
     svg.push_str("<defs><marker id=\"hop-head\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"#c0392b\"/></marker></defs>\n");
-    // Time grid: five ticks across the span.
-    for k in 0..=4 {
-        let t = start + chrono::Duration::seconds((span * k as f64 / 4.0) as i64);
-        let tx = x(t);
+    // Time grid: a tick at the start and end of each stretch of activity,
+    // and the quiet gaps between them drawn as breaks with their length.
+    let bottom = height - 30.0;
+    for piece in &axis.pieces {
+        let wide = piece.x1 - piece.x0 > 110.0;
+        let ends: &[(DateTime<Utc>, f64, &str)] = &[
+            (piece.t0, piece.x0, if wide { "start" } else { "middle" }),
+            (piece.t1, piece.x1, "end"),
+        ];
+        for &(t, tx, anchor) in if wide { ends } else { &ends[..1] } {
+            let _ = writeln!(
+                svg,
+                "<line x1=\"{tx:.1}\" y1=\"{TOP}\" x2=\"{tx:.1}\" y2=\"{bottom:.1}\" stroke=\"#e1e6eb\"/><text x=\"{tx:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"{anchor}\" fill=\"#5b6670\">{}</text>",
+                height - 12.0,
+                t.format("%m-%d %H:%M")
+            );
+        }
+    }
+    let mut breaks = String::new();
+    for gap in axis.pieces.windows(2) {
+        let (g0, g1) = (gap[0].x1 + 4.0, gap[1].x0 - 4.0);
+        let quiet = gap[1].t0 - gap[0].t1;
         let _ = writeln!(
-            svg,
-            "<line x1=\"{tx:.1}\" y1=\"{TOP}\" x2=\"{tx:.1}\" y2=\"{:.1}\" stroke=\"#e1e6eb\"/><text x=\"{tx:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#5b6670\">{}</text>",
-            height - 30.0,
-            height - 12.0,
-            t.format("%m-%d %H:%M")
+            breaks,
+            "<rect x=\"{g0:.1}\" y=\"{TOP}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#ffffff\" opacity=\"0.85\"/><line x1=\"{g0:.1}\" y1=\"{TOP}\" x2=\"{g0:.1}\" y2=\"{bottom:.1}\" stroke=\"#9aa5b1\" stroke-dasharray=\"3 3\"/><line x1=\"{g1:.1}\" y1=\"{TOP}\" x2=\"{g1:.1}\" y2=\"{bottom:.1}\" stroke=\"#9aa5b1\" stroke-dasharray=\"3 3\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6670\">{}</text>",
+            g1 - g0,
+            bottom - TOP,
+            (g0 + g1) / 2.0,
+            TOP - 4.0,
+            quiet_length(quiet)
         );
     }
     let _ = writeln!(
@@ -123,7 +157,7 @@ pub fn timeline(incidents: &[Incident]) -> String {
         }
         let _ = writeln!(
             svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" text-anchor=\"end\" fill=\"#1d2329\">{}</text>",
+            "<text class=\"host\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" text-anchor=\"end\" fill=\"#1d2329\">{}</text>",
             LABEL,
             y + 4.5,
             escape(&lane.host)
@@ -144,6 +178,8 @@ pub fn timeline(incidents: &[Incident]) -> String {
             );
         }
     }
+    // Breaks over the bars, under the hops.
+    svg.push_str(&breaks);
     for i in incidents {
         for e in &i.lateral_movement {
             let (Some(&y1), Some(&y2)) = (row.get(e.from.as_str()), row.get(e.to.as_str())) else {
@@ -266,4 +302,95 @@ pub fn movement(incidents: &[Incident]) -> String {
     svg.push_str(&labels);
     svg.push_str("</svg>\n");
     svg
+}
+
+/// A stretch of activity on the time axis and where it is drawn.
+struct Piece {
+    t0: DateTime<Utc>,
+    t1: DateTime<Utc>,
+    x0: f64,
+    x1: f64,
+}
+
+/// A time axis that leaves out long quiet gaps: an intrusion is bursts of
+/// minutes days apart, and a linear axis would crush each burst to a line.
+struct Axis {
+    pieces: Vec<Piece>,
+}
+
+/// Room a left-out gap takes on the axis.
+const GAP: f64 = 70.0;
+
+impl Axis {
+    /// `times` sorted; the axis runs from `left` to `right`.
+    fn new(times: &[DateTime<Utc>], left: f64, right: f64) -> Axis {
+        let (Some(&first), Some(&last)) = (times.first(), times.last()) else {
+            return Axis { pieces: Vec::new() };
+        };
+        let span = (last - first).num_seconds().max(1) as f64;
+        // A gap longer than a tenth of the whole and than two hours is left out.
+        let mut runs: Vec<(DateTime<Utc>, DateTime<Utc>)> = vec![(first, first)];
+        for &t in &times[1..] {
+            let run = runs.last_mut().expect("one run at least");
+            let gap = (t - run.1).num_seconds() as f64;
+            if gap > span / 10.0 && gap > 7200.0 {
+                runs.push((t, t));
+            } else {
+                run.1 = t;
+            }
+        }
+        let floor = (span / 50.0).max(60.0);
+        let lengths: Vec<f64> = runs
+            .iter()
+            .map(|(a, b)| ((*b - *a).num_seconds() as f64).max(floor))
+            .collect();
+        let total: f64 = lengths.iter().sum();
+        let room = (right - left) - GAP * (runs.len() - 1) as f64;
+        let mut at = left;
+        let pieces = runs
+            .iter()
+            .zip(&lengths)
+            .map(|(&(t0, t1), length)| {
+                let width = room * length / total;
+                let piece = Piece {
+                    t0,
+                    t1,
+                    x0: at,
+                    x1: at + width,
+                };
+                at += width + GAP;
+                piece
+            })
+            .collect();
+        Axis { pieces }
+    }
+
+    fn x(&self, t: DateTime<Utc>) -> f64 {
+        for (n, p) in self.pieces.iter().enumerate() {
+            if t <= p.t1 || n + 1 == self.pieces.len() {
+                let length = (p.t1 - p.t0).num_seconds().max(0) as f64;
+                let into = (t - p.t0).num_seconds().max(0) as f64;
+                return if length == 0.0 {
+                    p.x0 + (p.x1 - p.x0) / 2.0
+                } else {
+                    p.x0 + (p.x1 - p.x0) * (into / length).min(1.0)
+                };
+            }
+            if t < self.pieces[n + 1].t0 {
+                // In a left-out gap (no plotted time falls here).
+                return p.x1 + GAP / 2.0;
+            }
+        }
+        0.0
+    }
+}
+
+/// The length of a quiet gap in words: "2 d 22 h", "5 h".
+fn quiet_length(gap: chrono::Duration) -> String {
+    let hours = gap.num_hours();
+    match (hours / 24, hours % 24) {
+        (0, h) => format!("{h} h quiet"),
+        (d, 0) => format!("{d} d quiet"),
+        (d, h) => format!("{d} d {h} h quiet"),
+    }
 }

@@ -191,12 +191,16 @@ fn the_figures_draw_every_host_and_hop() {
     let report = hostile_report();
     let timeline = figures::timeline(&report.incidents);
     // Three rows, one arrow per hop.
-    assert_eq!(timeline.matches("text-anchor=\"end\"").count(), 3);
+    assert_eq!(timeline.matches("class=\"host\"").count(), 3);
     assert_eq!(timeline.matches("marker-end=").count(), 2);
     let graph = figures::movement(&report.incidents);
     assert_eq!(graph.matches("<circle").count(), 3);
     assert_eq!(graph.matches("marker-end=").count(), 2);
     assert!(graph.contains(">service<"));
+    assert!(
+        !timeline.contains("quiet"),
+        "an hour of activity has no break"
+    );
     // Drawn the same way every time.
     assert_eq!(graph, figures::movement(&report.incidents));
 }
@@ -215,4 +219,13 @@ fn an_empty_case_still_has_every_section() {
     }
     assert!(html.contains("No host in scope."));
     assert!(html.contains("No movement between hosts was seen."));
+}
+
+#[test]
+fn quiet_days_are_left_out_of_the_timeline() {
+    let mut report = hostile_report();
+    report.incidents[0].hosts[2].last_evidence = at(3 * 24 * 60);
+    let timeline = figures::timeline(&report.incidents);
+    // Activity ends at minute 40, then nothing until day 3.
+    assert_eq!(timeline.matches("2 d 23 h quiet").count(), 1, "{timeline}");
 }
