@@ -219,6 +219,12 @@ fn the_report_renders_in_a_browser_without_the_network() {
     let pdf_bytes = std::fs::read(&pdf).expect("the PDF was written");
     assert!(pdf_bytes.starts_with(b"%PDF-"), "a PDF");
     assert!(pdf_bytes.len() > 20_000, "PDF of {} bytes", pdf_bytes.len());
+    // The whole report printed, not a blank or error page: several pages.
+    let pages = pdf_bytes
+        .windows(12)
+        .filter(|w| w.starts_with(b"/Type /Page") && !w.ends_with(b"s"))
+        .count();
+    assert!(pages >= 3, "the PDF has {pages} page(s)");
     eprintln!("screenshot: {}\nPDF: {}", png.display(), pdf.display());
 
     // Nothing fetched from outside by the page, in any of the three runs.
