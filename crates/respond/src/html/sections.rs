@@ -467,7 +467,7 @@ fn clocks(case: &Case) -> String {
         }
         None => h.push_str("<p>No moment of awareness given and no high or critical detection: the clocks are not set.</p>\n"),
     }
-    h.push_str("<table><tr><th>law</th><th>what, to whom</th><th>deadline</th><th>state</th><th></th></tr>\n");
+    h.push_str("<table><tr><th>law</th><th>what, to whom</th><th>deadline</th><th>state</th><th>what the law asks</th></tr>\n");
     for c in case.clocks {
         let class = match c.state {
             ClockState::Overdue => "bad",
@@ -476,7 +476,7 @@ fn clocks(case: &Case) -> String {
         };
         let _ = writeln!(
             h,
-            "<tr><td><b>{}</b></td><td>{}</td><td>{}</td><td><span class=\"verdict {class}\">{}</span></td><td>{}</td></tr>",
+            "<tr><td><b>{}</b></td><td>{}</td><td class=\"when\">{}</td><td><span class=\"verdict {class}\">{}</span></td><td>{}</td></tr>",
             escape(&c.law),
             escape(&c.duty),
             c.deadline
