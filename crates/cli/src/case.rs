@@ -135,6 +135,10 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
     )?;
     println!("Case folder: {}", out.display());
     println!(
+        "Report: {} (open in a browser; also report.md)",
+        out.join("report.html").display()
+    );
+    println!(
         "Incidents: {}; data taken: {}",
         report.incidents.len(),
         assessment.verdict.as_str()
@@ -190,6 +194,7 @@ const OUTPUTS: &[&str] = &[
     "notification.json",
     "manifest.json",
     "report.md",
+    "report.html",
 ];
 
 /// Whether `path` is one of the case's own files (a case folder may sit
@@ -247,7 +252,8 @@ pub fn evidence_manifest(
 /// Writes what follows from the incidents and the exfiltration assessment
 /// into the case folder: containment.json, notification.json (clocks and
 /// the GDPR Art. 33(3) contents), manifest.json, and report.md with all of
-/// it after the incidents and the exfiltration assessment.
+/// it after the incidents and the exfiltration assessment; report.html is
+/// the same as one self-contained page for a browser.
 pub fn conclude(
     out: &Path,
     report: &Report,
@@ -305,6 +311,19 @@ pub fn conclude(
     let report_path = out.join("report.md");
     std::fs::write(&report_path, md)
         .with_context(|| format!("cannot write {}", report_path.display()))?;
+    let html = vigil_respond::html::render(&vigil_respond::html::Case {
+        report,
+        assessment: Some(assessment),
+        plan: &plan,
+        awareness: awareness.as_ref(),
+        clocks: &clocks,
+        contents: &contents,
+        manifest: &manifest,
+        inventory,
+    });
+    let html_path = out.join("report.html");
+    std::fs::write(&html_path, html)
+        .with_context(|| format!("cannot write {}", html_path.display()))?;
     Ok(Concluded {
         plan,
         clocks,

@@ -62,6 +62,7 @@ fn a_case_folder_holds_the_plan_and_a_manifest_that_verify_checks() {
         "notification.json",
         "manifest.json",
         "report.md",
+        "report.html",
     ] {
         assert!(case.join(file).is_file(), "{file} written");
     }

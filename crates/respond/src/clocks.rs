@@ -66,6 +66,16 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// The clock's state in words: "open, 12 h left", "overdue by 3 h".
+    pub fn state_in_words(&self) -> String {
+        match self.state {
+            ClockState::Open => format!("open, {} h left", self.hours_left.unwrap_or(0)),
+            ClockState::Overdue => format!("overdue by {} h", -self.hours_left.unwrap_or(0)),
+            ClockState::AsSoonAsPossible => "as soon as possible".into(),
+            ClockState::NotStarted => "not set".into(),
+        }
+    }
+
     pub fn overdue(&self) -> bool {
         self.state == ClockState::Overdue
     }

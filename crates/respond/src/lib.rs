@@ -13,7 +13,8 @@
 //! * [`Manifest`] records every evidence file's SHA-256; [`verify`] checks
 //!   them again.
 //! * [`markdown`] writes all of it, and a draft notice for customers, for a
-//!   reader who is not a security engineer.
+//!   reader who is not a security engineer; [`html`] writes the same as one
+//!   self-contained page with a timeline and a movement graph.
 //!
 //! ```
 //! use vigil_incident::Inventory;
@@ -28,10 +29,12 @@
 mod accounts;
 pub mod clocks;
 mod containment;
+pub mod html;
 mod impact;
 pub mod manifest;
 pub mod markdown;
 mod network;
+pub mod notice;
 mod notification;
 mod order;
 

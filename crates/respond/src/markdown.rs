@@ -8,7 +8,8 @@ use std::fmt::Write;
 use crate::clocks::{Awareness, Clock, ClockState};
 use crate::containment::ContainmentPlan;
 use crate::manifest::Manifest;
-use crate::notification::{Content, Fill};
+use crate::notice::Notice;
+use crate::notification::Content;
 
 /// Text from the logs made inert: host and account names, rule titles and
 /// reasons are the attacker's words as much as ours, and must never become
@@ -180,10 +181,8 @@ pub fn notification(
     md.push_str("| law | what, to whom | deadline | state | |\n|---|---|---|---|---|\n");
     for c in clocks {
         let state = match c.state {
-            ClockState::Open => format!("open, {} h left", c.hours_left.unwrap_or(0)),
-            ClockState::Overdue => format!("**overdue** by {} h", -c.hours_left.unwrap_or(0)),
-            ClockState::AsSoonAsPossible => "as soon as possible".into(),
-            ClockState::NotStarted => "not set".into(),
+            ClockState::Overdue => format!("**{}**", c.state_in_words()),
+            _ => c.state_in_words(),
         };
         let _ = writeln!(
             md,
@@ -199,11 +198,7 @@ pub fn notification(
     }
     md.push_str("\n### What the notification to the authority must say (GDPR Art. 33(3))\n\n| | item | from the evidence | to add |\n|---|---|---|---|\n");
     for c in contents {
-        let fill = match c.fill {
-            Fill::Filled => "filled",
-            Fill::Partly => "partly",
-            Fill::Missing => "missing",
-        };
+        let fill = c.fill.as_str();
         let _ = writeln!(
             md,
             "| {} | {} ({fill}) | {} | {} |",
@@ -264,97 +259,58 @@ pub fn customer_notice(
     assessment: Option<&vigil_exfil::Assessment>,
     inventory: Option<&vigil_incident::Inventory>,
 ) -> String {
-    use crate::containment::Action;
+    use crate::notice as words;
+    let notice = Notice::new(plan, incidents, assessment, inventory);
     let mut md = String::from("## Notice for customers (draft)\n\n");
-    let first = incidents.iter().map(|i| i.first_evidence).min();
-    let reached: Vec<&str> = plan
-        .hosts
-        .iter()
-        .filter(|h| h.action != Action::Watch)
-        .map(|h| h.host.as_str())
-        .collect();
-    let mut services: Vec<String> = inventory
-        .map(|inv| {
-            inv.hosts
-                .iter()
-                .filter(|a| {
-                    vigil_incident::names::host_name(&a.name)
-                        .is_some_and(|h| reached.contains(&h.as_str()))
-                })
-                .flat_map(|a| a.services.iter().cloned())
-                .collect()
-        })
-        .unwrap_or_default();
-    services.sort();
-    services.dedup();
-    match first {
-        Some(t) => {
+    match notice.opening() {
+        Some(opening) => {
             let _ = writeln!(
                 md,
-                "Since {}, an attacker had access to {} of our systems{}.",
-                t.format("%Y-%m-%d"),
-                reached.len(),
-                if services.is_empty() {
+                "{opening}{}.",
+                if notice.services.is_empty() {
                     String::new()
                 } else {
-                    format!(", which serve: {}", list(&services))
+                    format!(", which serve: {}", list(&notice.services))
                 }
             );
         }
-        None => md.push_str("No intrusion was found in the evidence examined.\n"),
+        None => {
+            let _ = writeln!(md, "{}", words::NO_INTRUSION);
+        }
     }
-    if let Some(a) = assessment {
+    if let Some((verdict, summary)) = &notice.data_taken {
         let _ = writeln!(
             md,
             "Was data taken? {} — {}",
-            inert(a.verdict.as_str()),
-            inert(&a.summary)
+            inert(verdict),
+            inert(summary)
         );
     }
-    md.push_str("\n**Which passwords to change, and why.** Only these; we checked the logons of every affected system.\n\n");
-    if !services.is_empty() {
-        let _ = writeln!(
-            md,
-            "- If you use {}: change that password, because the systems behind it were in the attacker's hands. Services not named here were not reached: their passwords need not change because of this incident.",
-            list(&services)
-        );
+    let _ = writeln!(
+        md,
+        "\n**{}** {}\n",
+        words::PASSWORDS_HEADING,
+        words::PASSWORDS_LEAD
+    );
+    if let Some(advice) = notice.services_advice() {
+        let _ = writeln!(md, "- If you use {}: {advice}", list(&notice.services));
     }
-    let staff: Vec<_> = plan
-        .accounts
-        .iter()
-        .filter(|a| !a.machine_account && a.action != crate::accounts::AccountStep::Disable)
-        .collect();
-    if !staff.is_empty() {
-        md.push_str("- Staff accounts (tell their owners directly; leave this list out of a public notice):\n");
+    if !notice.staff.is_empty() {
+        let _ = writeln!(md, "- {}", words::STAFF_LEAD);
     }
-    for a in staff {
-        let why = if a.action == crate::accounts::AccountStep::Reset {
-            "the attacker used it"
-        } else {
-            "it was used on an affected system while the attacker was there"
-        };
-        let _ = writeln!(md, "  - {}: {why}.", inert(&a.account));
+    for (account, why) in &notice.staff {
+        let _ = writeln!(md, "  - {}: {why}.", inert(account));
     }
-    if !plan.domain_wide.is_empty() {
-        md.push_str("- All accounts of our Windows domain are being changed: the attacker may have read them all. You will be asked for a new password at your next logon.\n");
+    if notice.domain_wide {
+        let _ = writeln!(md, "- {}", words::DOMAIN_WIDE);
     }
-    md.push_str("\n**Recognising phishing in our name.** We will never ask for a password, a code or a payment by e-mail, phone or text message about this incident. Updates come only through the channels you already know from us.");
-    let names: Vec<String> = plan
-        .network
-        .iter()
-        .flat_map(|b| {
-            if b.names.is_empty() {
-                vec![b.destination.clone()]
-            } else {
-                b.names.clone()
-            }
-        })
-        .collect();
-    if !names.is_empty() {
+    let _ = write!(md, "\n**{}** {}", words::PHISHING_HEADING, words::PHISHING);
+    if !notice.attacker_names.is_empty() {
         let _ = write!(
             md,
-            " The attacker used these addresses; a link or mail pointing at them is not from us: {}.",
-            list(&names)
+            " {} {}.",
+            words::ATTACKER_ADDRESSES,
+            list(&notice.attacker_names)
         );
     }
     md.push_str("\n\n");

@@ -21,6 +21,16 @@ pub enum Fill {
     Missing,
 }
 
+impl Fill {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fill::Filled => "filled",
+            Fill::Partly => "partly",
+            Fill::Missing => "missing",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Content {
     /// The provision ("Art. 33(3)(a)").
