@@ -235,6 +235,13 @@ pub struct CaseArgs {
     #[arg(long, value_name = "DIR", required_unless_present = "verify")]
     pub out: Option<PathBuf>,
 
+    /// Detections at or above this level start incidents (as for `incidents`).
+    #[arg(long, value_name = "LEVEL", default_value = "high", value_parser = parse_level)]
+    pub seed_level: Level,
+
+    #[command(flatten)]
+    pub clock: ClockArgs,
+
     /// When the operator became aware of the breach (RFC 3339); the
     /// notification clocks start there. Default: the first high or critical detection.
     #[arg(long, value_name = "TIME")]

@@ -97,7 +97,11 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
     for (source, (first, last)) in facts.file_spans() {
         manifest.set_range(Path::new(source), first, last);
     }
-    let options = Options::default();
+    let options = Options {
+        seed_level: args.seed_level,
+        clock_skew: args.clock.clock_skew,
+        ..Options::default()
+    };
     let report =
         crate::incidents::report(facts, sweep.detections.len(), inventory.as_ref(), &options);
     crate::incidents::write_report(out, &report, &vigil_incident::markdown(&report))?;
