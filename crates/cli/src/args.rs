@@ -45,6 +45,23 @@ pub enum Command {
     Bench(BenchArgs),
 }
 
+/// The language of the case report (report.md and report.html).
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum ReportLang {
+    #[default]
+    En,
+    De,
+}
+
+impl From<ReportLang> for vigil_respond::Lang {
+    fn from(lang: ReportLang) -> Self {
+        match lang {
+            ReportLang::En => vigil_respond::Lang::En,
+            ReportLang::De => vigil_respond::Lang::De,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
     Csv,
@@ -246,6 +263,11 @@ pub struct CaseArgs {
     /// notification clocks start there. Default: the first high or critical detection.
     #[arg(long, value_name = "TIME")]
     pub aware_at: Option<String>,
+
+    /// The language of report.md and report.html (en or de); the JSON
+    /// files and the findings quoted from the evidence stay in English.
+    #[arg(long, value_name = "LANG", value_enum, default_value = "en")]
+    pub lang: ReportLang,
 
     /// Re-hash the evidence listed in CASE/manifest.json and say whether it still matches.
     #[arg(long, value_name = "CASE", conflicts_with_all = ["paths", "out"])]

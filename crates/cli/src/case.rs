@@ -16,7 +16,7 @@ use serde::Serialize;
 use vigil_exfil::{Assessment, HostEvidence, Settings};
 use vigil_incident::{Inventory, Options, Report};
 use vigil_respond::manifest::{FileState, Manifest};
-use vigil_respond::{Awareness, Clock, ContainmentPlan, Content};
+use vigil_respond::{Awareness, Clock, ContainmentPlan, Content, Lang};
 use vigil_timeline::{write_timeline, TimelineFormat};
 
 use crate::args::{CaseArgs, RuleArgs};
@@ -136,6 +136,7 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
         inventory.as_ref(),
         aware_at,
         manifest,
+        args.lang.into(),
     )?;
     println!("Case folder: {}", out.display());
     println!(
@@ -265,6 +266,7 @@ pub fn conclude(
     inventory: Option<&Inventory>,
     aware_at: Option<DateTime<Utc>>,
     mut manifest: Manifest,
+    lang: Lang,
 ) -> anyhow::Result<Concluded> {
     for input in &assessment.inputs {
         if let (Some(first), Some(last)) = (input.first, input.last) {
@@ -294,24 +296,30 @@ pub fn conclude(
         },
     )?;
     let path = manifest.write(out)?;
-    let mut md = vigil_incident::markdown(report);
+    let mut md = lang
+        .words()
+        .incident_section(&vigil_incident::markdown(report));
     md.push_str(&format!(
-        "\n# Was data taken?\n\n```\n{}```\n\n",
+        "\n# {}\n\n```\n{}```\n\n",
+        lang.words().data_taken,
         vigil_exfil::text(assessment)
     ));
-    md.push_str(&vigil_respond::markdown::containment(&plan));
+    md.push_str(&vigil_respond::markdown::containment(&plan, lang));
     md.push_str(&vigil_respond::markdown::notification(
         awareness.as_ref(),
         &clocks,
         &contents,
+        lang,
     ));
     md.push_str(&vigil_respond::markdown::customer_notice(
         &plan,
         &report.incidents,
         Some(assessment),
         inventory,
+        lang,
     ));
-    md.push_str(&vigil_respond::markdown::manifest(&manifest));
+    md.push_str(&vigil_respond::markdown::manifest(&manifest, lang));
+    md.push_str(&vigil_respond::markdown::limits(lang));
     let report_path = out.join("report.md");
     std::fs::write(&report_path, md)
         .with_context(|| format!("cannot write {}", report_path.display()))?;
@@ -324,6 +332,7 @@ pub fn conclude(
         contents: &contents,
         manifest: &manifest,
         inventory,
+        lang,
     });
     let html_path = out.join("report.html");
     std::fs::write(&html_path, html)

@@ -187,8 +187,15 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         &RuleArgs::default(),
         &out,
     );
-    let concluded =
-        crate::case::conclude(&out, &report, &assessment, Some(&inventory), None, manifest)?;
+    let concluded = crate::case::conclude(
+        &out,
+        &report,
+        &assessment,
+        Some(&inventory),
+        None,
+        manifest,
+        vigil_respond::Lang::En,
+    )?;
     println!(
         "\n7. The case folder {}: containment.json, notification.json (the authorities' clocks) and manifest.json (the evidence's SHA-256).\n",
         out.display()

@@ -198,7 +198,7 @@ pub fn markdown(report: &Report) -> String {
                 .collect();
             let _ = writeln!(md, "- Computer accounts: {}", inert(&machines.join(", ")));
         }
-        let _ = writeln!(md, "\nNot covered: {}\n", c.not_covered.join("; "));
+        let _ = writeln!(md, "\nNot covered: {}\n", inert(&c.not_covered.join("; ")));
     }
     md
 }

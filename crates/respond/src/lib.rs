@@ -31,6 +31,7 @@ pub mod clocks;
 mod containment;
 pub mod html;
 mod impact;
+pub mod lang;
 pub mod manifest;
 pub mod markdown;
 mod network;
@@ -47,6 +48,7 @@ pub use containment::{
     plan, Action, Alternative, ContainmentPlan, HostAction, Inputs, Restriction,
 };
 pub use impact::{Estate, Impact, ServiceEffect};
+pub use lang::Lang;
 pub use manifest::{verify, FileCheck, FileState, Manifest, Verification};
 pub use network::{Block, BlockKind};
 pub use notification::{art33_contents, Content, Fill};

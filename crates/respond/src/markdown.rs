@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use crate::clocks::{Awareness, Clock, ClockState};
 use crate::containment::ContainmentPlan;
+use crate::lang::{Lang, Words};
 use crate::manifest::Manifest;
 use crate::notice::Notice;
 use crate::notification::Content;
@@ -38,11 +39,21 @@ fn list(items: &[String]) -> String {
     }
 }
 
-pub fn containment(plan: &ContainmentPlan) -> String {
-    let mut md = String::from("## Containment plan\n\n");
+/// A Markdown table's header row and rule.
+fn header(cells: &[&str]) -> String {
+    format!(
+        "| {} |\n|{}\n",
+        cells.join(" | "),
+        "---|".repeat(cells.len())
+    )
+}
+
+pub fn containment(plan: &ContainmentPlan, lang: Lang) -> String {
+    let w = lang.words();
+    let mut md = format!("## {}\n\n", w.containment);
     let _ = writeln!(md, "{}\n", inert(&plan.summary));
     if !plan.order.is_empty() {
-        md.push_str("### In this order\n\n| # | do | on | why |\n|---|---|---|---|\n");
+        let _ = write!(md, "### {}\n\n{}", w.in_this_order, header(&w.order_header));
         for s in &plan.order {
             let _ = writeln!(
                 md,
@@ -56,16 +67,14 @@ pub fn containment(plan: &ContainmentPlan) -> String {
         md.push('\n');
     }
     if !plan.hosts.is_empty() {
-        md.push_str(
-            "### Hosts\n\n| host | role | action | why | takes down | degrades |\n|---|---|---|---|---|---|\n",
-        );
+        let _ = write!(md, "### {}\n\n{}", w.hosts, header(&w.hosts_header));
         for h in &plan.hosts {
             let _ = writeln!(
                 md,
                 "| {} | {} | **{}** | {} | {} | {} |",
                 inert(&h.host),
                 inert(h.role.as_deref().unwrap_or("-")),
-                h.action.as_str(),
+                w.action(h.action),
                 inert(&h.why),
                 list(&h.takes_down),
                 list(&h.degrades)
@@ -76,15 +85,17 @@ pub fn containment(plan: &ContainmentPlan) -> String {
             if let Some(r) = &h.restriction {
                 let _ = writeln!(
                     md,
-                    "- **{}** restricted: allow {} from {} ({}); cut {}.{}",
-                    inert(&h.host),
-                    list(&r.services),
-                    list(&r.allow_from),
-                    list(&r.allow_addresses),
-                    inert(&r.cut.join("; ")),
+                    "- {}{}",
+                    (w.restricted)(
+                        &format!("**{}**", inert(&h.host)),
+                        &list(&r.services),
+                        &list(&r.allow_from),
+                        &list(&r.allow_addresses),
+                        &inert(&r.cut.join("; "))
+                    ),
                     r.note
                         .as_deref()
-                        .map(|n| format!(" Note: {}.", inert(n)))
+                        .map(|n| format!(" {} {}.", w.note, inert(n)))
                         .unwrap_or_default()
                 );
             }
@@ -92,32 +103,39 @@ pub fn containment(plan: &ContainmentPlan) -> String {
         md.push('\n');
     }
     if let Some(i) = &plan.impact {
-        md.push_str("### What it costs\n\n");
+        let _ = write!(md, "### {}\n\n", w.what_it_costs);
         for s in &i.down {
-            let _ = writeln!(md, "- **Down:** {} — {}", inert(&s.service), inert(&s.why));
-        }
-        for s in &i.degraded {
             let _ = writeln!(
                 md,
-                "- **Degraded:** {} — {}",
+                "- **{}:** {} — {}",
+                w.down,
                 inert(&s.service),
                 inert(&s.why)
             );
         }
-        let _ = writeln!(md, "- **Stays up:** {}\n", list(&i.up));
+        for s in &i.degraded {
+            let _ = writeln!(
+                md,
+                "- **{}:** {} — {}",
+                w.degraded,
+                inert(&s.service),
+                inert(&s.why)
+            );
+        }
+        let _ = writeln!(md, "- **{}:** {}\n", w.stays_up, list(&i.up));
         for a in &plan.alternatives {
-            let _ = writeln!(md, "- Instead, to {}", inert(&a.summary));
+            let _ = writeln!(md, "- {} {}", w.instead, inert(&a.summary));
         }
         md.push('\n');
     }
     if !plan.accounts.is_empty() {
-        md.push_str("### Accounts\n\n| account | action | urgency | what to do | why |\n|---|---|---|---|---|\n");
+        let _ = write!(md, "### {}\n\n{}", w.accounts, header(&w.accounts_header));
         for a in &plan.accounts {
             let _ = writeln!(
                 md,
                 "| {} | **{}** | {} | {} | {} |",
                 inert(&a.account),
-                a.action.as_str(),
+                w.account_step(a.action),
                 a.urgency,
                 inert(&a.instruction),
                 inert(&a.reasons.join("; "))
@@ -128,32 +146,35 @@ pub fn containment(plan: &ContainmentPlan) -> String {
     for (n, d) in plan.domain_wide.iter().enumerate() {
         let _ = writeln!(
             md,
-            "{}. **Domain-wide:** {} — {}",
+            "{}. **{}:** {} — {}",
             n + 1,
+            w.domain_wide,
             inert(&d.action),
             inert(&d.why)
         );
     }
     if !plan.network.is_empty() {
-        md.push_str("\n### Outside destinations to block\n\n");
+        let _ = write!(md, "\n### {}\n\n", w.block);
         for b in &plan.network {
             let _ = writeln!(
                 md,
-                "- **{}**{} from {}: {} (evidence: {})",
+                "- **{}**{} {} {}: {} ({}: {})",
                 inert(&b.destination),
                 if b.names.is_empty() {
                     String::new()
                 } else {
                     format!(" ({})", list(&b.names))
                 },
+                w.from,
                 list(&b.hosts),
                 inert(&b.reasons.join("; ")),
+                w.evidence,
                 list(&b.evidence)
             );
         }
     }
     for l in &plan.limits {
-        let _ = writeln!(md, "\n*Limit:* {}", inert(l));
+        let _ = writeln!(md, "\n*{}:* {}", w.limit, inert(l));
     }
     md.push('\n');
     md
@@ -163,65 +184,77 @@ pub fn notification(
     awareness: Option<&Awareness>,
     clocks: &[Clock],
     contents: &[Content],
+    lang: Lang,
 ) -> String {
-    let mut md = String::from("## Notification clocks\n\n");
+    let w = lang.words();
+    let mut md = format!("## {}\n\n", w.clocks);
     match awareness {
         Some(a) => {
             let _ = writeln!(
                 md,
-                "Aware since {} UTC: {}.\n",
+                "{} {} UTC: {}.\n",
+                w.aware_since,
                 a.time.format("%Y-%m-%d %H:%M"),
                 inert(&a.basis)
             );
         }
-        None => md.push_str(
-            "No moment of awareness given and no high or critical detection: the clocks are not set.\n\n",
-        ),
+        None => {
+            let _ = write!(md, "{}\n\n", w.not_set);
+        }
     }
-    md.push_str("| law | what, to whom | deadline | state | |\n|---|---|---|---|---|\n");
+    md.push_str(&header(&w.clocks_header));
     for c in clocks {
         let state = match c.state {
-            ClockState::Overdue => format!("**{}**", c.state_in_words()),
-            _ => c.state_in_words(),
+            ClockState::Overdue => format!("**{}**", w.clock_state(c)),
+            _ => w.clock_state(c),
         };
+        let (law, duty, text) = w.clock_texts(c);
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} |",
-            inert(&c.law),
-            inert(&c.duty),
+            inert(&law),
+            inert(&duty),
             c.deadline
                 .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
                 .unwrap_or_else(|| "—".into()),
             state,
-            inert(&c.text)
+            inert(&text)
         );
     }
-    md.push_str("\n### What the notification to the authority must say (GDPR Art. 33(3))\n\n| | item | from the evidence | to add |\n|---|---|---|---|\n");
+    let _ = write!(
+        md,
+        "\n### {}\n\n{}",
+        w.art33_heading,
+        header(&[&[""][..], &w.art33_header[..]].concat())
+    );
     for c in contents {
-        let fill = c.fill.as_str();
+        let fill = w.fill(c.fill);
+        let (article, item, to_complete) = w.art33_row(c);
         let _ = writeln!(
             md,
             "| {} | {} ({fill}) | {} | {} |",
-            inert(&c.article),
-            inert(&c.item),
+            inert(&article),
+            inert(&item),
             inert(&c.text),
-            inert(c.to_complete.as_deref().unwrap_or("—"))
+            inert(&to_complete)
         );
     }
     md.push('\n');
     md
 }
 
-pub fn manifest(m: &Manifest) -> String {
-    let mut md = String::from("## Evidence manifest\n\n");
+pub fn manifest(m: &Manifest, lang: Lang) -> String {
+    let w = lang.words();
+    let mut md = format!("## {}\n\n", w.manifest);
     let _ = writeln!(
         md,
-        "Vigil {}, {} UTC. Command line: {}\n",
+        "Vigil {}, {} UTC. {} {}\n",
         inert(&m.vigil_version),
         m.created.format("%Y-%m-%d %H:%M:%S"),
+        w.command_line,
         inert(&m.command_line.join(" "))
     );
-    md.push_str("| file | size | SHA-256 | events from | to |\n|---|---|---|---|---|\n");
+    md.push_str(&header(&w.manifest_header));
     for e in &m.evidence {
         let _ = writeln!(
             md,
@@ -243,10 +276,22 @@ pub fn manifest(m: &Manifest) -> String {
     }
     let _ = writeln!(
         md,
-        "\nRules: {} file(s), combined SHA-256 {}. Check the evidence again with `vigil case --verify CASE`.\n",
-        m.rules.files.len(),
-        m.rules.combined_sha256
+        "\n{} {} `vigil case --verify CASE`.\n",
+        (w.rules_line)(m.rules.files.len(), &m.rules.combined_sha256),
+        w.verify_with,
     );
+    md
+}
+
+/// What the analysis cannot see, and in a report not in English, which
+/// text is quoted in the English of the analysis.
+pub fn limits(lang: Lang) -> String {
+    let w = lang.words();
+    let mut md = format!("## {}\n\n- {}\n", w.limits, w.limits_evidence_only);
+    if let Some(original) = w.original_language {
+        let _ = writeln!(md, "- {original}");
+    }
+    md.push('\n');
     md
 }
 
@@ -258,10 +303,11 @@ pub fn customer_notice(
     incidents: &[vigil_incident::Incident],
     assessment: Option<&vigil_exfil::Assessment>,
     inventory: Option<&vigil_incident::Inventory>,
+    lang: Lang,
 ) -> String {
-    use crate::notice as words;
-    let notice = Notice::new(plan, incidents, assessment, inventory);
-    let mut md = String::from("## Notice for customers (draft)\n\n");
+    let words: &Words = lang.words();
+    let notice = Notice::new(plan, incidents, assessment, inventory, lang);
+    let mut md = format!("## {}\n\n", words.customer_notice);
     match notice.opening() {
         Some(opening) => {
             let _ = writeln!(
@@ -270,18 +316,19 @@ pub fn customer_notice(
                 if notice.services.is_empty() {
                     String::new()
                 } else {
-                    format!(", which serve: {}", list(&notice.services))
+                    format!("{} {}", words.which_serve, list(&notice.services))
                 }
             );
         }
         None => {
-            let _ = writeln!(md, "{}", words::NO_INTRUSION);
+            let _ = writeln!(md, "{}", words.no_intrusion);
         }
     }
     if let Some((verdict, summary)) = &notice.data_taken {
         let _ = writeln!(
             md,
-            "Was data taken? {} — {}",
+            "{} {} — {}",
+            words.data_taken_question,
             inert(verdict),
             inert(summary)
         );
@@ -289,27 +336,30 @@ pub fn customer_notice(
     let _ = writeln!(
         md,
         "\n**{}** {}\n",
-        words::PASSWORDS_HEADING,
-        words::PASSWORDS_LEAD
+        words.passwords_heading, words.passwords_lead
     );
     if let Some(advice) = notice.services_advice() {
-        let _ = writeln!(md, "- If you use {}: {advice}", list(&notice.services));
+        let _ = writeln!(
+            md,
+            "- {}: {advice}",
+            (words.if_you_use)(&list(&notice.services))
+        );
     }
     if !notice.staff.is_empty() {
-        let _ = writeln!(md, "- {}", words::STAFF_LEAD);
+        let _ = writeln!(md, "- {}", words.staff_lead);
     }
     for (account, why) in &notice.staff {
         let _ = writeln!(md, "  - {}: {why}.", inert(account));
     }
     if notice.domain_wide {
-        let _ = writeln!(md, "- {}", words::DOMAIN_WIDE);
+        let _ = writeln!(md, "- {}", words.domain_wide_notice);
     }
-    let _ = write!(md, "\n**{}** {}", words::PHISHING_HEADING, words::PHISHING);
+    let _ = write!(md, "\n**{}** {}", words.phishing_heading, words.phishing);
     if !notice.attacker_names.is_empty() {
         let _ = write!(
             md,
             " {} {}.",
-            words::ATTACKER_ADDRESSES,
+            words.attacker_addresses,
             list(&notice.attacker_names)
         );
     }
@@ -333,8 +383,108 @@ mod tests {
     #[test]
     fn clocks_without_awareness_say_so() {
         let now = "2026-03-04T08:00:00Z".parse().unwrap();
-        let md = notification(None, &crate::clocks(None, now), &[]);
+        let md = notification(None, &crate::clocks(None, now), &[], Lang::En);
         assert!(md.contains("the clocks are not set"));
         assert_eq!(md.matches("| not set |").count(), 5);
+    }
+
+    /// The response sections of report.md as the case writes them.
+    fn report_md(lang: Lang) -> String {
+        use crate::html::tests::hostile_report;
+        let report = hostile_report();
+        let changes = crate::attacker_account_changes(&report.incidents);
+        let plan = crate::plan(&crate::Inputs {
+            incidents: &report.incidents,
+            account_changes: &changes,
+            ..crate::Inputs::default()
+        });
+        let now = "2026-03-04T08:00:00Z".parse().unwrap();
+        let awareness = crate::awareness(None, &report.incidents);
+        let clocks = crate::clocks(awareness.as_ref(), now);
+        let contents = crate::art33_contents(&report.incidents, None, Some(&plan), None);
+        let evidence = Manifest::new("0.0.0", vec!["vigil".into()], now);
+        [
+            lang.words()
+                .incident_section(&vigil_incident::markdown(&report)),
+            containment(&plan, lang),
+            notification(awareness.as_ref(), &clocks, &contents, lang),
+            customer_notice(&plan, &report.incidents, None, None, lang),
+            manifest(&evidence, lang),
+            limits(lang),
+        ]
+        .concat()
+    }
+
+    fn headings(md: &str) -> Vec<&str> {
+        md.lines().filter(|l| l.starts_with('#')).collect()
+    }
+
+    #[test]
+    fn the_german_report_has_a_german_heading_for_every_section() {
+        let md = report_md(Lang::De);
+        let german = headings(&md);
+        for heading in [
+            "# Sicherheitsvorfälle",
+            "### Betroffene Systeme",
+            "### Laterale Bewegung",
+            "### Zu wechselnde Zugangsdaten",
+            "## Eindämmungsplan",
+            "### Konten",
+            "## Meldefristen",
+            "### Was die Meldung an die Aufsichtsbehörde enthalten muss (Art. 33 Abs. 3 DSGVO)",
+            "## Mitteilung an Kundinnen und Kunden (Entwurf)",
+            "## Beweismittelverzeichnis",
+            "## Grenzen der Analyse",
+        ] {
+            assert!(german.contains(&heading), "{heading} missing: {german:?}");
+        }
+        assert!(german
+            .iter()
+            .any(|h| h.starts_with("## Sicherheitsvorfall 1 — ")));
+        // Not one English heading is left, nor a table header row.
+        let english_md = report_md(Lang::En);
+        let english = headings(&english_md);
+        for heading in &english {
+            assert!(!german.contains(heading), "English heading left: {heading}");
+        }
+        for header in english_md
+            .lines()
+            .filter(|l| l.starts_with("| ") && l.ends_with(" |"))
+        {
+            if header.split(" | ").all(|c| {
+                c.chars()
+                    .all(|c| c.is_ascii_lowercase() || " #|(),".contains(c))
+            }) {
+                assert!(!md.contains(header), "English table header left: {header}");
+            }
+        }
+        for law in [
+            "Art. 33 DSGVO",
+            "Art. 24 revDSG / nDSG",
+            "Meldung an den EDÖB",
+            "Art. 23 Abs. 4 lit. a NIS2",
+        ] {
+            assert!(md.contains(law), "{law}");
+        }
+        assert!(
+            md.contains("Befunde aus den Ereignissen sind im englischen Original wiedergegeben")
+        );
+        assert!(md.contains("Welche Passwörter Sie ändern sollten, und warum."));
+        assert!(!md.contains("GDPR Art. 33 |"));
+    }
+
+    #[test]
+    fn the_german_report_keeps_the_evidence_escaped() {
+        use crate::html::tests::{IMG, SCRIPT};
+        let md = report_md(Lang::De);
+        assert!(md.contains(&inert(SCRIPT)));
+        assert!(md.contains(&inert(IMG)));
+        assert!(!md.contains(SCRIPT));
+        // Every angle bracket from the evidence comes escaped.
+        let raw: Vec<&str> = md
+            .lines()
+            .filter(|l| l.replace("\\<", "").contains('<'))
+            .collect();
+        assert!(raw.is_empty(), "{raw:?}");
     }
 }

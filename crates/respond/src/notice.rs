@@ -3,6 +3,7 @@
 
 use crate::accounts::AccountStep;
 use crate::containment::{Action, ContainmentPlan};
+use crate::lang::{Lang, Words};
 
 /// The notice's facts and sentences, each format adding only its markup.
 pub struct Notice {
@@ -19,18 +20,8 @@ pub struct Notice {
     pub domain_wide: bool,
     /// Addresses the attacker used, for customers to recognise phishing.
     pub attacker_names: Vec<String>,
+    words: &'static Words,
 }
-
-pub const NO_INTRUSION: &str = "No intrusion was found in the evidence examined.";
-pub const PASSWORDS_HEADING: &str = "Which passwords to change, and why.";
-pub const PASSWORDS_LEAD: &str = "Only these; we checked the logons of every affected system.";
-pub const STAFF_LEAD: &str =
-    "Staff accounts (tell their owners directly; leave this list out of a public notice):";
-pub const DOMAIN_WIDE: &str = "All accounts of our Windows domain are being changed: the attacker may have read them all. You will be asked for a new password at your next logon.";
-pub const PHISHING_HEADING: &str = "Recognising phishing in our name.";
-pub const PHISHING: &str = "We will never ask for a password, a code or a payment by e-mail, phone or text message about this incident. Updates come only through the channels you already know from us.";
-pub const ATTACKER_ADDRESSES: &str =
-    "The attacker used these addresses; a link or mail pointing at them is not from us:";
 
 impl Notice {
     pub fn new(
@@ -38,7 +29,9 @@ impl Notice {
         incidents: &[vigil_incident::Incident],
         assessment: Option<&vigil_exfil::Assessment>,
         inventory: Option<&vigil_incident::Inventory>,
+        lang: Lang,
     ) -> Notice {
+        let words = lang.words();
         let first = incidents.iter().map(|i| i.first_evidence).min();
         let reached: Vec<&str> = plan
             .hosts
@@ -66,9 +59,9 @@ impl Notice {
             .filter(|a| !a.machine_account && a.action != AccountStep::Disable)
             .map(|a| {
                 let why = if a.action == AccountStep::Reset {
-                    "the attacker used it"
+                    words.staff_used
                 } else {
-                    "it was used on an affected system while the attacker was there"
+                    words.staff_present
                 };
                 (a.account.clone(), why)
             })
@@ -91,6 +84,7 @@ impl Notice {
             staff,
             domain_wide: !plan.domain_wide.is_empty(),
             attacker_names,
+            words,
         }
     }
 
@@ -99,13 +93,11 @@ impl Notice {
     pub fn opening(&self) -> Option<String> {
         self.reached
             .as_ref()
-            .map(|(date, n)| format!("Since {date}, an attacker had access to {n} of our systems"))
+            .map(|(date, n)| (self.words.opening)(date, *n))
     }
 
     /// What to tell users of the reached services, when there are any.
     pub fn services_advice(&self) -> Option<&'static str> {
-        (!self.services.is_empty()).then_some(
-            "change that password, because the systems behind it were in the attacker's hands. Services not named here were not reached: their passwords need not change because of this incident.",
-        )
+        (!self.services.is_empty()).then_some(self.words.services_advice)
     }
 }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use vigil_incident::Incident;
 
 use super::escape;
+use crate::lang::Words;
 
 const WIDTH: f64 = 1100.0;
 const LABEL: f64 = 190.0;
@@ -71,13 +72,13 @@ fn empty(text: &str) -> String {
 
 /// Hosts over time: a row per host, a bar from first to last evidence, a
 /// dot per detection and an arrow per hop between the rows.
-pub fn timeline(incidents: &[Incident]) -> String {
+pub fn timeline(incidents: &[Incident], w: &Words) -> String {
     let lanes = lanes(incidents);
     let (Some(start), Some(end)) = (
         lanes.iter().map(|l| l.first).min(),
         lanes.iter().map(|l| l.last).max(),
     ) else {
-        return empty("No host in scope.");
+        return empty(w.no_host_in_scope);
     };
     let mut times: Vec<DateTime<Utc>> = lanes
         .iter()
@@ -137,13 +138,14 @@ pub fn timeline(incidents: &[Incident]) -> String {
             bottom - TOP,
             (g0 + g1) / 2.0,
             TOP - 4.0,
-            quiet_length(quiet)
+            quiet_length(quiet, w)
         );
     }
     let _ = writeln!(
         svg,
-        "<text x=\"{LABEL}\" y=\"20\" font-size=\"12\" fill=\"#5b6670\">UTC, {} to {}</text>",
+        "<text x=\"{LABEL}\" y=\"20\" font-size=\"12\" fill=\"#5b6670\">UTC, {} {} {}</text>",
         start.format("%Y-%m-%d %H:%M"),
+        w.to,
         end.format("%Y-%m-%d %H:%M")
     );
     for (n, lane) in lanes.iter().enumerate() {
@@ -204,7 +206,7 @@ pub fn timeline(incidents: &[Incident]) -> String {
 /// The attacker's moves as a graph: hosts on a circle, clockwise in the
 /// order of their first evidence; an arrow per (from, to, method), labelled
 /// with the method and how many times it was seen.
-pub fn movement(incidents: &[Incident]) -> String {
+pub fn movement(incidents: &[Incident], w: &Words) -> String {
     let mut order: Vec<(DateTime<Utc>, String)> = Vec::new();
     let mut hops: BTreeMap<(String, String, &str), usize> = BTreeMap::new();
     for i in incidents {
@@ -226,7 +228,7 @@ pub fn movement(incidents: &[Incident]) -> String {
         }
     }
     if order.is_empty() {
-        return empty("No movement between hosts was seen.");
+        return empty(w.no_movement);
     }
     order.sort();
     let height = 620.0;
@@ -386,11 +388,12 @@ impl Axis {
 }
 
 /// The length of a quiet gap in words: "2 d 22 h", "5 h".
-fn quiet_length(gap: chrono::Duration) -> String {
+fn quiet_length(gap: chrono::Duration, w: &Words) -> String {
     let hours = gap.num_hours();
+    let quiet = w.quiet;
     match (hours / 24, hours % 24) {
-        (0, h) => format!("{h} h quiet"),
-        (d, 0) => format!("{d} d quiet"),
-        (d, h) => format!("{d} d {h} h quiet"),
+        (0, h) => format!("{h} h {quiet}"),
+        (d, 0) => format!("{d} d {quiet}"),
+        (d, h) => format!("{d} d {h} h {quiet}"),
     }
 }

@@ -16,6 +16,7 @@ use vigil_incident::{Inventory, Report};
 
 use crate::clocks::{Awareness, Clock};
 use crate::containment::ContainmentPlan;
+use crate::lang::{Lang, Words};
 use crate::manifest::Manifest;
 use crate::notification::Content;
 
@@ -29,21 +30,23 @@ pub struct Case<'a> {
     pub contents: &'a [Content],
     pub manifest: &'a Manifest,
     pub inventory: Option<&'a Inventory>,
+    /// The language of the page's own words; evidence stays as found.
+    pub lang: Lang,
 }
 
-/// The ids of the page's sections, in order, with their headings: stable,
-/// so readers can link to them and tests can find them.
-pub const SECTIONS: &[(&str, &str)] = &[
-    ("summary", "Summary"),
-    ("what-happened", "What happened"),
-    ("hosts", "Hosts in scope"),
-    ("data-taken", "Was data taken?"),
-    ("credentials", "Credentials to act on"),
-    ("containment", "Containment plan"),
-    ("clocks", "Notification clocks"),
-    ("customer-notice", "Notice for customers (draft)"),
-    ("manifest", "Evidence manifest"),
-    ("limits", "Limits of the analysis"),
+/// The ids of the page's sections, in order, with their headings: stable
+/// in every language, so readers can link to them and tests can find them.
+pub const SECTIONS: &[(&str, fn(&Words) -> &'static str)] = &[
+    ("summary", |w| w.summary),
+    ("what-happened", |w| w.what_happened),
+    ("hosts", |w| w.hosts_in_scope),
+    ("data-taken", |w| w.data_taken),
+    ("credentials", |w| w.credentials),
+    ("containment", |w| w.containment),
+    ("clocks", |w| w.clocks),
+    ("customer-notice", |w| w.customer_notice),
+    ("manifest", |w| w.manifest),
+    ("limits", |w| w.limits),
 ];
 
 /// Text made safe for HTML element content and quoted attribute values.
@@ -110,31 +113,40 @@ code,.hash{font-family:'DejaVu Sans Mono',Consolas,monospace;font-size:12px}
 
 /// The whole page.
 pub fn render(case: &Case) -> String {
+    let w = case.lang.words();
     let mut html = String::new();
-    html.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = writeln!(
+        html,
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">",
+        case.lang.code()
+    );
     html.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n");
     html.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n");
     html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     let _ = writeln!(
         html,
-        "<title>Vigil case report — {}</title>",
+        "<title>{} — {}</title>",
+        w.case_report,
         escape(&sections::title(case))
     );
     let _ = writeln!(html, "<style>{STYLE}</style>\n</head>\n<body>\n<main>");
     let _ = writeln!(
         html,
-        "<h1>Incident report</h1>\n<p class=\"sub\">{} · written by Vigil {} on {} UTC</p>",
+        "<h1>{}</h1>\n<p class=\"sub\">{} · {}</p>",
+        w.incident_report,
         escape(&sections::title(case)),
-        escape(&case.manifest.vigil_version),
-        case.manifest.created.format("%Y-%m-%d %H:%M")
+        escape(&(w.written_by)(
+            &case.manifest.vigil_version,
+            &case.manifest.created.format("%Y-%m-%d %H:%M").to_string()
+        ))
     );
-    html.push_str("<nav><b>Contents</b><ol>");
+    let _ = write!(html, "<nav><b>{}</b><ol>", w.contents);
     for (id, heading) in SECTIONS {
-        let _ = write!(html, "<li><a href=\"#{id}\">{heading}</a></li>");
+        let _ = write!(html, "<li><a href=\"#{id}\">{}</a></li>", heading(w));
     }
     html.push_str("</ol></nav>\n");
     for (id, heading) in SECTIONS {
-        let _ = writeln!(html, "<section id=\"{id}\">\n<h2>{heading}</h2>");
+        let _ = writeln!(html, "<section id=\"{id}\">\n<h2>{}</h2>", heading(w));
         html.push_str(&sections::body(id, case));
         html.push_str("</section>\n");
     }
@@ -143,4 +155,4 @@ pub fn render(case: &Case) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -6,24 +6,33 @@ use std::fmt::Write as _;
 use super::{escape, figures, list, Case};
 use crate::clocks::ClockState;
 use crate::containment::Action;
-use crate::notice::{self as words, Notice};
+use crate::notice::Notice;
 use crate::notification::Fill;
+
+/// A table's opening and header row.
+fn table(header: &[&str]) -> String {
+    let mut h = String::from("<table><tr>");
+    for cell in header {
+        let _ = write!(h, "<th>{cell}</th>");
+    }
+    h.push_str("</tr>\n");
+    h
+}
 
 /// What the case is about, for the title: the incidents' time span.
 pub fn title(case: &Case) -> String {
+    let w = case.lang.words();
     let incidents = &case.report.incidents;
     match (
         incidents.iter().map(|i| i.first_evidence).min(),
         incidents.iter().map(|i| i.last_evidence).max(),
     ) {
-        (Some(first), Some(last)) => format!(
-            "{} incident{}, {} to {}",
+        (Some(first), Some(last)) => (w.title)(
             incidents.len(),
-            if incidents.len() == 1 { "" } else { "s" },
-            first.format("%Y-%m-%d %H:%M"),
-            last.format("%Y-%m-%d %H:%M UTC")
+            &first.format("%Y-%m-%d %H:%M").to_string(),
+            &last.format("%Y-%m-%d %H:%M UTC").to_string(),
         ),
-        _ => "no incident found".into(),
+        _ => w.no_incident_found.into(),
     }
 }
 
@@ -65,6 +74,7 @@ fn verdict_class(verdict: vigil_exfil::Verdict) -> &'static str {
 }
 
 fn summary(case: &Case) -> String {
+    let w = case.lang.words();
     let mut h = String::new();
     let report = case.report;
     let hosts: std::collections::BTreeSet<&str> = report
@@ -79,32 +89,37 @@ fn summary(case: &Case) -> String {
         .sum();
     let overdue = case.clocks.iter().filter(|c| c.overdue()).count();
     h.push_str("<div class=\"keyfacts\">");
-    let _ = write!(
-        h,
-        "<div><b>{}</b>incident{}</div><div><b>{}</b>hosts in scope</div><div><b>{hops}</b>moves between hosts</div><div><b>{}</b>accounts to act on</div><div><b>{overdue}</b>notification deadlines overdue</div>",
+    let counts = [
         report.incidents.len(),
-        if report.incidents.len() == 1 { "" } else { "s" },
         hosts.len(),
-        case.plan.accounts.len()
-    );
+        hops,
+        case.plan.accounts.len(),
+        overdue,
+    ];
+    for (n, label) in counts.iter().zip(w.keyfacts) {
+        let _ = write!(h, "<div><b>{n}</b>{label}</div>");
+    }
     h.push_str("</div>\n");
     if report.incidents.is_empty() {
-        let _ = writeln!(h, "<p>{}</p>", words::NO_INTRUSION);
+        let _ = writeln!(h, "<p>{}</p>", w.no_intrusion);
     }
     for i in &report.incidents {
         let _ = write!(
             h,
-            "<p><b>Incident {} ({}), {} to {} UTC.</b> {}",
-            i.id,
-            escape(&i.severity.to_string()),
-            i.first_evidence.format("%Y-%m-%d %H:%M"),
-            i.last_evidence.format("%Y-%m-%d %H:%M"),
+            "<p><b>{}</b> {}",
+            escape(&(w.incident_line)(
+                i.id,
+                &i.severity.to_string(),
+                &i.first_evidence.format("%Y-%m-%d %H:%M").to_string(),
+                &i.last_evidence.format("%Y-%m-%d %H:%M").to_string()
+            )),
             escape(&i.summary)
         );
         if let Some(pz) = &i.patient_zero {
             let _ = write!(
                 h,
-                " It most likely started on <b>{}</b>: {}",
+                " {} <b>{}</b>: {}",
+                w.started_on,
                 escape(&pz.host),
                 escape(&pz.reasoning)
             );
@@ -114,7 +129,8 @@ fn summary(case: &Case) -> String {
     if let Some(a) = case.assessment {
         let _ = writeln!(
             h,
-            "<p>Was data taken? <span class=\"verdict {}\">{}</span> {}</p>",
+            "<p>{} <span class=\"verdict {}\">{}</span> {}</p>",
+            w.data_taken_question,
             verdict_class(a.verdict),
             escape(a.verdict.as_str()),
             escape(&a.summary)
@@ -122,31 +138,48 @@ fn summary(case: &Case) -> String {
     }
     let _ = writeln!(
         h,
-        "<p><b>What to do:</b> {}</p>",
+        "<p><b>{}</b> {}</p>",
+        w.what_to_do,
         escape(&case.plan.summary)
     );
     let _ = writeln!(
         h,
-        "<p>Counted from {} events and {} detections; {} detections joined no incident.</p>",
-        report.events, report.detections, report.unattached_detections
+        "<p>{}</p>",
+        (w.counted_from)(
+            report.events,
+            report.detections,
+            report.unattached_detections
+        )
     );
     h
 }
 
 fn what_happened(case: &Case) -> String {
+    let w = case.lang.words();
     let mut h = String::new();
-    h.push_str("<h3>Hosts over time</h3>\n<figure id=\"timeline-figure\">\n");
-    h.push_str(&figures::timeline(&case.report.incidents));
-    h.push_str("<figcaption>One row per host in scope, ordered by first evidence. The bar runs from the first to the last evidence on the host; dots are detections; arrows are the attacker's moves from one host to another.</figcaption>\n</figure>\n");
-    h.push_str("<h3>How the attacker moved</h3>\n<figure id=\"movement-figure\">\n");
-    h.push_str(&figures::movement(&case.report.incidents));
-    h.push_str("<figcaption>Hosts on a circle, clockwise in the order the attacker reached them; each arrow is a move, labelled with how it was made and how often.</figcaption>\n</figure>\n");
+    let _ = writeln!(
+        h,
+        "<h3>{}</h3>\n<figure id=\"timeline-figure\">",
+        w.hosts_over_time
+    );
+    h.push_str(&figures::timeline(&case.report.incidents, w));
+    let _ = writeln!(
+        h,
+        "<figcaption>{}</figcaption>\n</figure>\n<h3>{}</h3>\n<figure id=\"movement-figure\">",
+        w.timeline_caption, w.how_moved
+    );
+    h.push_str(&figures::movement(&case.report.incidents, w));
+    let _ = writeln!(
+        h,
+        "<figcaption>{}</figcaption>\n</figure>",
+        w.movement_caption
+    );
     for i in &case.report.incidents {
         if i.lateral_movement.is_empty() {
             continue;
         }
-        let _ = writeln!(h, "<h3>Moves of incident {}</h3>", i.id);
-        h.push_str("<table><tr><th>time (UTC)</th><th>from</th><th>to</th><th>method</th><th>account</th><th>proved by</th></tr>\n");
+        let _ = writeln!(h, "<h3>{} {}</h3>", w.moves_of, i.id);
+        h.push_str(&table(&w.moves_header));
         for e in &i.lateral_movement {
             let proof: Vec<String> = e.events.iter().take(2).map(ToString::to_string).collect();
             let _ = writeln!(
@@ -166,19 +199,19 @@ fn what_happened(case: &Case) -> String {
 }
 
 fn hosts(case: &Case) -> String {
-    let mut h = String::new();
-    h.push_str("<table><tr><th>host</th><th>role</th><th>first evidence</th><th>last evidence</th><th>what was seen</th><th>action</th></tr>\n");
+    let w = case.lang.words();
+    let mut h = table(&w.scope_header);
     for i in &case.report.incidents {
         for a in &i.hosts {
             let mut seen: Vec<String> = a.detections.iter().take(4).cloned().collect();
             if a.detections.len() > 4 {
-                seen.push(format!("… {} more rules", a.detections.len() - 4));
+                seen.push(format!("… {} {}", a.detections.len() - 4, w.more_rules));
             }
             seen.extend(
                 a.reached_by
                     .iter()
                     .take(3)
-                    .map(|r| format!("reached by {r}")),
+                    .map(|r| format!("{} {r}", w.reached_by)),
             );
             seen.extend(a.origin.clone());
             let action = case
@@ -186,7 +219,7 @@ fn hosts(case: &Case) -> String {
                 .hosts
                 .iter()
                 .find(|p| p.host == a.host)
-                .map(|p| p.action.as_str())
+                .map(|p| w.action(p.action))
                 .unwrap_or("—");
             let _ = writeln!(
                 h,
@@ -205,8 +238,9 @@ fn hosts(case: &Case) -> String {
 }
 
 fn data_taken(case: &Case) -> String {
+    let words = case.lang.words();
     let Some(a) = case.assessment else {
-        return "<p>No network evidence was given: whether data left cannot be said.</p>\n".into();
+        return format!("<p>{}</p>\n", words.no_network);
     };
     let mut h = String::new();
     let _ = writeln!(
@@ -219,16 +253,18 @@ fn data_taken(case: &Case) -> String {
     if let Some(w) = a.window {
         let _ = writeln!(
             h,
-            "<p>Window examined: {} to {} UTC ({}).</p>",
+            "<p>{} {} {} {} UTC ({}).</p>",
+            words.window_examined,
             w.start.format("%Y-%m-%d %H:%M"),
+            words.to,
             w.end.format("%Y-%m-%d %H:%M"),
             escape(&a.window_basis)
         );
     }
     let _ = writeln!(
         h,
-        "<p>Read {} flow records, {} DNS queries; {} records could not be read.</p>",
-        a.flows, a.dns_queries, a.unreadable_records
+        "<p>{}</p>",
+        (words.read_records)(a.flows, a.dns_queries, a.unreadable_records)
     );
     let listed: Vec<_> = a
         .hosts
@@ -236,7 +272,7 @@ fn data_taken(case: &Case) -> String {
         .filter(|x| x.in_scope || !x.reasons.is_empty())
         .collect();
     if !listed.is_empty() {
-        h.push_str("<table><tr><th>host</th><th>role</th><th>verdict</th><th>bytes sent out in the window</th><th>why</th></tr>\n");
+        h.push_str(&table(&words.exfil_header));
         for x in listed {
             let _ = writeln!(
                 h,
@@ -252,7 +288,7 @@ fn data_taken(case: &Case) -> String {
         h.push_str("</table>\n");
     }
     if !a.gaps.is_empty() {
-        h.push_str("<h3>What could not be seen</h3>\n<ul>");
+        let _ = write!(h, "<h3>{}</h3>\n<ul>", words.could_not_be_seen);
         for g in &a.gaps {
             let _ = write!(h, "<li>{}</li>", escape(g));
         }
@@ -265,16 +301,18 @@ fn data_taken(case: &Case) -> String {
 }
 
 fn credentials(case: &Case) -> String {
+    let w = case.lang.words();
     let mut h = String::new();
     let plan = case.plan;
     if !plan.accounts.is_empty() {
-        h.push_str("<h3>Accounts</h3>\n<table><tr><th>account</th><th>action</th><th>urgency</th><th>what to do</th><th>why</th></tr>\n");
+        let _ = writeln!(h, "<h3>{}</h3>", w.accounts);
+        h.push_str(&table(&w.accounts_header));
         for a in &plan.accounts {
             let _ = writeln!(
                 h,
                 "<tr><td><b>{}</b></td><td class=\"action\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&a.account),
-                escape(a.action.as_str()),
+                escape(w.account_step(a.action)),
                 a.urgency,
                 escape(&a.instruction),
                 escape(&a.reasons.join("; "))
@@ -289,7 +327,8 @@ fn credentials(case: &Case) -> String {
         .flat_map(|i| &i.account_changes)
         .collect();
     if !changes.is_empty() {
-        h.push_str("<h3>Accounts the attacker changed</h3>\n<table><tr><th>time (UTC)</th><th>account</th><th>change</th><th>by</th><th>on</th><th>what to do</th></tr>\n");
+        let _ = writeln!(h, "<h3>{}</h3>", w.changed_accounts);
+        h.push_str(&table(&w.changed_header));
         for c in changes {
             let change = match &c.group {
                 Some(group) => format!("{} ({group})", c.change.as_str()),
@@ -315,11 +354,12 @@ fn credentials(case: &Case) -> String {
         .flat_map(|i| &i.credential_attacks)
         .collect();
     if !attacks.is_empty() {
-        h.push_str("<h3>Attempts to steal passwords</h3>\n<table><tr><th>from (UTC)</th><th>to</th><th>kind</th><th>source</th><th>logged on</th><th>attempts</th><th>accounts targeted</th></tr>\n");
+        let _ = writeln!(h, "<h3>{}</h3>", w.credential_attacks);
+        h.push_str(&table(&w.attacks_header));
         for a in attacks {
             let mut targets: Vec<String> = a.targets.iter().take(8).cloned().collect();
             if a.targets.len() > 8 {
-                targets.push(format!("… {} more", a.targets.len() - 8));
+                targets.push(format!("… {} {}", a.targets.len() - 8, w.more));
             }
             let _ = writeln!(
                 h,
@@ -336,7 +376,7 @@ fn credentials(case: &Case) -> String {
         h.push_str("</table>\n");
     }
     if !plan.domain_wide.is_empty() {
-        h.push_str("<h3>Domain-wide, in this order</h3>\n<ol>");
+        let _ = write!(h, "<h3>{}</h3>\n<ol>", w.domain_wide_order);
         for d in &plan.domain_wide {
             let _ = write!(
                 h,
@@ -348,17 +388,19 @@ fn credentials(case: &Case) -> String {
         h.push_str("</ol>\n");
     }
     if h.is_empty() {
-        h.push_str("<p>No account was seen acting for the attacker.</p>\n");
+        let _ = writeln!(h, "<p>{}</p>", w.no_account);
     }
     h
 }
 
 fn containment(case: &Case) -> String {
+    let w = case.lang.words();
     let plan = case.plan;
     let mut h = String::new();
     let _ = writeln!(h, "<p class=\"box\">{}</p>", escape(&plan.summary));
     if !plan.order.is_empty() {
-        h.push_str("<h3>In this order</h3>\n<table><tr><th>#</th><th>do</th><th>on</th><th>why</th></tr>\n");
+        let _ = writeln!(h, "<h3>{}</h3>", w.in_this_order);
+        h.push_str(&table(&w.order_header));
         for s in &plan.order {
             let _ = writeln!(
                 h,
@@ -372,7 +414,8 @@ fn containment(case: &Case) -> String {
         h.push_str("</table>\n");
     }
     if !plan.hosts.is_empty() {
-        h.push_str("<h3>Hosts</h3>\n<table><tr><th>host</th><th>role</th><th>action</th><th>why</th><th>takes down</th><th>degrades</th></tr>\n");
+        let _ = writeln!(h, "<h3>{}</h3>", w.hosts);
+        h.push_str(&table(&w.hosts_header));
         for x in &plan.hosts {
             let class = match x.action {
                 Action::Watch => "ok",
@@ -383,7 +426,7 @@ fn containment(case: &Case) -> String {
                 "<tr><td><b>{}</b></td><td>{}</td><td><span class=\"verdict action {class}\">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&x.host),
                 escape(x.role.as_deref().unwrap_or("—")),
-                x.action.as_str(),
+                w.action(x.action),
                 escape(&x.why),
                 list(&x.takes_down),
                 list(&x.degrades)
@@ -394,15 +437,17 @@ fn containment(case: &Case) -> String {
             if let Some(r) = &x.restriction {
                 let _ = write!(
                     h,
-                    "<li><b>{}</b> restricted: allow {} from {} ({}); cut {}.{}</li>",
-                    escape(&x.host),
-                    list(&r.services),
-                    list(&r.allow_from),
-                    list(&r.allow_addresses),
-                    escape(&r.cut.join("; ")),
+                    "<li>{}{}</li>",
+                    (w.restricted)(
+                        &format!("<b>{}</b>", escape(&x.host)),
+                        &list(&r.services),
+                        &list(&r.allow_from),
+                        &list(&r.allow_addresses),
+                        &escape(&r.cut.join("; "))
+                    ),
                     r.note
                         .as_deref()
-                        .map(|n| format!(" Note: {}.", escape(n)))
+                        .map(|n| format!(" {} {}.", w.note, escape(n)))
                         .unwrap_or_default()
                 );
             }
@@ -410,34 +455,44 @@ fn containment(case: &Case) -> String {
         h.push_str("</ul>\n");
     }
     if let Some(i) = &plan.impact {
-        h.push_str("<h3>What it costs the business</h3>\n<table><tr><th>service</th><th>effect</th><th>why</th></tr>\n");
+        let _ = writeln!(h, "<h3>{}</h3>", w.what_it_costs_business);
+        h.push_str(&table(&w.cost_header));
         for s in &i.down {
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td><span class=\"verdict bad\">down</span></td><td>{}</td></tr>",
+                "<tr><td>{}</td><td><span class=\"verdict bad\">{}</span></td><td>{}</td></tr>",
                 escape(&s.service),
+                w.down,
                 escape(&s.why)
             );
         }
         for s in &i.degraded {
-            let _ = writeln!(h, "<tr><td>{}</td><td><span class=\"verdict warn\">degraded</span></td><td>{}</td></tr>", escape(&s.service), escape(&s.why));
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td><span class=\"verdict warn\">{}</span></td><td>{}</td></tr>",
+                escape(&s.service),
+                w.degraded,
+                escape(&s.why)
+            );
         }
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td><span class=\"verdict ok\">stays up</span></td><td></td></tr>",
-            list(&i.up)
+            "<tr><td>{}</td><td><span class=\"verdict ok\">{}</span></td><td></td></tr>",
+            list(&i.up),
+            w.stays_up
         );
         h.push_str("</table>\n");
         if !plan.alternatives.is_empty() {
-            h.push_str("<p>Against the blunt alternatives:</p><ul>");
+            let _ = write!(h, "<p>{}</p><ul>", w.blunt_alternatives);
             for a in &plan.alternatives {
-                let _ = write!(h, "<li>Instead, to {}</li>", escape(&a.summary));
+                let _ = write!(h, "<li>{} {}</li>", w.instead, escape(&a.summary));
             }
             h.push_str("</ul>\n");
         }
     }
     if !plan.network.is_empty() {
-        h.push_str("<h3>Outside destinations to block</h3>\n<table><tr><th>destination</th><th>names</th><th>contacted from</th><th>why</th><th>evidence</th></tr>\n");
+        let _ = writeln!(h, "<h3>{}</h3>", w.block);
+        h.push_str(&table(&w.block_header));
         for b in &plan.network {
             let _ = writeln!(
                 h,
@@ -455,52 +510,59 @@ fn containment(case: &Case) -> String {
 }
 
 fn clocks(case: &Case) -> String {
+    let w = case.lang.words();
     let mut h = String::new();
     match case.awareness {
         Some(a) => {
             let _ = writeln!(
                 h,
-                "<p>Aware since <b>{} UTC</b>: {}.</p>",
+                "<p>{} <b>{} UTC</b>: {}.</p>",
+                w.aware_since,
                 a.time.format("%Y-%m-%d %H:%M"),
                 escape(&a.basis)
             );
         }
-        None => h.push_str("<p>No moment of awareness given and no high or critical detection: the clocks are not set.</p>\n"),
+        None => {
+            let _ = writeln!(h, "<p>{}</p>", w.not_set);
+        }
     }
-    h.push_str("<table><tr><th>law</th><th>what, to whom</th><th>deadline</th><th>state</th><th>what the law asks</th></tr>\n");
+    h.push_str(&table(&w.clocks_header));
     for c in case.clocks {
         let class = match c.state {
             ClockState::Overdue => "bad",
             ClockState::Open | ClockState::AsSoonAsPossible => "warn",
             ClockState::NotStarted => "",
         };
+        let (law, duty, text) = w.clock_texts(c);
         let _ = writeln!(
             h,
             "<tr><td><b>{}</b></td><td>{}</td><td class=\"when\">{}</td><td><span class=\"verdict {class}\">{}</span></td><td>{}</td></tr>",
-            escape(&c.law),
-            escape(&c.duty),
+            escape(&law),
+            escape(&duty),
             c.deadline
                 .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
                 .unwrap_or_else(|| "—".into()),
-            escape(&c.state_in_words()),
-            escape(&c.text)
+            escape(&w.clock_state(c)),
+            escape(&text)
         );
     }
-    h.push_str("</table>\n<h3>What the notification to the authority must say (GDPR Art. 33(3))</h3>\n<table><tr><th></th><th>item</th><th>from the evidence</th><th>to add</th></tr>\n");
+    let _ = writeln!(h, "</table>\n<h3>{}</h3>", w.art33_heading);
+    h.push_str(&table(&[&[""][..], &w.art33_header[..]].concat()));
     for c in case.contents {
         let class = match c.fill {
             Fill::Filled => "ok",
             Fill::Partly => "warn",
             Fill::Missing => "bad",
         };
+        let (article, item, to_complete) = w.art33_row(c);
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{} <span class=\"verdict {class}\">{}</span></td><td>{}</td><td>{}</td></tr>",
-            escape(&c.article),
-            escape(&c.item),
-            c.fill.as_str(),
+            escape(&article),
+            escape(&item),
+            w.fill(c.fill),
             escape(&c.text),
-            escape(c.to_complete.as_deref().unwrap_or("—"))
+            escape(&to_complete)
         );
     }
     h.push_str("</table>\n");
@@ -508,11 +570,13 @@ fn clocks(case: &Case) -> String {
 }
 
 fn customer_notice(case: &Case) -> String {
+    let words = case.lang.words();
     let notice = Notice::new(
         case.plan,
         &case.report.incidents,
         case.assessment,
         case.inventory,
+        case.lang,
     );
     let mut h = String::from("<div class=\"box\">\n<p>");
     match notice.opening() {
@@ -524,16 +588,17 @@ fn customer_notice(case: &Case) -> String {
                 if notice.services.is_empty() {
                     String::new()
                 } else {
-                    format!(", which serve: {}", list(&notice.services))
+                    format!("{} {}", words.which_serve, list(&notice.services))
                 }
             );
         }
-        None => h.push_str(words::NO_INTRUSION),
+        None => h.push_str(words.no_intrusion),
     }
     if let Some((verdict, summary)) = &notice.data_taken {
         let _ = write!(
             h,
-            " Was data taken? {} — {}",
+            " {} {} — {}",
+            words.data_taken_question,
             escape(verdict),
             escape(summary)
         );
@@ -541,37 +606,35 @@ fn customer_notice(case: &Case) -> String {
     let _ = write!(
         h,
         "</p>\n<p><b>{}</b> {}</p>\n<ul>",
-        words::PASSWORDS_HEADING,
-        words::PASSWORDS_LEAD
+        words.passwords_heading, words.passwords_lead
     );
     if let Some(advice) = notice.services_advice() {
         let _ = write!(
             h,
-            "<li>If you use {}: {advice}</li>",
-            list(&notice.services)
+            "<li>{}: {advice}</li>",
+            (words.if_you_use)(&list(&notice.services))
         );
     }
     if !notice.staff.is_empty() {
-        let _ = write!(h, "<li>{}<ul>", words::STAFF_LEAD);
+        let _ = write!(h, "<li>{}<ul>", words.staff_lead);
         for (account, why) in &notice.staff {
             let _ = write!(h, "<li>{}: {why}.</li>", escape(account));
         }
         h.push_str("</ul></li>");
     }
     if notice.domain_wide {
-        let _ = write!(h, "<li>{}</li>", words::DOMAIN_WIDE);
+        let _ = write!(h, "<li>{}</li>", words.domain_wide_notice);
     }
     let _ = write!(
         h,
         "</ul>\n<p><b>{}</b> {}",
-        words::PHISHING_HEADING,
-        words::PHISHING
+        words.phishing_heading, words.phishing
     );
     if !notice.attacker_names.is_empty() {
         let _ = write!(
             h,
             " {} {}.",
-            words::ATTACKER_ADDRESSES,
+            words.attacker_addresses,
             list(&notice.attacker_names)
         );
     }
@@ -580,16 +643,18 @@ fn customer_notice(case: &Case) -> String {
 }
 
 fn manifest(case: &Case) -> String {
+    let w = case.lang.words();
     let m = case.manifest;
     let mut h = String::new();
     let _ = writeln!(
         h,
-        "<p>Vigil {}, {} UTC. Command line: <code>{}</code></p>",
+        "<p>Vigil {}, {} UTC. {} <code>{}</code></p>",
         escape(&m.vigil_version),
         m.created.format("%Y-%m-%d %H:%M:%S"),
+        w.command_line,
         escape(&m.command_line.join(" "))
     );
-    h.push_str("<table><tr><th>file</th><th>size (bytes)</th><th>SHA-256</th><th>events from</th><th>to</th></tr>\n");
+    h.push_str(&table(&w.manifest_header));
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map_or("—".to_string(), |t| {
             t.format("%Y-%m-%d %H:%M").to_string()
@@ -614,14 +679,21 @@ fn manifest(case: &Case) -> String {
     h.push_str("</table>\n");
     let _ = writeln!(
         h,
-        "<p>Rules: {} file(s), combined SHA-256 <span class=\"hash\">{}</span>. Check the evidence again with <code>vigil case --verify CASE</code>.</p>",
-        m.rules.files.len(),
-        escape(&m.rules.combined_sha256)
+        "<p>{} {} <code>vigil case --verify CASE</code>.</p>",
+        (w.rules_line)(
+            m.rules.files.len(),
+            &format!(
+                "<span class=\"hash\">{}</span>",
+                escape(&m.rules.combined_sha256)
+            )
+        ),
+        w.verify_with
     );
     h
 }
 
 fn limits(case: &Case) -> String {
+    let w = case.lang.words();
     let mut items: Vec<String> = Vec::new();
     items.extend(case.plan.limits.iter().cloned());
     if let Some(a) = case.assessment {
@@ -641,11 +713,10 @@ fn limits(case: &Case) -> String {
         .filter(|e| e.problem.is_some())
         .count();
     if unreadable > 0 {
-        items.push(format!(
-            "{unreadable} evidence file(s) could not be read; they are listed in the manifest."
-        ));
+        items.push((w.unreadable)(unreadable));
     }
-    items.push("The analysis sees only the evidence listed in the manifest: systems whose logs were not collected, and activity the logs do not record, are not in this report.".into());
+    items.push(w.limits_evidence_only.into());
+    items.extend(w.original_language.map(String::from));
     let mut h = String::from("<ul>");
     for l in &items {
         let _ = write!(h, "<li>{}</li>", escape(l));

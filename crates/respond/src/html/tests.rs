@@ -10,8 +10,8 @@ use vigil_incident::{
 
 use super::*;
 
-const SCRIPT: &str = "WS-<script>alert(1)</script>";
-const IMG: &str = "\"><img src=x onerror=alert(2)>";
+pub(crate) const SCRIPT: &str = "WS-<script>alert(1)</script>";
+pub(crate) const IMG: &str = "\"><img src=x onerror=alert(2)>";
 const STYLE_END: &str = "</style><b>x</b>";
 const QUOTE: &str = "o'brien\"&co";
 
@@ -31,7 +31,7 @@ fn host(name: &str, first: i64) -> AffectedHost {
     }
 }
 
-fn hostile_report() -> Report {
+pub(crate) fn hostile_report() -> Report {
     let edge = |from: &str, to: &str, minutes| Edge {
         from: from.into(),
         to: to.into(),
@@ -99,6 +99,10 @@ fn hostile_report() -> Report {
 }
 
 fn page(report: &Report) -> String {
+    page_in(report, Lang::En)
+}
+
+fn page_in(report: &Report, lang: Lang) -> String {
     let changes = crate::attacker_account_changes(&report.incidents);
     let plan = crate::plan(&crate::Inputs {
         incidents: &report.incidents,
@@ -126,6 +130,7 @@ fn page(report: &Report) -> String {
         contents: &contents,
         manifest: &manifest,
         inventory: None,
+        lang,
     })
 }
 
@@ -189,11 +194,11 @@ fn the_page_holds_every_section_and_both_figures_and_calls_nothing() {
 #[test]
 fn the_figures_draw_every_host_and_hop() {
     let report = hostile_report();
-    let timeline = figures::timeline(&report.incidents);
+    let timeline = figures::timeline(&report.incidents, Lang::En.words());
     // Three rows, one arrow per hop.
     assert_eq!(timeline.matches("class=\"host\"").count(), 3);
     assert_eq!(timeline.matches("marker-end=").count(), 2);
-    let graph = figures::movement(&report.incidents);
+    let graph = figures::movement(&report.incidents, Lang::En.words());
     assert_eq!(graph.matches("<circle").count(), 3);
     assert_eq!(graph.matches("marker-end=").count(), 2);
     assert!(graph.contains(">service<"));
@@ -202,7 +207,10 @@ fn the_figures_draw_every_host_and_hop() {
         "an hour of activity has no break"
     );
     // Drawn the same way every time.
-    assert_eq!(graph, figures::movement(&report.incidents));
+    assert_eq!(
+        graph,
+        figures::movement(&report.incidents, Lang::En.words())
+    );
 }
 
 #[test]
@@ -225,7 +233,98 @@ fn an_empty_case_still_has_every_section() {
 fn quiet_days_are_left_out_of_the_timeline() {
     let mut report = hostile_report();
     report.incidents[0].hosts[2].last_evidence = at(3 * 24 * 60);
-    let timeline = figures::timeline(&report.incidents);
+    let timeline = figures::timeline(&report.incidents, Lang::En.words());
     // Activity ends at minute 40, then nothing until day 3.
     assert_eq!(timeline.matches("2 d 23 h quiet").count(), 1, "{timeline}");
+}
+
+/// Every fixed phrase of the English page that a German reader would see
+/// as a heading: section headings, sub-headings and table headers.
+fn english_headings() -> Vec<String> {
+    let en = Lang::En.words();
+    let mut headings: Vec<String> = SECTIONS.iter().map(|(_, h)| h(en).to_string()).collect();
+    headings.extend(
+        [
+            en.incident_report,
+            en.contents,
+            en.hosts_over_time,
+            en.how_moved,
+            en.moves_of,
+            en.accounts,
+            en.changed_accounts,
+            en.in_this_order,
+            en.art33_heading,
+        ]
+        .map(String::from),
+    );
+    headings.extend(
+        [
+            &en.moves_header[..],
+            &en.scope_header,
+            &en.clocks_header,
+            &en.art33_header,
+            &en.manifest_header,
+        ]
+        .concat()
+        .iter()
+        .filter(|h| !h.contains("SHA"))
+        .map(|h| format!("<th>{h}</th>")),
+    );
+    headings
+}
+
+#[test]
+fn the_german_page_has_german_headings_and_no_english_ones() {
+    let html = page_in(&hostile_report(), Lang::De);
+    assert!(html.contains("<html lang=\"de\">"));
+    let de = Lang::De.words();
+    for (id, heading) in SECTIONS {
+        assert!(
+            html.contains(&format!("<section id=\"{id}\">\n<h2>{}</h2>", heading(de))),
+            "section {id}"
+        );
+    }
+    for german in [
+        "<h2>Zusammenfassung</h2>",
+        "<h2>Eindämmungsplan</h2>",
+        "<h2>Meldefristen</h2>",
+        "<h2>Mitteilung an Kundinnen und Kunden (Entwurf)</h2>",
+        "<h2>Beweismittelverzeichnis</h2>",
+        "<h2>Grenzen der Analyse</h2>",
+        "Art. 33 DSGVO",
+        "Art. 24 revDSG / nDSG",
+        "Meldung an den EDÖB",
+        "Art. 23 Abs. 4 lit. a NIS2",
+        "Befunde aus den Ereignissen",
+    ] {
+        assert!(html.contains(german), "{german} missing");
+    }
+    for english in english_headings() {
+        let found = if english.starts_with("<th>") {
+            html.contains(&english)
+        } else {
+            html.contains(&format!(">{english}<"))
+        };
+        assert!(!found, "English heading left: {english}");
+    }
+    assert!(!html.contains("GDPR Art. 33"));
+    // The page in English says none of it.
+    let english = page(&hostile_report());
+    assert!(english.contains("<html lang=\"en\">"));
+    assert!(!english.contains("Befunde aus den Ereignissen"));
+    assert!(!english.contains("Eindämmungsplan"));
+}
+
+#[test]
+fn the_german_page_escapes_the_evidence_as_the_english_one() {
+    let html = page_in(&hostile_report(), Lang::De);
+    assert!(html.contains("WS-&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
+    assert!(html.contains("o&#39;brien&quot;&amp;co"));
+    let lower = html.to_lowercase();
+    assert!(!lower.contains("<script"));
+    assert!(!lower.contains("<img"));
+    assert_eq!(lower.matches("</style>").count(), 1);
+    // The incident's summary is quoted as the analysis wrote it.
+    assert!(html.contains("summary &quot;&gt;&lt;img"));
 }
