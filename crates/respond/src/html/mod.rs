@@ -34,9 +34,12 @@ pub struct Case<'a> {
     pub lang: Lang,
 }
 
+/// A section's heading, in the language of the words given.
+pub type Heading = fn(&Words) -> &'static str;
+
 /// The ids of the page's sections, in order, with their headings: stable
 /// in every language, so readers can link to them and tests can find them.
-pub const SECTIONS: &[(&str, fn(&Words) -> &'static str)] = &[
+pub const SECTIONS: &[(&str, Heading)] = &[
     ("summary", |w| w.summary),
     ("what-happened", |w| w.what_happened),
     ("hosts", |w| w.hosts_in_scope),
