@@ -207,7 +207,32 @@ impl Words {
             ),
             _ => return (c.law.clone(), c.duty.clone(), c.text.clone()),
         };
-        (law.into(), duty.into(), text.into())
+        // The revDSG clock says how long it has been; keep that number.
+        let since = c
+            .text
+            .strip_suffix(" hour(s) have passed since awareness")
+            .and_then(|t| t.rsplit_once(". "))
+            .map(|(_, h)| format!(". Seit der Kenntnisnahme sind {h} Stunde(n) vergangen"))
+            .unwrap_or_default();
+        (law.into(), duty.into(), format!("{text}{since}"))
+    }
+
+    /// What the moment of awareness rests on, in this language; the rule
+    /// title and host inside it stay as found.
+    pub fn awareness_basis(&self, basis: &str) -> String {
+        if !self.is_de() {
+            return basis.to_string();
+        }
+        if basis == "the time of awareness given" {
+            return "der angegebene Zeitpunkt der Kenntnisnahme".into();
+        }
+        let detection = basis
+            .strip_prefix("the first high or critical detection: ")
+            .and_then(|b| b.strip_suffix(" (the earliest the operator could have known; give the real moment of awareness if it was later)"));
+        match detection {
+            Some(d) => format!("die erste Erkennung der Stufe hoch oder kritisch: {d} (der früheste Zeitpunkt, zu dem der Betreiber davon wissen konnte; geben Sie den tatsächlichen Zeitpunkt der Kenntnisnahme an, falls er später lag)"),
+            None => basis.to_string(),
+        }
     }
 
     pub fn fill(&self, fill: crate::notification::Fill) -> &'static str {
@@ -554,3 +579,28 @@ pub static DE: Words = Words {
     limits_evidence_only: "Die Analyse sieht nur die im Beweismittelverzeichnis aufgeführten Belege: Systeme, deren Protokolle nicht erfasst wurden, und Vorgänge, die die Protokolle nicht aufzeichnen, sind nicht Teil dieses Berichts.",
     original_language: Some("Befunde aus den Ereignissen sind im englischen Original wiedergegeben: die Zusammenfassungen, Begründungen, Regeltitel und Bewertungen der Analyse ebenso wie die Begründungen und Anweisungen des Eindämmungsplans und die Angaben aus den Belegen zu Art. 33 Abs. 3 DSGVO."),
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_clocks_keep_the_hours_and_the_rule_from_the_evidence() {
+        let aware = crate::Awareness {
+            time: "2026-03-02T08:00:00Z".parse().unwrap(),
+            basis: "test".into(),
+        };
+        let clocks = crate::clocks(Some(&aware), "2026-03-02T20:00:00Z".parse().unwrap());
+        let (law, _, text) = DE.clock_texts(&clocks[1]);
+        assert_eq!(law, "Art. 24 revDSG / nDSG");
+        assert!(
+            text.ends_with("Seit der Kenntnisnahme sind 12 Stunde(n) vergangen"),
+            "{text}"
+        );
+        assert_eq!(EN.clock_texts(&clocks[1]).2, clocks[1].text);
+        let basis = "the first high or critical detection: \"<rule>\" on WS-01 (the earliest the operator could have known; give the real moment of awareness if it was later)";
+        let german = DE.awareness_basis(basis);
+        assert!(german.starts_with("die erste Erkennung der Stufe hoch oder kritisch: \"<rule>\" on WS-01 (der früheste"), "{german}");
+        assert_eq!(EN.awareness_basis(basis), basis);
+    }
+}

@@ -195,7 +195,7 @@ pub fn notification(
                 "{} {} UTC: {}.\n",
                 w.aware_since,
                 a.time.format("%Y-%m-%d %H:%M"),
-                inert(&a.basis)
+                inert(&w.awareness_basis(&a.basis))
             );
         }
         None => {

@@ -519,7 +519,7 @@ fn clocks(case: &Case) -> String {
                 "<p>{} <b>{} UTC</b>: {}.</p>",
                 w.aware_since,
                 a.time.format("%Y-%m-%d %H:%M"),
-                escape(&a.basis)
+                escape(&w.awareness_basis(&a.basis))
             );
         }
         None => {
