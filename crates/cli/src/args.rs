@@ -93,6 +93,19 @@ pub struct RuleArgs {
     pub mappings: Vec<PathBuf>,
 }
 
+impl RuleArgs {
+    /// The rules as the investigation takes them.
+    pub fn spec(&self) -> vigil_investigate::RuleSpec {
+        vigil_investigate::RuleSpec {
+            rules: self.rules.clone(),
+            builtin: self.builtin,
+            placeholders: self.placeholders.clone(),
+            logsources: self.logsources.clone(),
+            mappings: self.mappings.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct HuntArgs {
     /// Log files or folders (searched recursively): .evtx, .json, .jsonl, .ndjson, and the same gzipped.
@@ -126,7 +139,7 @@ pub struct HuntArgs {
     /// Memory for sorting the timeline, and as much again for the detections
     /// held for correlation rules, in MB; beyond it sorted runs go to
     /// temporary files and are merged at the end.
-    #[arg(long, value_name = "MB", default_value_t = crate::hunt::SORT_MEMORY >> 20)]
+    #[arg(long, value_name = "MB", default_value_t = vigil_investigate::sweep::SORT_MEMORY >> 20)]
     pub sort_memory: usize,
 
     /// Folder for the sort's temporary files (default: the output file's

@@ -27,8 +27,8 @@ use vigil_sources::{Format, InputFile};
 use vigil_timeline::TimelineFormat;
 
 use crate::args::BenchArgs;
-use crate::hunt::{hunt_into, Inputs, Timeline};
-use crate::summary::HuntSummary;
+use vigil_investigate::sweep::{hunt_into, Inputs, Timeline};
+use vigil_investigate::HuntSummary;
 
 struct Stage {
     name: &'static str,
@@ -55,7 +55,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let runs = args.runs.max(1);
     let mut stages = Vec::new();
 
-    let (load, loaded) = median(runs, || crate::ruleset::load(&args.rules))?;
+    let (load, loaded) = median(runs, || vigil_investigate::load(&args.rules.spec()))?;
     let rules = &loaded.rules;
     stages.push(Stage {
         name: "load",

@@ -13,8 +13,9 @@ use vigil_event::{Detection, Level};
 use vigil_simulate::{Config, DNS_SUFFIX};
 use vigil_timeline::{write_timeline, TimelineFormat};
 
-use crate::args::{DemoArgs, RuleArgs, SimulateArgs, SimulationArgs};
-use crate::summary::HuntSummary;
+use vigil_investigate::{case, gather, network, outputs, HuntSummary, RuleSpec};
+
+use crate::args::{DemoArgs, SimulateArgs, SimulationArgs};
 use vigil_incident::{Incident, Inventory, Options};
 use vigil_simulate::Truth;
 
@@ -63,12 +64,12 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     );
 
     let started = Instant::now();
-    let loaded = crate::ruleset::load(&RuleArgs::default())?;
+    let loaded = vigil_investigate::load(&RuleSpec::default())?;
     let (files, issues) = vigil_sources::discover(&[out.join("windows"), out.join("network")]);
     let mut summary = HuntSummary::new(&loaded);
     summary.issues.extend(issues);
     let (mut sweep, facts, host_evidence) =
-        crate::incidents::sweep_gathering(&files, &loaded, None, false, summary)?;
+        gather::sweep_gathering(&files, &loaded, None, false, summary)?;
     let timeline = out.join("timeline.csv");
     let mut writer = BufWriter::new(
         File::create(&timeline).with_context(|| format!("cannot write {}", timeline.display()))?,
@@ -117,13 +118,13 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     }
 
     let inventory = Inventory::load(&out.join("inventory.yaml"))?;
-    let report = crate::incidents::report(
+    let report = gather::report(
         facts,
         sweep.detections.len(),
         Some(&inventory),
         &Options::default(),
     );
-    crate::incidents::write_report(&out, &report, &vigil_incident::markdown(&report))?;
+    outputs::write_incidents(&out, &report, &vigil_incident::markdown(&report))?;
     println!(
         "\n5. Incidents: {} (report in {} and incidents.md)",
         report.incidents.len(),
@@ -134,9 +135,9 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     }
 
     let started = Instant::now();
-    let (network_files, _) = crate::exfil::network_files(&[out.join("network")], None);
-    let network = crate::exfil::read_network(&network_files);
-    let scope = crate::exfil::scope(&report, None, None, &[])?;
+    let (network_files, _) = network::network_files(&[out.join("network")], None);
+    let network = network::read_network(&network_files);
+    let scope = network::scope(&report, None, None, &[])?;
     let assessment = vigil_exfil::assess(
         &network,
         &host_evidence,
@@ -145,7 +146,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         &vigil_exfil::Settings::default(),
     );
     let text = vigil_exfil::text(&assessment);
-    crate::exfil::write(&out, &assessment, &text)?;
+    outputs::write_exfiltration(&out, &assessment, &text)?;
     println!(
         "\n6. Was patient data taken? {} flow records and {} DNS queries weighed in {:.2} s (full assessment in {}):\n",
         network.flows.len(),
@@ -181,13 +182,14 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     for gap in &assessment.gaps {
         println!("   Cannot see: {gap}");
     }
-    let manifest = crate::case::evidence_manifest(
+    let manifest = case::evidence_manifest(
         &[out.join("windows"), out.join("network")],
         Some(&out.join("inventory.yaml")),
-        &RuleArgs::default(),
+        &RuleSpec::default(),
         &out,
+        std::env::args().collect(),
     );
-    let concluded = crate::case::conclude(
+    let concluded = case::conclude(
         &out,
         &report,
         &assessment,

@@ -10,13 +10,10 @@ mod args;
 mod bench;
 mod bench_watch;
 mod case;
-mod correlation;
 mod demo;
 mod exfil;
 mod hunt;
 mod incidents;
-mod ruleset;
-mod summary;
 mod watch;
 
 use std::process::ExitCode;

@@ -18,7 +18,7 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
         "nothing to watch: name files to follow, or give --stdin, --listen, --syslog-udp or --syslog-tcp"
     );
     let load = || -> anyhow::Result<Detectors> {
-        let loaded = crate::ruleset::load(&args.rules)?;
+        let loaded = vigil_investigate::load(&args.rules.spec())?;
         for failure in &loaded.report.failed {
             eprintln!("refused: {failure}");
         }
