@@ -95,6 +95,37 @@ fn the_case_report_is_written_in_german_with_lang_de() {
         assert!(!html.contains(line), "English heading left: {line}");
     }
 
+    // The plan's own sentences are German: none of the English plan's steps,
+    // reasons for a host's action or summary is left in the German report.
+    let plan: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(en.join("containment.json")).unwrap()).unwrap();
+    let mut sentences = vec![plan["summary"].as_str().unwrap().to_string()];
+    for step in plan["order"].as_array().unwrap() {
+        sentences.push(step["action"].as_str().unwrap().into());
+        sentences.push(step["why"].as_str().unwrap().into());
+    }
+    for host in plan["hosts"].as_array().unwrap() {
+        sentences.push(host["why"].as_str().unwrap().into());
+    }
+    let mut checked = 0;
+    for sentence in &sentences {
+        // Up to the first character Markdown escapes, as the report shows it.
+        let shown = sentence
+            .split(|c| "\\<>&'\"*_|`[]".contains(c))
+            .next()
+            .unwrap();
+        // A short prefix may be quoted in the incidents' own reasoning.
+        if shown.len() < 30 {
+            continue;
+        }
+        checked += 1;
+        assert!(english_md.contains(shown), "{shown} in English");
+        assert!(!md.contains(shown), "left in English: {shown}");
+    }
+    assert!(checked > 6, "{sentences:?}");
+    assert!(md.contains("die externen Adressen und Domains an der Perimeter-Firewall"));
+    assert!(html.contains("Host(s) isolieren"));
+
     // The data files do not depend on the language.
     for file in ["containment.json", "incidents.json"] {
         assert_eq!(

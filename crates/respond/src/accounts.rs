@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use vigil_incident::{AccountToRotate, Incident};
+use vigil_incident::{AccountChangeKind, AccountToRotate, Incident};
+
+use crate::lang::Lang;
+use crate::sentences::Sentence;
 
 /// An account change the attacker made (created, enabled, added to a
 /// group, password reset), as the incidents' account changes will list it.
@@ -24,6 +27,10 @@ pub struct AccountToDisable {
     /// The events that show it.
     #[serde(default)]
     pub evidence: Vec<String>,
+    /// The change as the incidents found it, and the group it concerns;
+    /// without it `change` and `action` are shown as they are.
+    #[serde(skip)]
+    pub kind: Option<(AccountChangeKind, Option<String>)>,
 }
 
 /// The account changes the incidents found the attacker making, as the
@@ -44,6 +51,7 @@ pub fn attacker_account_changes(incidents: &[Incident]) -> Vec<AccountToDisable>
             host: c.host.clone(),
             time: c.time,
             evidence: c.events.iter().map(ToString::to_string).collect(),
+            kind: Some((c.change, c.group.clone())),
         })
         .collect()
 }
@@ -80,6 +88,23 @@ pub struct AccountAction {
     pub reasons: Vec<String>,
     pub hosts: Vec<String>,
     pub machine_account: bool,
+    /// `instruction` and `reasons`, as each language words them.
+    #[serde(skip)]
+    pub instruction_sentence: Sentence,
+    #[serde(skip)]
+    pub reason_sentences: Vec<Sentence>,
+}
+
+impl AccountAction {
+    /// What to do, in `lang`.
+    pub fn instruction_in(&self, lang: Lang) -> String {
+        self.instruction_sentence.words(lang)
+    }
+
+    /// Why the account is listed, in `lang`.
+    pub fn reasons_in(&self, lang: Lang) -> Vec<String> {
+        crate::sentences::all_words(&self.reason_sentences, lang)
+    }
 }
 
 /// One of the domain-wide steps, in the order they must be taken.
@@ -87,6 +112,29 @@ pub struct AccountAction {
 pub struct DomainStep {
     pub action: String,
     pub why: String,
+    /// `action` and `why`, as each language words them.
+    #[serde(skip)]
+    pub sentences: (Sentence, Sentence),
+}
+
+impl DomainStep {
+    fn new(action: Sentence, why: Sentence) -> DomainStep {
+        DomainStep {
+            action: action.english(),
+            why: why.english(),
+            sentences: (action, why),
+        }
+    }
+
+    /// What to do, in `lang`.
+    pub fn action_in(&self, lang: Lang) -> String {
+        self.sentences.0.words(lang)
+    }
+
+    /// Why, in `lang`.
+    pub fn why_in(&self, lang: Lang) -> String {
+        self.sentences.1.words(lang)
+    }
 }
 
 /// The Kerberos ticket lifetime Active Directory grants by default: a
@@ -99,8 +147,8 @@ pub fn account_actions(incidents: &[Incident], changes: &[AccountToDisable]) -> 
     let mut add = |account: &str,
                    step: AccountStep,
                    urgency: u8,
-                   instruction: String,
-                   reasons: &[String],
+                   instruction: Sentence,
+                   reasons: &[Sentence],
                    hosts: &[String],
                    machine: bool| {
         let entry = by_account
@@ -109,19 +157,23 @@ pub fn account_actions(incidents: &[Incident], changes: &[AccountToDisable]) -> 
                 account: account.to_string(),
                 action: step,
                 urgency,
-                instruction: instruction.clone(),
+                instruction: instruction.english(),
                 reasons: Vec::new(),
                 hosts: Vec::new(),
                 machine_account: machine,
+                instruction_sentence: instruction.clone(),
+                reason_sentences: Vec::new(),
             });
         if step < entry.action {
             entry.action = step;
-            entry.instruction = instruction;
+            entry.instruction = instruction.english();
+            entry.instruction_sentence = instruction;
         }
         entry.urgency = entry.urgency.min(urgency);
         for r in reasons {
-            if !entry.reasons.contains(r) {
-                entry.reasons.push(r.clone());
+            if !entry.reason_sentences.contains(r) {
+                entry.reasons.push(r.english());
+                entry.reason_sentences.push(r.clone());
             }
         }
         for h in hosts {
@@ -135,18 +187,33 @@ pub fn account_actions(incidents: &[Incident], changes: &[AccountToDisable]) -> 
             &c.account,
             AccountStep::Disable,
             1,
-            c.action.clone(),
-            &[format!(
-                "{} by the attacker on {} at {}{}",
-                c.change,
-                c.host,
-                c.time.format("%Y-%m-%d %H:%M UTC"),
-                if c.evidence.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", c.evidence.join("; "))
-                }
-            )],
+            match &c.kind {
+                Some((change, group)) => Sentence::UndoChange {
+                    change: *change,
+                    group: group.clone(),
+                },
+                None => Sentence::Quoted(c.action.clone()),
+            },
+            &[match &c.kind {
+                Some((change, group)) => Sentence::ChangedByAttacker {
+                    change: *change,
+                    group: group.clone(),
+                    host: c.host.clone(),
+                    time: c.time,
+                    evidence: c.evidence.clone(),
+                },
+                None => Sentence::Quoted(format!(
+                    "{} by the attacker on {} at {}{}",
+                    c.change,
+                    c.host,
+                    c.time.format("%Y-%m-%d %H:%M UTC"),
+                    if c.evidence.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", c.evidence.join("; "))
+                    }
+                )),
+            }],
             std::slice::from_ref(&c.host),
             false,
         );
@@ -157,11 +224,8 @@ pub fn account_actions(incidents: &[Incident], changes: &[AccountToDisable]) -> 
                 a,
                 AccountStep::Reset,
                 1,
-                reset_instruction(),
-                &[format!(
-                    "seen acting for the attacker in incident {}",
-                    incident.id
-                )],
+                Sentence::ResetNow,
+                &[Sentence::ActingForAttacker(incident.id)],
                 &[],
                 false,
             );
@@ -173,7 +237,7 @@ pub fn account_actions(incidents: &[Incident], changes: &[AccountToDisable]) -> 
                 step,
                 a.urgency,
                 instruction,
-                &a.reasons,
+                &quoted(&a.reasons),
                 &a.hosts,
                 false,
             );
@@ -183,9 +247,8 @@ pub fn account_actions(incidents: &[Incident], changes: &[AccountToDisable]) -> 
                 &a.account,
                 AccountStep::Rotate,
                 a.urgency.max(2),
-                "reset the computer account when the host is rebuilt or rejoined to the domain"
-                    .into(),
-                &a.reasons,
+                Sentence::ResetComputerAccount,
+                &quoted(&a.reasons),
                 &a.hosts,
                 true,
             );
@@ -203,19 +266,16 @@ pub fn account_actions(incidents: &[Incident], changes: &[AccountToDisable]) -> 
     actions
 }
 
-fn reset_instruction() -> String {
-    "reset the password now, end its sessions and revoke its tickets and tokens".into()
+/// The incidents' own reasons, shown as they are.
+fn quoted(reasons: &[String]) -> Vec<Sentence> {
+    reasons.iter().cloned().map(Sentence::Quoted).collect()
 }
 
-fn step_of(a: &AccountToRotate) -> (AccountStep, String) {
+fn step_of(a: &AccountToRotate) -> (AccountStep, Sentence) {
     if a.urgency <= 1 {
-        (AccountStep::Reset, reset_instruction())
+        (AccountStep::Reset, Sentence::ResetNow)
     } else {
-        (
-            AccountStep::Rotate,
-            "change the password once the hosts it was exposed on are cut off, from a clean machine"
-                .into(),
-        )
+        (AccountStep::Rotate, Sentence::ChangeOnceCutOff)
     }
 }
 
@@ -230,26 +290,12 @@ pub fn domain_steps(incidents: &[Incident]) -> Vec<DomainStep> {
         return Vec::new();
     }
     vec![
-        DomainStep {
-            action: "reset the krbtgt account's password (first of two resets)".into(),
-            why: format!(
-                "the domain's ticket-signing key may be in the attacker's hands, letting it forge tickets for any account: {}",
-                reasons.join("; ")
-            ),
-        },
-        DomainStep {
-            action: format!(
-                "wait until the reset has replicated to every domain controller, and at least {MAX_TICKET_HOURS} hours (the maximum ticket lifetime)"
-            ),
-            why: "the domain still accepts tickets signed with the previous key; resetting again before they expire voids the legitimate ones too and breaks logons and services".into(),
-        },
-        DomainStep {
-            action: "reset the krbtgt account's password a second time".into(),
-            why: "only the second reset retires the key the attacker may hold: the domain keeps the previous one".into(),
-        },
-        DomainStep {
-            action: "rotate the passwords of all domain accounts (people, administrators, services)".into(),
-            why: "the attacker may have read every account's secrets from the domain's database".into(),
-        },
+        DomainStep::new(
+            Sentence::KrbtgtFirst,
+            Sentence::KrbtgtFirstWhy(reasons.iter().map(|r| r.to_string()).collect()),
+        ),
+        DomainStep::new(Sentence::KrbtgtWait, Sentence::KrbtgtWaitWhy),
+        DomainStep::new(Sentence::KrbtgtSecond, Sentence::KrbtgtSecondWhy),
+        DomainStep::new(Sentence::RotateDomain, Sentence::RotateDomainWhy),
     ]
 }

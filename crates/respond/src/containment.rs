@@ -12,8 +12,10 @@ use vigil_incident::{Incident, Inventory};
 
 use crate::accounts::{self, AccountAction, AccountToDisable, DomainStep};
 use crate::impact::{Estate, Impact};
+use crate::lang::Lang;
 use crate::network::{self, Block};
 use crate::order::{self, Step};
+use crate::sentences::Sentence;
 
 /// What a plan is made from.
 #[derive(Debug, Clone, Copy, Default)]
@@ -60,6 +62,23 @@ pub struct Restriction {
     pub cut: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// `cut` and `note`, as each language words them.
+    #[serde(skip)]
+    pub cut_sentences: Vec<Sentence>,
+    #[serde(skip)]
+    pub note_sentence: Option<Sentence>,
+}
+
+impl Restriction {
+    /// What is cut, in `lang`.
+    pub fn cut_in(&self, lang: Lang) -> Vec<String> {
+        crate::sentences::all_words(&self.cut_sentences, lang)
+    }
+
+    /// The note, in `lang`.
+    pub fn note_in(&self, lang: Lang) -> Option<String> {
+        self.note_sentence.as_ref().map(|n| n.words(lang))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -70,6 +89,9 @@ pub struct HostAction {
     pub first_evidence: DateTime<Utc>,
     pub last_evidence: DateTime<Utc>,
     pub why: String,
+    /// `why`, as each language words it.
+    #[serde(skip)]
+    pub reason: Sentence,
     /// Detections on the host and the hops into it, in words (a few).
     pub evidence: Vec<String>,
     pub incidents: Vec<usize>,
@@ -90,6 +112,52 @@ pub struct Alternative {
     /// Services this alternative takes down that the plan keeps working.
     pub saved: Vec<String>,
     pub summary: String,
+    /// The affected network segments, when the alternative isolates them.
+    #[serde(skip)]
+    pub segments: Option<Vec<String>>,
+}
+
+impl Alternative {
+    /// What the alternative does, in `lang`.
+    pub fn name_in(&self, lang: Lang) -> String {
+        match (&self.segments, lang) {
+            (None, Lang::En) => "isolate every host with a detection".into(),
+            (None, Lang::De) => "jeden Host mit einer Erkennung isolieren".into(),
+            (Some(s), Lang::En) => format!(
+                "isolate every host of the affected network segments ({})",
+                s.join(", ")
+            ),
+            (Some(s), Lang::De) => format!(
+                "jeden Host der betroffenen Netzsegmente isolieren ({})",
+                s.join(", ")
+            ),
+        }
+    }
+
+    /// What it costs against the plan, in `lang`.
+    pub fn summary_in(&self, lang: Lang) -> String {
+        let down = list_or_none(&self.impact.down_names(), lang);
+        let name = self.name_in(lang);
+        let (cut, unavailable) = (self.isolated.len(), self.impact.unavailable.len());
+        match lang {
+            Lang::En => format!(
+                "{name}: {cut} host(s) cut off, {unavailable} unable to work; down: {down}{}",
+                if self.saved.is_empty() {
+                    " — the plan takes down as much".to_string()
+                } else {
+                    format!(" — the plan keeps {} running", in_words(&self.saved, lang))
+                }
+            ),
+            Lang::De => format!(
+                "{name}: {cut} Host(s) getrennt, {unavailable} arbeitsunfähig; ausgefallen: {down}{}",
+                if self.saved.is_empty() {
+                    " — der Plan legt ebenso viel still".to_string()
+                } else {
+                    format!(" — der Plan hält {} in Betrieb", in_words(&self.saved, lang))
+                }
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -106,15 +174,37 @@ pub struct ContainmentPlan {
     pub order: Vec<Step>,
     /// What the plan cannot see.
     pub limits: Vec<String>,
+    /// `limits`, as each language words them.
+    #[serde(skip)]
+    pub limit_sentences: Vec<Sentence>,
+}
+
+impl ContainmentPlan {
+    /// The plan in a paragraph, in `lang`.
+    pub fn summary_in(&self, lang: Lang) -> String {
+        summarise(
+            &self.hosts,
+            &self.accounts,
+            &self.network,
+            self.impact.as_ref(),
+            &self.alternatives,
+            lang,
+        )
+    }
+
+    /// What the plan cannot see, in `lang`.
+    pub fn limits_in(&self, lang: Lang) -> Vec<String> {
+        crate::sentences::all_words(&self.limit_sentences, lang)
+    }
 }
 
 /// Cut off from the host of a restricted server, whoever asks.
-const CUT: &[&str] = &[
-    "SMB (TCP 445, 139) except what its dependants need",
-    "RDP (TCP 3389)",
-    "WinRM (TCP 5985, 5986)",
-    "RPC (TCP 135 and the dynamic RPC ports) except what its dependants need",
-    "the internet, both ways",
+const CUT: [Sentence; 5] = [
+    Sentence::CutSmb,
+    Sentence::CutRdp,
+    Sentence::CutWinrm,
+    Sentence::CutRpc,
+    Sentence::CutInternet,
 ];
 
 /// Evidence lines listed per host.
@@ -174,14 +264,10 @@ pub fn plan(inputs: &Inputs) -> ContainmentPlan {
         evidence.extend(s.reached_by.iter().map(|r| format!("reached: {r}")));
         evidence.extend(s.origin.iter().map(|o| format!("source of: {o}")));
         evidence.truncate(EVIDENCE_PER_HOST);
-        let (action, why, restriction) = if !compromised.contains(host.as_str()) {
+        let (action, reason, restriction) = if !compromised.contains(host.as_str()) {
             (Action::Watch, watch_reason(host, estate.as_ref()), None)
         } else if isolated_workstations.contains(host.as_str()) {
-            (
-                Action::Isolate,
-                "a workstation with attacker activity: nothing needs it, cut it off".to_string(),
-                None,
-            )
+            (Action::Isolate, Sentence::IsolateWorkstation, None)
         } else {
             server_action(host, s, estate.as_ref(), &isolated_workstations)
         };
@@ -196,7 +282,8 @@ pub fn plan(inputs: &Inputs) -> ContainmentPlan {
             role: s.role.clone(),
             first_evidence: s.first,
             last_evidence: s.last,
-            why,
+            why: reason.english(),
+            reason,
             evidence,
             incidents: s.incidents.clone(),
             restriction,
@@ -226,9 +313,9 @@ pub fn plan(inputs: &Inputs) -> ContainmentPlan {
         _ => Vec::new(),
     };
     let order = order::steps(&hosts, &accounts, &domain_wide, &network);
-    let mut limits = Vec::new();
+    let mut limit_sentences = Vec::new();
     if estate.is_none() {
-        limits.push("no inventory: which hosts need which, and the business services each carries, are unknown — servers are isolated rather than restricted, and the impact is not computed; give --inventory".into());
+        limit_sentences.push(Sentence::NoInventory);
     }
     if let Some(e) = &estate {
         let unknown: Vec<&str> = hosts
@@ -239,18 +326,22 @@ pub fn plan(inputs: &Inputs) -> ContainmentPlan {
             .map(|h| h.host.as_str())
             .collect();
         if !unknown.is_empty() {
-            limits.push(format!(
-                "not in the inventory: {} — what they carry and who needs them is unknown",
-                unknown.join(", ")
+            limit_sentences.push(Sentence::NotInInventory(
+                unknown.iter().map(|h| h.to_string()).collect(),
             ));
         }
     }
     if inputs.assessment.is_none() {
-        limits.push(
-            "no exfiltration assessment: outside destinations to block are not listed".into(),
-        );
+        limit_sentences.push(Sentence::NoAssessment);
     }
-    let summary = summarise(&hosts, &accounts, &network, impact.as_ref(), &alternatives);
+    let summary = summarise(
+        &hosts,
+        &accounts,
+        &network,
+        impact.as_ref(),
+        &alternatives,
+        Lang::En,
+    );
     ContainmentPlan {
         summary,
         hosts,
@@ -260,7 +351,8 @@ pub fn plan(inputs: &Inputs) -> ContainmentPlan {
         impact,
         alternatives,
         order,
-        limits,
+        limits: crate::sentences::all_words(&limit_sentences, Lang::En),
+        limit_sentences,
     }
 }
 
@@ -304,12 +396,12 @@ fn extend_unique(into: &mut Vec<String>, from: &[String]) {
     }
 }
 
-fn watch_reason(host: &str, estate: Option<&Estate>) -> String {
+fn watch_reason(host: &str, estate: Option<&Estate>) -> Sentence {
     let address = host.parse::<std::net::IpAddr>().is_ok();
     if address && !estate.is_some_and(|e| e.knows(host)) {
-        format!("only seen as the source address {host} of a hop, with no attacker activity on it: find the machine behind the address; block it at the VPN or firewall if it is not one of yours")
+        Sentence::WatchAddress(host.to_string())
     } else {
-        "touched (the source of a hop, or an ordinary network logon into it), no attacker activity on it: watch its logons and connections".into()
+        Sentence::WatchTouched
     }
 }
 
@@ -318,13 +410,9 @@ fn server_action(
     s: &Scoped,
     estate: Option<&Estate>,
     isolated: &BTreeSet<&str>,
-) -> (Action, String, Option<Restriction>) {
+) -> (Action, Sentence, Option<Restriction>) {
     let Some(estate) = estate else {
-        return (
-            Action::Isolate,
-            "attacker activity on it; with no inventory, what needs it is unknown: check before cutting it off".into(),
-            None,
-        );
+        return (Action::Isolate, Sentence::IsolateWithoutInventory, None);
     };
     let dependants: Vec<&str> = estate
         .dependants_of(host)
@@ -334,9 +422,9 @@ fn server_action(
         return (
             Action::Isolate,
             if estate.knows(host) {
-                "attacker activity on it, and no host of the inventory needs it: cut it off".into()
+                Sentence::IsolateNothingNeedsIt
             } else {
-                "attacker activity on it; not in the inventory, so nothing is known to need it: cut it off".into()
+                Sentence::IsolateNotInInventory
             },
             None,
         );
@@ -347,31 +435,25 @@ fn server_action(
         .as_deref()
         .or(estate.role(host))
         .filter(|r| r.contains("domain_controller"))
-        .map(|_| {
-            "a domain controller: its dependants need Kerberos (88), LDAP (389, 636), DNS (53) and, for logons and group policy, SMB and RPC to it — allow those from the estate's hosts only, and cut them from the VPN pool and any host in scope".to_string()
-        });
+        .map(|_| Sentence::DomainControllerNote);
     let mut allow_addresses = Vec::new();
     for d in &dependants {
         allow_addresses.extend(estate.addresses_of(d).iter().cloned());
     }
     (
         Action::Restrict,
-        format!(
-            "attacker activity on it, but {} need{} it ({}): keep their service traffic, cut remote administration and the internet",
-            dependants.join(", "),
-            if dependants.len() == 1 { "s" } else { "" },
-            if services.is_empty() {
-                "services not named in the inventory".to_string()
-            } else {
-                services.join(", ")
-            }
-        ),
+        Sentence::Restrict {
+            dependants: dependants.iter().map(|d| d.to_string()).collect(),
+            services: services.clone(),
+        },
         Some(Restriction {
             allow_from: dependants.iter().map(|d| d.to_string()).collect(),
             allow_addresses,
             services,
-            cut: CUT.iter().map(|c| c.to_string()).collect(),
-            note,
+            cut: CUT.iter().map(Sentence::english).collect(),
+            note: note.as_ref().map(Sentence::english),
+            cut_sentences: CUT.to_vec(),
+            note_sentence: note,
         }),
     )
 }
@@ -411,18 +493,10 @@ fn alternatives(
         })
         .chain(detected.iter().copied())
         .collect();
-    let mut out = vec![compare(
-        "isolate every host with a detection",
-        estate,
-        &detected,
-        plan,
-    )];
+    let mut out = vec![compare(None, estate, &detected, plan)];
     if !segments.is_empty() && in_segments != detected {
         out.push(compare(
-            &format!(
-                "isolate every host of the affected network segments ({})",
-                segments.iter().cloned().collect::<Vec<_>>().join(", ")
-            ),
+            Some(segments.iter().cloned().collect()),
             estate,
             &in_segments,
             plan,
@@ -438,7 +512,12 @@ fn segment(address: &str) -> Option<String> {
     Some(format!("{a}.{b}.{c}.0/24"))
 }
 
-fn compare(name: &str, estate: &Estate, isolated: &BTreeSet<&str>, plan: &Impact) -> Alternative {
+fn compare(
+    segments: Option<Vec<String>>,
+    estate: &Estate,
+    isolated: &BTreeSet<&str>,
+    plan: &Impact,
+) -> Alternative {
     let impact = estate.impact(isolated.iter().copied(), []);
     let plan_down: BTreeSet<&str> = plan.down_names().into_iter().collect();
     let saved: Vec<String> = impact
@@ -447,40 +526,34 @@ fn compare(name: &str, estate: &Estate, isolated: &BTreeSet<&str>, plan: &Impact
         .filter(|s| !plan_down.contains(s.service.as_str()))
         .map(|s| s.service.clone())
         .collect();
-    let summary = format!(
-        "{name}: {} host(s) cut off, {} unable to work; down: {}{}",
-        isolated.len(),
-        impact.unavailable.len(),
-        list_or_none(&impact.down_names()),
-        if saved.is_empty() {
-            " — the plan takes down as much".to_string()
-        } else {
-            format!(" — the plan keeps {} running", in_words(&saved))
-        }
-    );
-    Alternative {
-        name: name.to_string(),
+    let mut alternative = Alternative {
+        name: String::new(),
         isolated: isolated.iter().map(|h| h.to_string()).collect(),
         impact,
         saved,
-        summary,
-    }
+        summary: String::new(),
+        segments,
+    };
+    alternative.name = alternative.name_in(Lang::En);
+    alternative.summary = alternative.summary_in(Lang::En);
+    alternative
 }
 
-/// `a, b and c`.
-fn in_words(items: &[String]) -> String {
+/// `a, b and c` / `a, b und c`.
+fn in_words(items: &[String], lang: Lang) -> String {
+    let and = if lang == Lang::De { "und" } else { "and" };
     match items {
         [] => String::new(),
         [only] => only.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [rest @ .., last] => format!("{} {and} {last}", rest.join(", ")),
     }
 }
 
-fn list_or_none(items: &[&str]) -> String {
-    if items.is_empty() {
-        "nothing".into()
-    } else {
-        items.join(", ")
+fn list_or_none(items: &[&str], lang: Lang) -> String {
+    match (items.is_empty(), lang) {
+        (true, Lang::En) => "nothing".into(),
+        (true, Lang::De) => "nichts".into(),
+        (false, _) => items.join(", "),
     }
 }
 
@@ -490,6 +563,7 @@ fn summarise(
     network: &[Block],
     impact: Option<&Impact>,
     alternatives: &[Alternative],
+    lang: Lang,
 ) -> String {
     let count = |a: Action| hosts.iter().filter(|h| h.action == a).count();
     let steps = |s: accounts::AccountStep, machine: bool| {
@@ -498,32 +572,56 @@ fn summarise(
             .filter(|a| a.action == s && a.machine_account == machine)
             .count()
     };
-    let mut text = format!(
-        "Isolate {} host(s), restrict {}, watch {}; disable {} account(s), reset {}, rotate {} (and {} computer account(s) when their hosts are rebuilt); block {} outside destination(s).",
+    let (isolate, restrict, watch) = (
         count(Action::Isolate),
         count(Action::Restrict),
         count(Action::Watch),
+    );
+    let (disable, reset, rotate, machines) = (
         steps(accounts::AccountStep::Disable, false),
         steps(accounts::AccountStep::Reset, false),
         steps(accounts::AccountStep::Rotate, false),
         steps(accounts::AccountStep::Rotate, true),
-        network.len()
     );
+    let blocks = network.len();
+    let mut text = match lang {
+        Lang::En => format!(
+            "Isolate {isolate} host(s), restrict {restrict}, watch {watch}; disable {disable} account(s), reset {reset}, rotate {rotate} (and {machines} computer account(s) when their hosts are rebuilt); block {blocks} outside destination(s)."
+        ),
+        Lang::De => format!(
+            "{isolate} Host(s) isolieren, {restrict} einschränken, {watch} beobachten; {disable} Konto/Konten sperren, {reset} zurücksetzen, {rotate} wechseln (und {machines} Computerkonto/-konten beim Neuaufsetzen ihrer Hosts); {blocks} externe(s) Ziel(e) sperren."
+        ),
+    };
     if let Some(i) = impact {
-        text.push_str(&format!(
-            " Down: {}. Degraded: {}. Stays up: {}.",
-            list_or_none(&i.down_names()),
-            list_or_none(&i.degraded_names()),
-            list_or_none(&i.up.iter().map(String::as_str).collect::<Vec<_>>())
-        ));
+        let up: Vec<&str> = i.up.iter().map(String::as_str).collect();
+        let (down, degraded, up) = (
+            list_or_none(&i.down_names(), lang),
+            list_or_none(&i.degraded_names(), lang),
+            list_or_none(&up, lang),
+        );
+        text.push_str(&match lang {
+            Lang::En => format!(" Down: {down}. Degraded: {degraded}. Stays up: {up}."),
+            Lang::De => {
+                format!(" Ausgefallen: {down}. Eingeschränkt: {degraded}. Bleibt in Betrieb: {up}.")
+            }
+        });
     }
     for a in alternatives.iter().filter(|a| !a.saved.is_empty()) {
-        text.push_str(&format!(
-            " Against \"{}\", {} stay{} up.",
-            a.name,
-            in_words(&a.saved),
-            if a.saved.len() == 1 { "s" } else { "" }
-        ));
+        let (name, saved) = (a.name_in(lang), in_words(&a.saved, lang));
+        text.push_str(&match lang {
+            Lang::En => format!(
+                " Against \"{name}\", {saved} stay{} up.",
+                if a.saved.len() == 1 { "s" } else { "" }
+            ),
+            Lang::De => format!(
+                " Gegenüber „{name}“ {} {saved} in Betrieb.",
+                if a.saved.len() == 1 {
+                    "bleibt"
+                } else {
+                    "bleiben"
+                }
+            ),
+        });
     }
     text
 }

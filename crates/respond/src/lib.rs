@@ -38,6 +38,7 @@ mod network;
 pub mod notice;
 mod notification;
 mod order;
+pub mod sentences;
 
 pub use accounts::{
     attacker_account_changes, AccountAction, AccountStep, AccountToDisable, DomainStep,

@@ -51,7 +51,7 @@ fn header(cells: &[&str]) -> String {
 pub fn containment(plan: &ContainmentPlan, lang: Lang) -> String {
     let w = lang.words();
     let mut md = format!("## {}\n\n", w.containment);
-    let _ = writeln!(md, "{}\n", inert(&plan.summary));
+    let _ = writeln!(md, "{}\n", inert(&plan.summary_in(lang)));
     if !plan.order.is_empty() {
         let _ = write!(md, "### {}\n\n{}", w.in_this_order, header(&w.order_header));
         for s in &plan.order {
@@ -59,9 +59,9 @@ pub fn containment(plan: &ContainmentPlan, lang: Lang) -> String {
                 md,
                 "| {} | {} | {} | {} |",
                 s.step,
-                inert(&s.action),
+                inert(&s.action_in(lang)),
                 list(&s.targets),
-                inert(&s.why)
+                inert(&s.why_in(lang))
             );
         }
         md.push('\n');
@@ -75,7 +75,7 @@ pub fn containment(plan: &ContainmentPlan, lang: Lang) -> String {
                 inert(&h.host),
                 inert(h.role.as_deref().unwrap_or("-")),
                 w.action(h.action),
-                inert(&h.why),
+                inert(&h.reason.words(lang)),
                 list(&h.takes_down),
                 list(&h.degrades)
             );
@@ -91,11 +91,10 @@ pub fn containment(plan: &ContainmentPlan, lang: Lang) -> String {
                         &list(&r.services),
                         &list(&r.allow_from),
                         &list(&r.allow_addresses),
-                        &inert(&r.cut.join("; "))
+                        &inert(&r.cut_in(lang).join("; "))
                     ),
-                    r.note
-                        .as_deref()
-                        .map(|n| format!(" {} {}.", w.note, inert(n)))
+                    r.note_in(lang)
+                        .map(|n| format!(" {} {}.", w.note, inert(&n)))
                         .unwrap_or_default()
                 );
             }
@@ -124,7 +123,7 @@ pub fn containment(plan: &ContainmentPlan, lang: Lang) -> String {
         }
         let _ = writeln!(md, "- **{}:** {}\n", w.stays_up, list(&i.up));
         for a in &plan.alternatives {
-            let _ = writeln!(md, "- {} {}", w.instead, inert(&a.summary));
+            let _ = writeln!(md, "- {} {}", w.instead, inert(&a.summary_in(lang)));
         }
         md.push('\n');
     }
@@ -137,8 +136,8 @@ pub fn containment(plan: &ContainmentPlan, lang: Lang) -> String {
                 inert(&a.account),
                 w.account_step(a.action),
                 a.urgency,
-                inert(&a.instruction),
-                inert(&a.reasons.join("; "))
+                inert(&a.instruction_in(lang)),
+                inert(&a.reasons_in(lang).join("; "))
             );
         }
         md.push('\n');
@@ -149,8 +148,8 @@ pub fn containment(plan: &ContainmentPlan, lang: Lang) -> String {
             "{}. **{}:** {} — {}",
             n + 1,
             w.domain_wide,
-            inert(&d.action),
-            inert(&d.why)
+            inert(&d.action_in(lang)),
+            inert(&d.why_in(lang))
         );
     }
     if !plan.network.is_empty() {
@@ -173,7 +172,7 @@ pub fn containment(plan: &ContainmentPlan, lang: Lang) -> String {
             );
         }
     }
-    for l in &plan.limits {
+    for l in &plan.limits_in(lang) {
         let _ = writeln!(md, "\n*{}:* {}", w.limit, inert(l));
     }
     md.push('\n');
@@ -235,7 +234,7 @@ pub fn notification(
             "| {} | {} ({fill}) | {} | {} |",
             inert(&article),
             inert(&item),
-            inert(&c.text),
+            inert(c.text_in(lang)),
             inert(&to_complete)
         );
     }

@@ -42,6 +42,20 @@ pub struct Content {
     /// What the operator must add.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to_complete: Option<String>,
+    /// `text` in German, where Vigil words it itself (the measures, from
+    /// the plan); elsewhere the evidence's English is shown as found.
+    #[serde(skip)]
+    pub text_de: Option<String>,
+}
+
+impl Content {
+    /// What the evidence says, in `lang` where Vigil has the words.
+    pub fn text_in(&self, lang: crate::Lang) -> &str {
+        match (lang, &self.text_de) {
+            (crate::Lang::De, Some(german)) => german,
+            _ => &self.text,
+        }
+    }
 }
 
 /// Services whose hosts hold personal data about patients, by their words.
@@ -65,33 +79,42 @@ pub fn art33_contents(
         .flat_map(|i| i.tactics.iter().map(String::as_str))
         .collect();
     let nature = match (first, last) {
-        (Some(f), Some(l)) => Content {
-            article: "Art. 33(3)(a)".into(),
-            item: "the nature of the breach".into(),
-            fill: Fill::Filled,
-            text: format!(
-                "unauthorised access to {} host(s) ({}) from {} to {} UTC; attacker activity: {}{}",
-                hosts.len(),
-                hosts.iter().copied().collect::<Vec<_>>().join(", "),
-                f.format("%Y-%m-%d %H:%M"),
-                l.format("%Y-%m-%d %H:%M"),
-                if tactics.is_empty() {
-                    "not classified".to_string()
-                } else {
-                    tactics.iter().copied().collect::<Vec<_>>().join(", ")
-                },
+        (Some(f), Some(l)) => {
+            let names = hosts.iter().copied().collect::<Vec<_>>().join(", ");
+            let (from, to) = (f.format("%Y-%m-%d %H:%M"), l.format("%Y-%m-%d %H:%M"));
+            let activity = (!tactics.is_empty())
+                .then(|| tactics.iter().copied().collect::<Vec<_>>().join(", "));
+            let taken = |label: &str| {
                 assessment
-                    .map(|a| format!("; data taken: {} — {}", a.verdict.as_str(), a.summary))
+                    .map(|a| format!("; {label}: {} — {}", a.verdict.as_str(), a.summary))
                     .unwrap_or_default()
-            ),
-            to_complete: None,
-        },
+            };
+            Content {
+                article: "Art. 33(3)(a)".into(),
+                item: "the nature of the breach".into(),
+                fill: Fill::Filled,
+                text: format!(
+                    "unauthorised access to {} host(s) ({names}) from {from} to {to} UTC; attacker activity: {}{}",
+                    hosts.len(),
+                    activity.as_deref().unwrap_or("not classified"),
+                    taken("data taken")
+                ),
+                to_complete: None,
+                text_de: Some(format!(
+                    "unbefugter Zugriff auf {} Host(s) ({names}) von {from} bis {to} UTC; Aktivität des Angreifers: {}{}",
+                    hosts.len(),
+                    activity.as_deref().unwrap_or("nicht eingeordnet"),
+                    taken("Daten entwendet")
+                )),
+            }
+        }
         _ => Content {
             article: "Art. 33(3)(a)".into(),
             item: "the nature of the breach".into(),
             fill: Fill::Missing,
             text: "no incident in the evidence".into(),
             to_complete: Some("describe what happened".into()),
+            text_de: Some("kein Vorfall in den Belegen".into()),
         },
     };
     let patient_services: BTreeSet<String> = inventory
@@ -130,6 +153,7 @@ pub fn art33_contents(
         to_complete: Some(
             "the number of people whose data those systems hold: not in the logs".into(),
         ),
+        text_de: None,
     };
     let taken = assessment.filter(|a| a.verdict >= Verdict::Suspected);
     let records = Content {
@@ -151,6 +175,7 @@ pub fn art33_contents(
             "which records the affected systems hold and how many: the volume is not a count"
                 .into(),
         ),
+        text_de: None,
     };
     let contact = Content {
         article: "Art. 33(3)(b)".into(),
@@ -158,6 +183,7 @@ pub fn art33_contents(
         fill: Fill::Missing,
         text: String::new(),
         to_complete: Some("the operator's data-protection officer".into()),
+        text_de: None,
     };
     let encrypted = tactics.contains("impact");
     let mut consequences = Vec::new();
@@ -186,6 +212,7 @@ pub fn art33_contents(
             "what it means for the people concerned (disclosure of health data, blackmail, phishing in the operator's name)"
                 .into(),
         ),
+        text_de: None,
     };
     let measures = Content {
         article: "Art. 33(3)(d)".into(),
@@ -199,6 +226,7 @@ pub fn art33_contents(
             .map(|p| format!("containment plan: {}", p.summary))
             .unwrap_or_default(),
         to_complete: Some("which of them are done, and when".into()),
+        text_de: plan.map(|p| format!("Eindämmungsplan: {}", p.summary_in(crate::Lang::De))),
     };
     vec![nature, subjects, records, contact, consequences, measures]
 }

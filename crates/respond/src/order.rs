@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use crate::accounts::{AccountAction, AccountStep, DomainStep};
 use crate::containment::{Action, HostAction};
+use crate::lang::Lang;
 use crate::network::Block;
+use crate::sentences::Sentence;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
@@ -15,6 +17,21 @@ pub struct Step {
     pub action: String,
     pub targets: Vec<String>,
     pub why: String,
+    /// `action` and `why`, as each language words them.
+    #[serde(skip)]
+    pub sentences: (Sentence, Sentence),
+}
+
+impl Step {
+    /// What to do, in `lang`.
+    pub fn action_in(&self, lang: Lang) -> String {
+        self.sentences.0.words(lang)
+    }
+
+    /// Why then, in `lang`.
+    pub fn why_in(&self, lang: Lang) -> String {
+        self.sentences.1.words(lang)
+    }
 }
 
 pub fn steps(
@@ -24,20 +41,21 @@ pub fn steps(
     network: &[Block],
 ) -> Vec<Step> {
     let mut out: Vec<Step> = Vec::new();
-    let mut push = |action: &str, targets: Vec<String>, why: &str| {
+    let mut push = |action: Sentence, targets: Vec<String>, why: Sentence| {
         if !targets.is_empty() {
             out.push(Step {
                 step: out.len() + 1,
-                action: action.to_string(),
+                action: action.english(),
                 targets,
-                why: why.to_string(),
+                why: why.english(),
+                sentences: (action, why),
             });
         }
     };
     push(
-        "block the outside addresses and domains at the perimeter and in DNS",
+        Sentence::BlockOutside,
         network.iter().map(|b| b.destination.clone()).collect(),
-        "first, and all at once: it cuts the attacker's command channel and stops data leaving, so nothing done next can be answered from outside",
+        Sentence::BlockOutsideWhy,
     );
     let with = |step: AccountStep, machine: bool| -> Vec<String> {
         accounts
@@ -47,17 +65,21 @@ pub fn steps(
             .collect()
     };
     push(
-        "disable the accounts the attacker created or changed",
+        Sentence::DisableAccounts,
         with(AccountStep::Disable, false),
-        "before the hosts go: an account of its own is how the attacker comes back in after isolation",
+        Sentence::DisableAccountsWhy,
     );
     push(
-        "reset the accounts the attacker used, end their sessions, revoke their tickets",
+        Sentence::ResetAccounts,
         with(AccountStep::Reset, false),
-        "before the hosts go, and in the same minutes as the block: with its passwords gone the attacker cannot move to a host that stays up",
+        Sentence::ResetAccountsWhy,
     );
     if let Some(first) = domain.first() {
-        push(&first.action, vec!["krbtgt".into()], &first.why);
+        push(
+            first.sentences.0.clone(),
+            vec!["krbtgt".into()],
+            first.sentences.1.clone(),
+        );
     }
     let hosts_with = |action: Action| -> Vec<String> {
         hosts
@@ -67,32 +89,36 @@ pub fn steps(
             .collect()
     };
     push(
-        "isolate the hosts (network quarantine at the switch or EDR; keep them powered on for memory forensics)",
+        Sentence::IsolateHosts,
         hosts_with(Action::Isolate),
-        "the attacker's footholds: cut off once its lines out and accounts are gone, so it cannot react; powered on, memory and logs stay for the investigation",
+        Sentence::IsolateHostsWhy,
     );
     push(
-        "restrict the servers others need: allow only their dependants' service traffic, cut SMB, RDP, WinRM, RPC administration and the internet",
+        Sentence::RestrictServers,
         hosts_with(Action::Restrict),
-        "the attacker loses remote control of them while the services that depend on them keep running",
+        Sentence::RestrictServersWhy,
     );
     push(
-        "rotate the passwords of the exposed accounts, from a clean machine",
+        Sentence::RotateExposed,
         with(AccountStep::Rotate, false),
-        "after isolation: a new password typed on a compromised host would be exposed again",
+        Sentence::RotateExposedWhy,
     );
     for d in domain.iter().skip(1) {
-        push(&d.action, vec!["domain".into()], &d.why);
+        push(
+            d.sentences.0.clone(),
+            vec!["domain".into()],
+            d.sentences.1.clone(),
+        );
     }
     push(
-        "reset the computer accounts of the compromised hosts when they are rebuilt or rejoined",
+        Sentence::ResetComputerAccounts,
         with(AccountStep::Rotate, true),
-        "the hosts' own secrets were on hosts the attacker controlled",
+        Sentence::ResetComputerAccountsWhy,
     );
     push(
-        "watch these hosts: their logons, new services and outbound connections",
+        Sentence::WatchHosts,
         hosts_with(Action::Watch),
-        "touched by the attacker without activity of its own on them: cutting them off costs more than it protects",
+        Sentence::WatchHostsWhy,
     );
     out
 }

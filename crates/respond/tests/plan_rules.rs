@@ -165,6 +165,7 @@ fn accounts_and_domain_steps_come_in_order() {
         host: "DC-01".into(),
         time: at("2026-03-02T10:00:00Z"),
         evidence: vec!["DC-01.evtx event 4720 record 9".into()],
+        kind: None,
     }];
     let p = plan(&Inputs {
         incidents: &incidents,

@@ -140,7 +140,7 @@ fn summary(case: &Case) -> String {
         h,
         "<p><b>{}</b> {}</p>",
         w.what_to_do,
-        escape(&case.plan.summary)
+        escape(&case.plan.summary_in(case.lang))
     );
     let _ = writeln!(
         h,
@@ -314,8 +314,8 @@ fn credentials(case: &Case) -> String {
                 escape(&a.account),
                 escape(w.account_step(a.action)),
                 a.urgency,
-                escape(&a.instruction),
-                escape(&a.reasons.join("; "))
+                escape(&a.instruction_in(case.lang)),
+                escape(&a.reasons_in(case.lang).join("; "))
             );
         }
         h.push_str("</table>\n");
@@ -381,8 +381,8 @@ fn credentials(case: &Case) -> String {
             let _ = write!(
                 h,
                 "<li><b>{}</b> — {}</li>",
-                escape(&d.action),
-                escape(&d.why)
+                escape(&d.action_in(case.lang)),
+                escape(&d.why_in(case.lang))
             );
         }
         h.push_str("</ol>\n");
@@ -397,7 +397,11 @@ fn containment(case: &Case) -> String {
     let w = case.lang.words();
     let plan = case.plan;
     let mut h = String::new();
-    let _ = writeln!(h, "<p class=\"box\">{}</p>", escape(&plan.summary));
+    let _ = writeln!(
+        h,
+        "<p class=\"box\">{}</p>",
+        escape(&plan.summary_in(case.lang))
+    );
     if !plan.order.is_empty() {
         let _ = writeln!(h, "<h3>{}</h3>", w.in_this_order);
         h.push_str(&table(&w.order_header));
@@ -406,9 +410,9 @@ fn containment(case: &Case) -> String {
                 h,
                 "<tr><td>{}</td><td><b>{}</b></td><td>{}</td><td>{}</td></tr>",
                 s.step,
-                escape(&s.action),
+                escape(&s.action_in(case.lang)),
                 list(&s.targets),
-                escape(&s.why)
+                escape(&s.why_in(case.lang))
             );
         }
         h.push_str("</table>\n");
@@ -427,7 +431,7 @@ fn containment(case: &Case) -> String {
                 escape(&x.host),
                 escape(x.role.as_deref().unwrap_or("—")),
                 w.action(x.action),
-                escape(&x.why),
+                escape(&x.reason.words(case.lang)),
                 list(&x.takes_down),
                 list(&x.degrades)
             );
@@ -443,11 +447,10 @@ fn containment(case: &Case) -> String {
                         &list(&r.services),
                         &list(&r.allow_from),
                         &list(&r.allow_addresses),
-                        &escape(&r.cut.join("; "))
+                        &escape(&r.cut_in(case.lang).join("; "))
                     ),
-                    r.note
-                        .as_deref()
-                        .map(|n| format!(" {} {}.", w.note, escape(n)))
+                    r.note_in(case.lang)
+                        .map(|n| format!(" {} {}.", w.note, escape(&n)))
                         .unwrap_or_default()
                 );
             }
@@ -485,7 +488,12 @@ fn containment(case: &Case) -> String {
         if !plan.alternatives.is_empty() {
             let _ = write!(h, "<p>{}</p><ul>", w.blunt_alternatives);
             for a in &plan.alternatives {
-                let _ = write!(h, "<li>{} {}</li>", w.instead, escape(&a.summary));
+                let _ = write!(
+                    h,
+                    "<li>{} {}</li>",
+                    w.instead,
+                    escape(&a.summary_in(case.lang))
+                );
             }
             h.push_str("</ul>\n");
         }
@@ -561,7 +569,7 @@ fn clocks(case: &Case) -> String {
             escape(&article),
             escape(&item),
             w.fill(c.fill),
-            escape(&c.text),
+            escape(c.text_in(case.lang)),
             escape(&to_complete)
         );
     }
@@ -695,7 +703,7 @@ fn manifest(case: &Case) -> String {
 fn limits(case: &Case) -> String {
     let w = case.lang.words();
     let mut items: Vec<String> = Vec::new();
-    items.extend(case.plan.limits.iter().cloned());
+    items.extend(case.plan.limits_in(case.lang));
     if let Some(a) = case.assessment {
         items.extend(a.gaps.iter().cloned());
     }
