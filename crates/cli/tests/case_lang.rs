@@ -125,6 +125,9 @@ fn the_case_report_is_written_in_german_with_lang_de() {
     assert!(checked > 6, "{sentences:?}");
     assert!(md.contains("die externen Adressen und Domains an der Perimeter-Firewall"));
     assert!(html.contains("Host(s) isolieren"));
+    // What each action costs, in German too.
+    assert!(md.contains("eingeschränkt: bedient seine abhängigen Hosts weiter"));
+    assert!(!md.contains("restricted: it keeps serving its dependants"));
 
     // The data files do not depend on the language.
     for file in ["containment.json", "incidents.json"] {

@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use serde::Serialize;
 use vigil_incident::{names, Inventory};
 
+use crate::lang::Lang;
+
 /// The estate as a dependency graph, from the inventory.
 #[derive(Debug, Clone, Default)]
 pub struct Estate {
@@ -163,32 +165,20 @@ impl Estate {
                 .copied()
                 .filter(|h| restricted.contains(*h))
                 .collect();
-            let why = |h: &str| why_unavailable(h, &reach);
+            let cause = |h: &str| unavailable_because(h, &reach);
             if !hosts.is_empty() && lost.len() == hosts.len() {
-                impact.down.push(ServiceEffect {
-                    service: service.to_string(),
-                    hosts: lost.iter().map(|h| h.to_string()).collect(),
-                    providers: hosts.len(),
-                    why: lost.iter().map(|h| why(h)).collect::<Vec<_>>().join("; "),
-                });
+                impact.down.push(ServiceEffect::new(
+                    service,
+                    hosts.len(),
+                    lost.iter().map(|h| cause(h)).collect(),
+                    false,
+                ));
             } else if !lost.is_empty() || !limited.is_empty() {
-                let mut reasons: Vec<String> = lost.iter().map(|h| why(h)).collect();
-                reasons.extend(limited.iter().map(|h| {
-                    format!("{h} restricted: it keeps serving its dependants, without remote administration or the internet")
-                }));
-                let mut affected: Vec<String> = lost.iter().map(|h| h.to_string()).collect();
-                affected.extend(limited.iter().map(|h| h.to_string()));
-                impact.degraded.push(ServiceEffect {
-                    service: service.to_string(),
-                    hosts: affected,
-                    providers: hosts.len(),
-                    why: format!(
-                        "{} of {} host(s) providing it affected: {}",
-                        lost.len() + limited.len(),
-                        hosts.len(),
-                        reasons.join("; ")
-                    ),
-                });
+                let mut causes: Vec<Cause> = lost.iter().map(|h| cause(h)).collect();
+                causes.extend(limited.iter().map(|h| Cause::Restricted(h.to_string())));
+                impact
+                    .degraded
+                    .push(ServiceEffect::new(service, hosts.len(), causes, true));
             } else {
                 impact.up.push(service.to_string());
             }
@@ -198,20 +188,54 @@ impl Estate {
 }
 
 /// Why a host is unavailable: cut off itself, or through what it needs.
-fn why_unavailable(host: &str, reach: &BTreeMap<String, Option<String>>) -> String {
-    let mut chain: Vec<&str> = Vec::new();
+fn unavailable_because(host: &str, reach: &BTreeMap<String, Option<String>>) -> Cause {
+    let mut chain: Vec<String> = Vec::new();
     let mut at = reach.get(host).and_then(Option::as_deref);
     while let Some(needed) = at {
-        chain.push(needed);
+        chain.push(needed.to_string());
         at = reach.get(needed).and_then(Option::as_deref);
     }
     if chain.is_empty() {
-        format!("{host} isolated")
+        Cause::Isolated(host.to_string())
     } else {
-        format!(
-            "{host} cannot work without {} (isolated)",
-            chain.join(", which needs ")
-        )
+        Cause::Needs {
+            host: host.to_string(),
+            chain,
+        }
+    }
+}
+
+/// Why a host providing a service is affected.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cause {
+    /// Cut off itself.
+    Isolated(String),
+    /// It needs a host that is cut off, through the hosts in `chain`.
+    Needs { host: String, chain: Vec<String> },
+    /// Restricted: it keeps serving its dependants.
+    Restricted(String),
+}
+
+impl Cause {
+    pub fn words(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Cause::Isolated(h), Lang::En) => format!("{h} isolated"),
+            (Cause::Isolated(h), Lang::De) => format!("{h} isoliert"),
+            (Cause::Needs { host, chain }, Lang::En) => format!(
+                "{host} cannot work without {} (isolated)",
+                chain.join(", which needs ")
+            ),
+            (Cause::Needs { host, chain }, Lang::De) => format!(
+                "{host} kann ohne {} nicht arbeiten (isoliert)",
+                chain.join(", das seinerseits braucht: ")
+            ),
+            (Cause::Restricted(h), Lang::En) => format!(
+                "{h} restricted: it keeps serving its dependants, without remote administration or the internet"
+            ),
+            (Cause::Restricted(h), Lang::De) => format!(
+                "{h} eingeschränkt: bedient seine abhängigen Hosts weiter, ohne Fernverwaltung und Internet"
+            ),
+        }
     }
 }
 
@@ -251,6 +275,54 @@ pub struct ServiceEffect {
     /// How many hosts provide it in all.
     pub providers: usize,
     pub why: String,
+    /// `why`, as each language words it.
+    #[serde(skip)]
+    pub causes: Vec<Cause>,
+    /// Some of its hosts still provide it.
+    #[serde(skip)]
+    pub partly: bool,
+}
+
+impl ServiceEffect {
+    fn new(service: &str, providers: usize, causes: Vec<Cause>, partly: bool) -> ServiceEffect {
+        let hosts = causes
+            .iter()
+            .map(|c| match c {
+                Cause::Isolated(h) | Cause::Needs { host: h, .. } | Cause::Restricted(h) => {
+                    h.clone()
+                }
+            })
+            .collect();
+        let mut effect = ServiceEffect {
+            service: service.to_string(),
+            hosts,
+            providers,
+            why: String::new(),
+            causes,
+            partly,
+        };
+        effect.why = effect.why_in(Lang::En);
+        effect
+    }
+
+    /// Why the service is down or degraded, in `lang`.
+    pub fn why_in(&self, lang: Lang) -> String {
+        let causes: Vec<String> = self.causes.iter().map(|c| c.words(lang)).collect();
+        let causes = causes.join("; ");
+        match (self.partly, lang) {
+            (false, _) => causes,
+            (true, Lang::En) => format!(
+                "{} of {} host(s) providing it affected: {causes}",
+                self.hosts.len(),
+                self.providers
+            ),
+            (true, Lang::De) => format!(
+                "{} von {} Host(s), die ihn erbringen, betroffen: {causes}",
+                self.hosts.len(),
+                self.providers
+            ),
+        }
+    }
 }
 
 #[cfg(test)]

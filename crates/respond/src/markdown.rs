@@ -109,7 +109,7 @@ pub fn containment(plan: &ContainmentPlan, lang: Lang) -> String {
                 "- **{}:** {} — {}",
                 w.down,
                 inert(&s.service),
-                inert(&s.why)
+                inert(&s.why_in(lang))
             );
         }
         for s in &i.degraded {
@@ -118,7 +118,7 @@ pub fn containment(plan: &ContainmentPlan, lang: Lang) -> String {
                 "- **{}:** {} — {}",
                 w.degraded,
                 inert(&s.service),
-                inert(&s.why)
+                inert(&s.why_in(lang))
             );
         }
         let _ = writeln!(md, "- **{}:** {}\n", w.stays_up, list(&i.up));

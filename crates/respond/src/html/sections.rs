@@ -466,7 +466,7 @@ fn containment(case: &Case) -> String {
                 "<tr><td>{}</td><td><span class=\"verdict bad\">{}</span></td><td>{}</td></tr>",
                 escape(&s.service),
                 w.down,
-                escape(&s.why)
+                escape(&s.why_in(case.lang))
             );
         }
         for s in &i.degraded {
@@ -475,7 +475,7 @@ fn containment(case: &Case) -> String {
                 "<tr><td>{}</td><td><span class=\"verdict warn\">{}</span></td><td>{}</td></tr>",
                 escape(&s.service),
                 w.degraded,
-                escape(&s.why)
+                escape(&s.why_in(case.lang))
             );
         }
         let _ = writeln!(
