@@ -125,6 +125,16 @@ fn the_case_report_is_written_in_german_with_lang_de() {
     assert!(checked > 6, "{sentences:?}");
     assert!(md.contains("die externen Adressen und Domains an der Perimeter-Firewall"));
     assert!(html.contains("Host(s) isolieren"));
+    // Each incident's summary, from its facts.
+    let incidents: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(en.join("incidents.json")).unwrap()).unwrap();
+    for incident in incidents["incidents"].as_array().unwrap() {
+        let summary = incident["summary"].as_str().unwrap();
+        assert!(!md.contains(summary), "left in English: {summary}");
+    }
+    assert!(md.contains("Host(s) betroffen, beginnend auf"));
+    assert!(md.contains("Gesehene Phasen: "));
+    assert!(html.contains("Host(s) betroffen, beginnend auf"));
     // What each action costs, in German too.
     assert!(md.contains("eingeschränkt: bedient seine abhängigen Hosts weiter"));
     assert!(!md.contains("restricted: it keeps serving its dependants"));

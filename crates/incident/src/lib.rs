@@ -67,4 +67,4 @@ pub use inventory::{Asset, Inventory, InventoryError};
 pub use movement::{hops, Edge, Method};
 pub use operational::{ActivityKind, RemoteActivity};
 pub use processes::{ProcessRole, ProcessStart};
-pub use report::{markdown, Report};
+pub use report::{markdown, markdown_with, Report};

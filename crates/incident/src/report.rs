@@ -47,6 +47,12 @@ fn events(events: &[EventRef], n: usize) -> String {
 
 /// The report as Markdown: a summary per incident, then scope, movement and credentials.
 pub fn markdown(report: &Report) -> String {
+    markdown_with(report, &|incident| incident.summary.clone())
+}
+
+/// [`markdown`] with each incident's summary as `summary` words it (in
+/// another language, say).
+pub fn markdown_with(report: &Report, summary: &dyn Fn(&Incident) -> String) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Incidents\n");
     let _ = writeln!(
@@ -67,7 +73,7 @@ pub fn markdown(report: &Report) -> String {
             incident.first_evidence.format("%Y-%m-%d %H:%M UTC"),
             incident.last_evidence.format("%Y-%m-%d %H:%M UTC")
         );
-        let _ = writeln!(md, "{}\n", inert(&incident.summary));
+        let _ = writeln!(md, "{}\n", inert(&summary(incident)));
         if let Some(pz) = &incident.patient_zero {
             let _ = writeln!(
                 md,

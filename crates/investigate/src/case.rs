@@ -284,7 +284,9 @@ pub fn conclude(
     let path = manifest.write(out)?;
     let mut md = lang
         .words()
-        .incident_section(&vigil_incident::markdown(report));
+        .incident_section(&vigil_incident::markdown_with(report, &|i| {
+            vigil_respond::sentences::incident_summary(i, lang)
+        }));
     md.push_str(&format!(
         "\n# {}\n\n```\n{}```\n\n",
         lang.words().data_taken,

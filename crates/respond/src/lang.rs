@@ -577,7 +577,7 @@ pub static DE: Words = Words {
     no_movement: "Es wurde keine Bewegung zwischen Systemen beobachtet.",
     quiet: "ruhig",
     limits_evidence_only: "Die Analyse sieht nur die im Beweismittelverzeichnis aufgeführten Belege: Systeme, deren Protokolle nicht erfasst wurden, und Vorgänge, die die Protokolle nicht aufzeichnen, sind nicht Teil dieses Berichts.",
-    original_language: Some("Befunde aus den Ereignissen sind im englischen Original wiedergegeben: die Zusammenfassungen und Begründungen der Vorfälle, die Regeltitel, die Bewertung des Datenabflusses und ihre Gründe, die Gründe für exponierte Konten sowie die Angaben aus den Belegen zu Art. 33 Abs. 3 DSGVO."),
+    original_language: Some("Befunde aus den Ereignissen sind im englischen Original wiedergegeben: die Begründungen der Vorfälle (Patient Zero, Bewegungen), die Regeltitel, die Bewertung des Datenabflusses und ihre Gründe, die Gründe für exponierte Konten sowie die Angaben aus den Belegen zu Art. 33 Abs. 3 DSGVO."),
 };
 
 #[cfg(test)]

@@ -404,7 +404,9 @@ mod tests {
         let evidence = Manifest::new("0.0.0", vec!["vigil".into()], now);
         [
             lang.words()
-                .incident_section(&vigil_incident::markdown(&report)),
+                .incident_section(&vigil_incident::markdown_with(&report, &|i| {
+                    crate::sentences::incident_summary(i, lang)
+                })),
             containment(&plan, lang),
             notification(awareness.as_ref(), &clocks, &contents, lang),
             customer_notice(&plan, &report.incidents, None, None, lang),

@@ -7,7 +7,7 @@
 //! is carried along as [`Sentence::Quoted`] and shown as found.
 
 use chrono::{DateTime, Utc};
-use vigil_incident::AccountChangeKind;
+use vigil_incident::{AccountChangeKind, Incident};
 
 use crate::accounts::MAX_TICKET_HOURS;
 use crate::lang::Lang;
@@ -367,6 +367,68 @@ fn undo(change: AccountChangeKind, group: Option<&str>, de: bool) -> String {
         }
         (AccountChangeKind::Enabled, false) => "disable".into(),
         (AccountChangeKind::Enabled, true) => "sperren".into(),
+    }
+}
+
+/// An incident in a few sentences, in `lang`: the incident's own summary
+/// in English, and the same facts, from the incident's fields, in German.
+pub fn incident_summary(incident: &Incident, lang: Lang) -> String {
+    if lang == Lang::En {
+        return incident.summary.clone();
+    }
+    let hosts = incident.hosts.len();
+    let mut s = format!("{hosts} Host(s) betroffen");
+    if let Some(pz) = &incident.patient_zero {
+        s.push_str(&format!(", beginnend auf {}", pz.host));
+    }
+    s.push('.');
+    let edges = &incident.lateral_movement;
+    if !edges.is_empty() {
+        let targets: std::collections::BTreeSet<&str> =
+            edges.iter().map(|e| e.to.as_str()).collect();
+        s.push_str(&format!(
+            " Der Angreifer wechselte {} Mal auf {} andere(n) Host(s)",
+            edges.len(),
+            targets.len()
+        ));
+        if !incident.attacker_accounts.is_empty() {
+            s.push_str(&format!(", mit {}", incident.attacker_accounts.join(", ")));
+        }
+        s.push('.');
+    }
+    if !incident.tactics.is_empty() {
+        let stages: Vec<&str> = incident.tactics.iter().map(|t| tactic_de(t)).collect();
+        s.push_str(&format!(" Gesehene Phasen: {}.", stages.join(" → ")));
+    }
+    let rotate = incident.credentials.accounts.len();
+    if rotate > 0 {
+        s.push_str(&format!(" {rotate} Konto/Konten zu wechseln."));
+    }
+    if !incident.credentials.domain_wide.is_empty() {
+        s.push_str(" Anmeldedaten der ganzen Domäne kompromittiert: krbtgt zweimal und alle Domänenkonten zurücksetzen.");
+    }
+    s
+}
+
+/// An ATT&CK tactic's name in German, as the German edition of the report
+/// calls it.
+fn tactic_de(tactic: &str) -> &str {
+    match tactic {
+        "reconnaissance" => "Aufklärung",
+        "resource_development" => "Ressourcenaufbau",
+        "initial_access" => "Erstzugriff",
+        "execution" => "Ausführung",
+        "persistence" => "Persistenz",
+        "privilege_escalation" => "Rechteausweitung",
+        "defense_evasion" => "Umgehung der Abwehr",
+        "credential_access" => "Zugriff auf Anmeldedaten",
+        "discovery" => "Erkundung",
+        "lateral_movement" => "seitliche Bewegung",
+        "collection" => "Sammlung",
+        "command_and_control" => "Steuerung (C2)",
+        "exfiltration" => "Datenabfluss",
+        "impact" => "Schadwirkung",
+        other => other,
     }
 }
 

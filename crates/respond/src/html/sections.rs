@@ -113,7 +113,7 @@ fn summary(case: &Case) -> String {
                 &i.first_evidence.format("%Y-%m-%d %H:%M").to_string(),
                 &i.last_evidence.format("%Y-%m-%d %H:%M").to_string()
             )),
-            escape(&i.summary)
+            escape(&crate::sentences::incident_summary(i, case.lang))
         );
         if let Some(pz) = &i.patient_zero {
             let _ = write!(
