@@ -325,6 +325,8 @@ fn the_german_page_escapes_the_evidence_as_the_english_one() {
     assert!(!lower.contains("<script"));
     assert!(!lower.contains("<img"));
     assert_eq!(lower.matches("</style>").count(), 1);
-    // The incident's summary is quoted as the analysis wrote it.
-    assert!(html.contains("summary &quot;&gt;&lt;img"));
+    // The incident's summary is worded in German from its facts, the
+    // hostile names in it escaped as everywhere else.
+    assert!(!html.contains("summary &quot;&gt;&lt;img"));
+    assert!(html.contains("Host(s) betroffen"));
 }
