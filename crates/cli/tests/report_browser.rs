@@ -171,10 +171,12 @@ fn the_report_renders_in_a_browser_without_the_network() {
     }
     assert!(rendered.contains("id=\"timeline-figure\""));
     assert!(rendered.contains("id=\"movement-figure\""));
+    // Days of evidence: the busiest hour is drawn again, enlarged.
+    assert!(rendered.contains("id=\"busiest-hour-figure\""));
     assert_eq!(
         rendered.matches("<svg ").count(),
-        2,
-        "both figures are rendered as SVG"
+        3,
+        "the figures are rendered as SVG"
     );
     assert!(!rendered.contains("<script"), "the page has no script");
 

@@ -110,6 +110,8 @@ pub struct Words {
     pub counted_from: fn(u64, usize, usize) -> String,
     pub hosts_over_time: &'static str,
     pub timeline_caption: &'static str,
+    pub busiest_hour: &'static str,
+    pub busiest_caption: fn(&str, &str) -> String,
     pub how_moved: &'static str,
     pub movement_caption: &'static str,
     pub moves_of: &'static str,
@@ -451,6 +453,10 @@ pub static EN: Words = Words {
     counted_from: |events, detections, loose| format!("Counted from {events} events and {detections} detections; {loose} detections joined no incident."),
     hosts_over_time: "Hosts over time",
     timeline_caption: "One row per host in scope, ordered by first evidence. The bar runs from the first to the last evidence on the host; dots are detections; arrows are the attacker's moves from one host to another.",
+    busiest_hour: "The busiest hour, enlarged",
+    busiest_caption: |from, to| {
+        format!("{from} to {to} UTC: the hour with the most moves between hosts (or, without moves, the most detections), a few minutes either side, drawn as above.")
+    },
     how_moved: "How the attacker moved",
     movement_caption: "Hosts on a circle, clockwise in the order the attacker reached them; each arrow is a move, labelled with how it was made and how often.",
     moves_of: "Moves of incident",
@@ -552,6 +558,10 @@ pub static DE: Words = Words {
     counted_from: |events, detections, loose| format!("Ausgewertet wurden {events} Ereignisse und {detections} Erkennungen; {loose} Erkennungen gehören zu keinem Sicherheitsvorfall."),
     hosts_over_time: "Systeme im zeitlichen Verlauf",
     timeline_caption: "Eine Zeile je betroffenem System, geordnet nach dem ersten Beleg. Der Balken reicht vom ersten bis zum letzten Beleg auf dem System; Punkte sind Erkennungen; Pfeile sind die Bewegungen des Angreifers von einem System zum nächsten.",
+    busiest_hour: "Die dichteste Stunde, vergrößert",
+    busiest_caption: |from, to| {
+        format!("{from} bis {to} UTC: die Stunde mit den meisten Bewegungen zwischen Systemen (oder, ohne Bewegungen, den meisten Erkennungen), einige Minuten davor und danach, dargestellt wie oben.")
+    },
     how_moved: "Wie sich der Angreifer bewegte",
     movement_caption: "Systeme auf einem Kreis, im Uhrzeigersinn in der Reihenfolge, in der der Angreifer sie erreichte; jeder Pfeil ist eine Bewegung, beschriftet mit ihrer Methode und Häufigkeit.",
     moves_of: "Bewegungen in Sicherheitsvorfall",

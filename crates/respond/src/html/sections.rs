@@ -165,8 +165,29 @@ fn what_happened(case: &Case) -> String {
     h.push_str(&figures::timeline(&case.report.incidents, w));
     let _ = writeln!(
         h,
-        "<figcaption>{}</figcaption>\n</figure>\n<h3>{}</h3>\n<figure id=\"movement-figure\">",
-        w.timeline_caption, w.how_moved
+        "<figcaption>{}</figcaption>\n</figure>",
+        w.timeline_caption
+    );
+    if let Some((figure, from, to)) = figures::busiest_hour(&case.report.incidents, w) {
+        let _ = writeln!(
+            h,
+            "<h3>{}</h3>\n<figure id=\"busiest-hour-figure\">",
+            w.busiest_hour
+        );
+        h.push_str(&figure);
+        let _ = writeln!(
+            h,
+            "<figcaption>{}</figcaption>\n</figure>",
+            escape(&(w.busiest_caption)(
+                &from.format("%Y-%m-%d %H:%M").to_string(),
+                &to.format("%Y-%m-%d %H:%M").to_string()
+            ))
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<h3>{}</h3>\n<figure id=\"movement-figure\">",
+        w.how_moved
     );
     h.push_str(&figures::movement(&case.report.incidents, w));
     let _ = writeln!(

@@ -238,6 +238,53 @@ fn quiet_days_are_left_out_of_the_timeline() {
     assert_eq!(timeline.matches("2 d 23 h quiet").count(), 1, "{timeline}");
 }
 
+#[test]
+fn the_busiest_hour_is_drawn_again_when_the_timeline_spans_days() {
+    let report = hostile_report();
+    // An hour of activity needs no enlargement.
+    assert!(figures::busiest_hour(&report.incidents, Lang::En.words()).is_none());
+    let mut report = hostile_report();
+    report.incidents[0].hosts[2].last_evidence = at(3 * 24 * 60);
+    let (figure, from, to) =
+        figures::busiest_hour(&report.incidents, Lang::En.words()).expect("days of evidence");
+    // The hops, five minutes either side, and every host they touch.
+    assert_eq!(from, at(10) - chrono::Duration::minutes(5));
+    assert_eq!(to, at(20) + chrono::Duration::minutes(5));
+    assert_eq!(figure.matches("marker-end=").count(), 2);
+    assert_eq!(figure.matches("class=\"host\"").count(), 3);
+    assert!(!figure.contains("quiet"), "{figure}");
+    // Its arrowhead is its own: ids are unique within the page.
+    assert!(figure.contains("id=\"zoom-head\"") && !figure.contains("id=\"hop-head\""));
+    let page = page(&report);
+    assert_eq!(page.matches("<svg ").count(), 3);
+    assert_eq!(page.matches("id=\"zoom-head\"").count(), 1);
+}
+
+#[test]
+fn a_graph_of_many_hosts_grows_to_keep_them_apart() {
+    let mut report = hostile_report();
+    let template = report.incidents[0].lateral_movement[0].clone();
+    report.incidents[0].lateral_movement = (0..40)
+        .map(|n| {
+            let mut e = template.clone();
+            e.from = format!("WS-{n:02}");
+            e.to = format!("WS-{:02}", (n * 7 + 3) % 40);
+            e.time = at(n);
+            e
+        })
+        .collect();
+    let graph = figures::movement(&report.incidents, Lang::En.words());
+    assert_eq!(graph.matches("<circle").count(), 40);
+    // 40 hosts need a circle of 40 × 100 px: wider than the default figure.
+    let width: f64 = graph
+        .split("width=\"")
+        .nth(1)
+        .and_then(|w| w.split('"').next())
+        .and_then(|w| w.parse().ok())
+        .unwrap();
+    assert!(width > 1100.0, "{width}");
+}
+
 /// Every fixed phrase of the English page that a German reader would see
 /// as a heading: section headings, sub-headings and table headers.
 fn english_headings() -> Vec<String> {

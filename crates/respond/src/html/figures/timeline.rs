@@ -1,6 +1,7 @@
-//! The report's two figures as inline SVG: the hosts over time, and the
-//! attacker's moves between hosts as a graph. Layouts are deterministic so
-//! the same case always draws the same picture.
+//! The hosts over time: a row per host, its evidence as a bar and dots,
+//! the attacker's moves as arrows between rows; long quiet gaps cut out,
+//! and the busiest hour drawn again, enlarged, when the whole is too long
+//! to see it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -8,10 +9,9 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use vigil_incident::Incident;
 
-use super::escape;
+use super::{empty, escape, WIDTH};
 use crate::lang::Words;
 
-const WIDTH: f64 = 1100.0;
 const LABEL: f64 = 190.0;
 const ROW: f64 = 30.0;
 const TOP: f64 = 34.0;
@@ -22,6 +22,14 @@ struct Lane {
     first: DateTime<Utc>,
     last: DateTime<Utc>,
     detections: Vec<DateTime<Utc>>,
+}
+
+/// A move between rows.
+struct Hop<'a> {
+    from: &'a str,
+    to: &'a str,
+    method: &'a str,
+    time: DateTime<Utc>,
 }
 
 /// The hosts of all incidents, ordered by first evidence, including the
@@ -64,16 +72,98 @@ fn lanes(incidents: &[Incident]) -> Vec<Lane> {
     lanes
 }
 
-fn empty(text: &str) -> String {
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} 60\" width=\"{WIDTH}\" height=\"60\" role=\"img\"><text x=\"20\" y=\"35\" font-size=\"14\" fill=\"#5b6670\">{text}</text></svg>\n"
-    )
-}
-
 /// Hosts over time: a row per host, a bar from first to last evidence, a
 /// dot per detection and an arrow per hop between the rows.
 pub fn timeline(incidents: &[Incident], w: &Words) -> String {
     let lanes = lanes(incidents);
+    if lanes.is_empty() {
+        return empty(w.no_host_in_scope);
+    }
+    draw(&lanes, &hops(incidents), w, "Hosts over time", "hop-head")
+}
+
+fn hops(incidents: &[Incident]) -> Vec<Hop<'_>> {
+    incidents
+        .iter()
+        .flat_map(|i| &i.lateral_movement)
+        .map(|e| Hop {
+            from: &e.from,
+            to: &e.to,
+            method: e.method.as_str(),
+            time: e.time,
+        })
+        .collect()
+}
+
+/// The busiest hour drawn again, enlarged, when the whole timeline spans
+/// more than [`ZOOM_WHEN`]: the hour with the most moves (or, without
+/// moves, the most detections), a few minutes either side. Returns the
+/// figure and the window it shows.
+pub fn busiest_hour(
+    incidents: &[Incident],
+    w: &Words,
+) -> Option<(String, DateTime<Utc>, DateTime<Utc>)> {
+    let all = lanes(incidents);
+    let start = all.iter().map(|l| l.first).min()?;
+    let end = all.iter().map(|l| l.last).max()?;
+    if end - start <= ZOOM_WHEN {
+        return None;
+    }
+    let hops = hops(incidents);
+    let mut marks: Vec<DateTime<Utc>> = hops.iter().map(|h| h.time).collect();
+    if marks.is_empty() {
+        marks = all
+            .iter()
+            .flat_map(|l| l.detections.iter().copied())
+            .collect();
+    }
+    marks.sort();
+    let (first, last) = densest(&marks, chrono::Duration::hours(1))?;
+    let margin = chrono::Duration::minutes(5);
+    let (from, to) = (first - margin, last + margin);
+    let within = |t: &DateTime<Utc>| (from..=to).contains(t);
+    let lanes: Vec<Lane> = all
+        .into_iter()
+        .filter(|l| l.first <= to && l.last >= from)
+        .map(|l| Lane {
+            first: l.first.max(from),
+            last: l.last.min(to),
+            detections: l.detections.iter().copied().filter(within).collect(),
+            host: l.host,
+        })
+        .collect();
+    let hops: Vec<Hop> = hops.into_iter().filter(|h| within(&h.time)).collect();
+    Some((
+        draw(&lanes, &hops, w, "The busiest hour", "zoom-head"),
+        from,
+        to,
+    ))
+}
+
+/// A timeline longer than this gets its busiest hour drawn again.
+const ZOOM_WHEN: chrono::Duration = chrono::Duration::hours(6);
+
+/// The first and last of the most `times` (sorted) that fit in `width`.
+fn densest(
+    times: &[DateTime<Utc>],
+    width: chrono::Duration,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut best: Option<(usize, usize)> = None;
+    let mut left = 0;
+    for right in 0..times.len() {
+        while times[right] - times[left] > width {
+            left += 1;
+        }
+        if best.is_none_or(|(l, r)| right - left > r - l) {
+            best = Some((left, right));
+        }
+    }
+    best.map(|(l, r)| (times[l], times[r]))
+}
+
+/// The figure of `lanes` and `hops`; `marker` names its arrowhead, unique
+/// within the page.
+fn draw(lanes: &[Lane], hops: &[Hop], w: &Words, label: &str, marker: &str) -> String {
     let (Some(start), Some(end)) = (
         lanes.iter().map(|l| l.first).min(),
         lanes.iter().map(|l| l.last).max(),
@@ -87,11 +177,7 @@ pub fn timeline(incidents: &[Incident], w: &Words) -> String {
                 .into_iter()
                 .chain(l.detections.iter().copied())
         })
-        .chain(
-            incidents
-                .iter()
-                .flat_map(|i| i.lateral_movement.iter().map(|e| e.time)),
-        )
+        .chain(hops.iter().map(|h| h.time))
         .collect();
     times.sort();
     times.dedup();
@@ -106,9 +192,12 @@ pub fn timeline(incidents: &[Incident], w: &Words) -> String {
     let mut svg = String::new();
     let _ = writeln!(
         svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-label=\"Hosts over time\">"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-label=\"{label}\">"
     );
-    svg.push_str("<defs><marker id=\"hop-head\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"#c0392b\"/></marker></defs>\n");
+    let _ = writeln!(
+        svg,
+        "<defs><marker id=\"{marker}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"#c0392b\"/></marker></defs>"
+    );
     // Time grid: a tick at the start and end of each stretch of activity,
     // and the quiet gaps between them drawn as breaks with their length.
     let bottom = height - 30.0;
@@ -182,126 +271,21 @@ pub fn timeline(incidents: &[Incident], w: &Words) -> String {
     }
     // Breaks over the bars, under the hops.
     svg.push_str(&breaks);
-    for i in incidents {
-        for e in &i.lateral_movement {
-            let (Some(&y1), Some(&y2)) = (row.get(e.from.as_str()), row.get(e.to.as_str())) else {
-                continue;
-            };
-            let hx = x(e.time);
-            let dy = if y2 > y1 { -6.0 } else { 6.0 };
-            let _ = writeln!(
-                svg,
-                "<line x1=\"{hx:.1}\" y1=\"{y1:.1}\" x2=\"{hx:.1}\" y2=\"{:.1}\" stroke=\"#c0392b\" stroke-width=\"1.6\" marker-end=\"url(#hop-head)\"><title>{} → {} ({})</title></line>",
-                y2 + dy,
-                escape(&e.from),
-                escape(&e.to),
-                escape(e.method.as_str())
-            );
-        }
-    }
-    svg.push_str("</svg>\n");
-    svg
-}
-
-/// The attacker's moves as a graph: hosts on a circle, clockwise in the
-/// order of their first evidence; an arrow per (from, to, method), labelled
-/// with the method and how many times it was seen.
-pub fn movement(incidents: &[Incident], w: &Words) -> String {
-    let mut order: Vec<(DateTime<Utc>, String)> = Vec::new();
-    let mut hops: BTreeMap<(String, String, &str), usize> = BTreeMap::new();
-    for i in incidents {
-        for e in &i.lateral_movement {
-            *hops
-                .entry((e.from.clone(), e.to.clone(), e.method.as_str()))
-                .or_default() += 1;
-            for host in [&e.from, &e.to] {
-                let first = i
-                    .hosts
-                    .iter()
-                    .find(|h| &h.host == host)
-                    .map_or(e.time, |h| h.first_evidence.min(e.time));
-                match order.iter_mut().find(|entry| &entry.1 == host) {
-                    Some(entry) => entry.0 = entry.0.min(first),
-                    None => order.push((first, host.clone())),
-                }
-            }
-        }
-    }
-    if order.is_empty() {
-        return empty(w.no_movement);
-    }
-    order.sort();
-    let height = 620.0;
-    let (cx, cy) = (WIDTH / 2.0, height / 2.0);
-    let radius = if order.len() == 1 { 0.0 } else { 230.0 };
-    let node: BTreeMap<&str, (f64, f64)> = order
-        .iter()
-        .enumerate()
-        .map(|(n, (_, host))| {
-            // Start at the top and go clockwise.
-            let angle = -std::f64::consts::FRAC_PI_2
-                + std::f64::consts::TAU * n as f64 / order.len() as f64;
-            (
-                host.as_str(),
-                (cx + radius * angle.cos(), cy + radius * angle.sin()),
-            )
-        })
-        .collect();
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-label=\"Lateral movement\">"
-    );
-    svg.push_str("<defs><marker id=\"move-head\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"#c0392b\"/></marker></defs>\n");
-    const NODE: f64 = 26.0;
-    let mut labels = String::new();
-    for ((from, to, method), count) in &hops {
-        let (&(x1, y1), &(x2, y2)) = (&node[from.as_str()], &node[to.as_str()]);
-        let (dx, dy) = (x2 - x1, y2 - y1);
-        let length = (dx * dx + dy * dy).sqrt().max(1.0);
-        let (ux, uy) = (dx / length, dy / length);
-        // Curve to the right of the direction of travel, so A→B and B→A
-        // stay apart; a self-loop (same host) is left out.
-        if length < 2.0 {
+    for e in hops {
+        let (Some(&y1), Some(&y2)) = (row.get(e.from), row.get(e.to)) else {
             continue;
-        }
-        let bend = 30.0;
-        let (nx, ny) = (-uy * bend, ux * bend);
-        let (sx, sy) = (x1 + ux * NODE, y1 + uy * NODE);
-        let (ex, ey) = (x2 - ux * (NODE + 3.0), y2 - uy * (NODE + 3.0));
-        let (qx, qy) = ((x1 + x2) / 2.0 + nx, (y1 + y2) / 2.0 + ny);
-        let _ = writeln!(
-            svg,
-            "<path d=\"M{sx:.1},{sy:.1} Q{qx:.1},{qy:.1} {ex:.1},{ey:.1}\" fill=\"none\" stroke=\"#c0392b\" stroke-width=\"1.8\" marker-end=\"url(#move-head)\"/>"
-        );
-        let (lx, ly) = ((x1 + x2) / 2.0 + nx / 2.0, (y1 + y2) / 2.0 + ny / 2.0);
-        let text = if *count > 1 {
-            format!("{} ×{count}", method.replace('_', " "))
-        } else {
-            method.replace('_', " ")
         };
-        let _ = writeln!(
-            labels,
-            "<text x=\"{lx:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#8a1c17\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
-            ly + 4.0,
-            escape(&text)
-        );
-    }
-    for (n, (first, host)) in order.iter().enumerate() {
-        let (x, y) = node[host.as_str()];
-        let below = y >= cy;
+        let hx = x(e.time);
+        let dy = if y2 > y1 { -6.0 } else { 6.0 };
         let _ = writeln!(
             svg,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{NODE}\" fill=\"#eaf1f8\" stroke=\"#2a5d8f\" stroke-width=\"2\"/><text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"14\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#17324d\">{}</text><text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"13\" text-anchor=\"middle\" fill=\"#1d2329\">{}</text><text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5b6670\">{}</text>",
-            y + 5.0,
-            n + 1,
-            if below { y + NODE + 17.0 } else { y - NODE - 22.0 },
-            escape(host),
-            if below { y + NODE + 31.0 } else { y - NODE - 8.0 },
-            first.format("%m-%d %H:%M")
+            "<line x1=\"{hx:.1}\" y1=\"{y1:.1}\" x2=\"{hx:.1}\" y2=\"{:.1}\" stroke=\"#c0392b\" stroke-width=\"1.6\" marker-end=\"url(#{marker})\"><title>{} → {} ({})</title></line>",
+            y2 + dy,
+            escape(e.from),
+            escape(e.to),
+            escape(e.method)
         );
     }
-    svg.push_str(&labels);
     svg.push_str("</svg>\n");
     svg
 }
