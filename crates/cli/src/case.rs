@@ -8,7 +8,7 @@ use std::time::Instant;
 use vigil_incident::Options;
 use vigil_investigate::case::{self, CaseRequest};
 use vigil_respond::manifest::FileState;
-use vigil_respond::ContainmentPlan;
+use vigil_respond::{ContainmentPlan, Lang};
 
 use crate::args::CaseArgs;
 
@@ -55,7 +55,7 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
         report.incidents.len(),
         assessment.verdict.as_str()
     );
-    print_plan(&concluded.plan, 4);
+    print_plan(&concluded.plan, 4, args.lang.into());
     for clock in &concluded.clocks {
         println!(
             "Clock {}: {}{}",
@@ -94,14 +94,18 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The plan's summary and its first `steps` steps.
-pub fn print_plan(plan: &ContainmentPlan, steps: usize) {
-    println!("Containment: {}", plan.summary);
+/// The plan's summary and its first `steps` steps, in the report's language.
+pub fn print_plan(plan: &ContainmentPlan, steps: usize, lang: Lang) {
+    let label = match lang {
+        Lang::En => "Containment",
+        Lang::De => "Eindämmung",
+    };
+    println!("{label}: {}", plan.summary_in(lang));
     for step in plan.order.iter().take(steps) {
         println!(
             "  {}. {}: {}",
             step.step,
-            step.action,
+            step.action_in(lang),
             step.targets.join(", ")
         );
     }

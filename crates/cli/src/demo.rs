@@ -202,7 +202,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         "\n7. The case folder {}: containment.json, notification.json (the authorities' clocks) and manifest.json (the evidence's SHA-256).\n",
         out.display()
     );
-    crate::case::print_plan(&concluded.plan, 4);
+    crate::case::print_plan(&concluded.plan, 4, vigil_respond::Lang::En);
     println!(
         "\nNext: vigil case {}/windows {}/network --inventory {}/inventory.yaml --out CASE",
         out.display(),
