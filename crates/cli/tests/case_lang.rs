@@ -134,6 +134,8 @@ fn the_case_report_is_written_in_german_with_lang_de() {
     }
     assert!(md.contains("Host(s) betroffen, beginnend auf"));
     assert!(md.contains("Gesehene Phasen: "));
+    assert!(md.contains("## Sicherheitsvorfall 1 — kritisch — "));
+    assert!(html.contains("Sicherheitsvorfall 1 (kritisch)"));
     assert!(html.contains("Host(s) betroffen, beginnend auf"));
     // What each action costs, in German too.
     assert!(md.contains("eingeschränkt: bedient seine abhängigen Hosts weiter"));

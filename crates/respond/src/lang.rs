@@ -152,6 +152,19 @@ impl Words {
         }
     }
 
+    /// A severity level: "high" / "hoch".
+    pub fn level(&self, level: vigil_event::Level) -> &'static str {
+        use vigil_event::Level;
+        match (self.is_de(), level) {
+            (false, l) => l.as_str(),
+            (true, Level::Informational) => "informativ",
+            (true, Level::Low) => "niedrig",
+            (true, Level::Medium) => "mittel",
+            (true, Level::High) => "hoch",
+            (true, Level::Critical) => "kritisch",
+        }
+    }
+
     pub fn account_step(&self, step: AccountStep) -> &'static str {
         match (self.is_de(), step) {
             (false, s) => s.as_str(),
@@ -288,7 +301,20 @@ impl Words {
                 out.push_str(de);
                 let rest = &text[en.len()..];
                 if en.starts_with("## ") {
-                    out.push_str(&rest.replace(" UTC to ", " UTC bis "));
+                    let mut rest = rest.replace(" UTC to ", " UTC bis ");
+                    for level in [
+                        vigil_event::Level::Informational,
+                        vigil_event::Level::Low,
+                        vigil_event::Level::Medium,
+                        vigil_event::Level::High,
+                        vigil_event::Level::Critical,
+                    ] {
+                        rest = rest.replace(
+                            &format!(" — {} — ", level.as_str()),
+                            &format!(" — {} — ", self.level(level)),
+                        );
+                    }
+                    out.push_str(&rest);
                 } else {
                     out.push_str(rest);
                 }

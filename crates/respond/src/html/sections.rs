@@ -109,7 +109,7 @@ fn summary(case: &Case) -> String {
             "<p><b>{}</b> {}",
             escape(&(w.incident_line)(
                 i.id,
-                &i.severity.to_string(),
+                w.level(i.severity),
                 &i.first_evidence.format("%Y-%m-%d %H:%M").to_string(),
                 &i.last_evidence.format("%Y-%m-%d %H:%M").to_string()
             )),
