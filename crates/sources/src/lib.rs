@@ -74,6 +74,7 @@ use vigil_event::Event;
 pub use discover::{discover, Format, InputFile};
 pub use error::SourceError;
 pub use evtx::render_only;
+pub use flatten::canonical_integer;
 pub use jsonl::{
     parse_line as parse_json_line, parse_line_into as parse_json_line_into,
     parse_line_mapped as parse_json_line_mapped,

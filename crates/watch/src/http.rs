@@ -1,6 +1,8 @@
 //! The HTTP endpoint: events in (`POST /events`: one JSON object, a JSON
-//! array of objects, or NDJSON), and the watcher's health (`GET /health`)
-//! and Prometheus metrics (`GET /metrics`).
+//! array of objects, or NDJSON; `POST /v1/logs`: an OpenTelemetry logs
+//! export, OTLP/HTTP in protobuf or JSON, optionally gzipped), and the
+//! watcher's health (`GET /health`) and Prometheus metrics
+//! (`GET /metrics`).
 //!
 //! A request is answered only once its events are committed to the store:
 //! `200` means they are safe; any other answer means the sender should send
@@ -57,6 +59,7 @@ fn handle(mut request: tiny_http::Request, intake: &SyncSender<Intake>, metrics:
         (Method::Get, "/metrics") => Response::from_string(metrics.prometheus())
             .with_header(header("Content-Type", "text/plain; version=0.0.4")),
         (Method::Post, "/events") => ingest(&mut request, intake, metrics),
+        (Method::Post, "/v1/logs") => otlp(&mut request, intake, metrics),
         _ => json(404, serde_json::json!({"error": "not found"})),
     };
     let _ = request.respond(response);
@@ -67,27 +70,108 @@ fn ingest(
     intake: &SyncSender<Intake>,
     metrics: &Metrics,
 ) -> Response<std::io::Cursor<Vec<u8>>> {
-    if request.body_length().is_some_and(|n| n as u64 > MAX_BODY) {
-        return json(413, serde_json::json!({"error": "body larger than 64 MiB"}));
-    }
-    let mut body = String::new();
-    if let Err(error) = request
-        .as_reader()
-        .take(MAX_BODY + 1)
-        .read_to_string(&mut body)
-    {
-        return json(
-            400,
-            serde_json::json!({"error": format!("unreadable body: {error}")}),
-        );
-    }
-    if body.len() as u64 > MAX_BODY {
-        return json(413, serde_json::json!({"error": "body larger than 64 MiB"}));
-    }
+    let body = match read_body(request) {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    let Ok(body) = String::from_utf8(body) else {
+        return json(400, serde_json::json!({"error": "the body is not UTF-8"}));
+    };
     let lines = match split(&body) {
         Ok(lines) => lines,
         Err(reason) => return json(400, serde_json::json!({"error": reason})),
     };
+    let count = lines.len();
+    match commit(lines, intake, metrics) {
+        Ok(malformed) => json(
+            200,
+            serde_json::json!({"accepted": count - malformed, "malformed": malformed}),
+        ),
+        Err(refusal) => refusal,
+    }
+}
+
+/// An OpenTelemetry logs export: each record read as the line its body
+/// holds (`vigil_otlp`), answered as OTLP/HTTP asks, in the request's
+/// encoding, with the records that could not be read as a partial success.
+fn otlp(
+    request: &mut tiny_http::Request,
+    intake: &SyncSender<Intake>,
+    metrics: &Metrics,
+) -> Response<std::io::Cursor<Vec<u8>>> {
+    let content_type = header_value(request, "Content-Type").unwrap_or_default();
+    let Some(encoding) = vigil_otlp::Encoding::of_content_type(&content_type) else {
+        return json(
+            415,
+            serde_json::json!({"error": "send application/x-protobuf or application/json"}),
+        );
+    };
+    let body = match read_body(request) {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    let records = match vigil_otlp::decode(&body, encoding) {
+        Ok(records) => records,
+        Err(error) => return json(400, serde_json::json!({"error": error.to_string()})),
+    };
+    let lines: Vec<String> = records.iter().map(vigil_otlp::Record::line).collect();
+    match commit(lines, intake, metrics) {
+        Ok(malformed) => {
+            let reason = if malformed > 0 {
+                "records whose body is no event Vigil reads (see the watcher's log)"
+            } else {
+                ""
+            };
+            let content_type = match encoding {
+                vigil_otlp::Encoding::Protobuf => "application/x-protobuf",
+                vigil_otlp::Encoding::Json => "application/json",
+            };
+            Response::from_data(vigil_otlp::response(encoding, malformed, reason))
+                .with_header(header("Content-Type", content_type))
+        }
+        Err(refusal) => refusal,
+    }
+}
+
+/// A request's body, gunzipped when it says so, at most [`MAX_BODY`] bytes.
+fn read_body(
+    request: &mut tiny_http::Request,
+) -> Result<Vec<u8>, Response<std::io::Cursor<Vec<u8>>>> {
+    let too_large = || json(413, serde_json::json!({"error": "body larger than 64 MiB"}));
+    if request.body_length().is_some_and(|n| n as u64 > MAX_BODY) {
+        return Err(too_large());
+    }
+    let gzipped = header_value(request, "Content-Encoding")
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"));
+    let mut body = Vec::new();
+    let raw = request.as_reader().take(MAX_BODY + 1);
+    let read = if gzipped {
+        flate2::read::GzDecoder::new(raw)
+            .take(MAX_BODY + 1)
+            .read_to_end(&mut body)
+    } else {
+        let mut raw = raw;
+        raw.read_to_end(&mut body)
+    };
+    if let Err(error) = read {
+        return Err(json(
+            400,
+            serde_json::json!({"error": format!("unreadable body: {error}")}),
+        ));
+    }
+    if body.len() as u64 > MAX_BODY {
+        return Err(too_large());
+    }
+    Ok(body)
+}
+
+/// Hands `lines` to the watcher and waits for their commit; the number of
+/// malformed lines, or the answer that tells the sender to retry.
+fn commit(
+    lines: Vec<String>,
+    intake: &SyncSender<Intake>,
+    metrics: &Metrics,
+) -> Result<usize, Response<std::io::Cursor<Vec<u8>>>> {
     let count = lines.len();
     let (done, committed) = mpsc::channel();
     let sent = intake.send(Intake::Request {
@@ -97,18 +181,25 @@ fn ingest(
     });
     if sent.is_err() {
         metrics.dropped.fetch_add(count as u64, Ordering::Relaxed);
-        return json(503, serde_json::json!({"error": "the watcher is stopping"}));
+        return Err(json(
+            503,
+            serde_json::json!({"error": "the watcher is stopping"}),
+        ));
     }
-    match committed.recv_timeout(COMMIT_WAIT) {
-        Ok(malformed) => json(
-            200,
-            serde_json::json!({"accepted": count - malformed, "malformed": malformed}),
-        ),
-        Err(_) => json(
+    committed.recv_timeout(COMMIT_WAIT).map_err(|_| {
+        json(
             503,
             serde_json::json!({"error": "not committed in time; send again"}),
-        ),
-    }
+        )
+    })
+}
+
+fn header_value(request: &tiny_http::Request, name: &str) -> Option<String> {
+    request
+        .headers()
+        .iter()
+        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str().to_string())
 }
 
 /// The events of a body: a JSON array's elements, or its lines.

@@ -51,6 +51,7 @@ use crate::timestamp;
 pub(crate) use dotted::flatten as dotted_fields;
 pub(crate) use event_xml::flatten as event_xml;
 pub(crate) use event_xml_stream::flatten as event_xml_stream;
+pub use windows::canonical_integer;
 pub(crate) use windows::finish as finish_windows_event;
 
 /// Keys that hold an event's own time in generic JSON logs, most specific first.

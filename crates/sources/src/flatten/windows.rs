@@ -94,7 +94,7 @@ fn canonical_number(value: FieldValue) -> FieldValue {
 /// The integer `text` spells, when it is written exactly as the integer
 /// would be: no sign, space or leading zero, so reading it back as a number
 /// changes nothing of its text.
-fn canonical_integer(text: &str) -> Option<i64> {
+pub fn canonical_integer(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
     let plain = match bytes {
         [b'0'] => true,
