@@ -16,6 +16,7 @@ mod exfil;
 mod hunt;
 mod incidents;
 mod ruleset;
+mod serve;
 mod summary;
 mod watch;
 
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         args::Command::Simulate(simulate) => demo::simulate(&simulate),
         args::Command::Demo(demo) => demo::demo(&demo),
         args::Command::Watch(watch) => watch::run(&watch),
+        args::Command::Serve(serve) => serve::run(&serve),
     };
     match result {
         Ok(code) => code,
