@@ -76,6 +76,8 @@ fn template(store: &Path) -> (Value, String) {
             let system = &event["Event"]["System"];
             if system["EventRecordID"].as_u64() == d["record_id"].as_u64()
                 && system["Computer"].as_str() == d["computer"].as_str()
+                && system["EventID"].as_i64() == d["event_id"].as_i64()
+                && system["Channel"].as_str() == d["channel"].as_str()
             {
                 return (d, line.to_string());
             }
@@ -111,14 +113,15 @@ fn log_in(browser: &mut Browser, serve: &Serve, token: &str) {
          document.querySelector('form.login').submit(); true",
         Value::from(token)
     ));
+    let arrived = browser.wait_for(
+        "location.pathname === '/now' && document.body.dataset.ready === 'yes'",
+        Duration::from_secs(20),
+    );
     assert!(
-        browser
-            .wait_for(
-                "location.pathname === '/now' && document.body.dataset.ready === 'yes'",
-                Duration::from_secs(20)
-            )
-            .is_some(),
-        "logged in to the Now page"
+        arrived.is_some(),
+        "logged in to the Now page; at {} showing {}",
+        browser.eval("location.href"),
+        browser.eval("document.body.innerText.slice(0, 400)")
     );
 }
 
@@ -379,7 +382,8 @@ fn the_console_in_a_browser_over_a_live_watch() {
     // The timeline, filtered by host, paged.
     browser.open(&format!("{}timeline", serve.url));
     browser.eval(&format!(
-        "document.querySelector('#filters [name=host]').value = {}; \
+        "document.querySelector('#page-info').textContent = ''; \
+         document.querySelector('#filters [name=host]').value = {}; \
          document.querySelector('#filters').requestSubmit(); true",
         Value::from(host.as_str())
     ));

@@ -22,7 +22,9 @@ pub fn security_headers() -> [(&'static str, &'static str); 5] {
         ("Content-Security-Policy", POLICY),
         ("X-Content-Type-Options", "nosniff"),
         ("X-Frame-Options", "DENY"),
-        ("Referrer-Policy", "no-referrer"),
+        // `no-referrer` would make browsers send `Origin: null` on POSTs,
+        // which the same-origin check must refuse.
+        ("Referrer-Policy", "same-origin"),
         ("Cache-Control", "no-store"),
     ]
 }
