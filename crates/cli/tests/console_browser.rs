@@ -292,6 +292,7 @@ fn the_console_in_a_browser_over_a_live_watch() {
         browser.eval("document.querySelectorAll('#clocks tr').length > 1"),
         Value::from(true)
     );
+    browser.eval("document.querySelector('#movement').scrollIntoView(); true");
     browser.screenshot(&shots.join("incident.png"));
 
     // False positive: the rule on this host, proposed, shown, accepted.

@@ -68,11 +68,23 @@ fn main() {
                 ..Query::default()
             },
         ),
+        (
+            "tactic",
+            Query {
+                tactic: Some("execution".into()),
+                ..Query::default()
+            },
+        ),
+        (
+            "text (1 in 500)",
+            Query {
+                text: Some("user123\"".into()),
+                ..Query::default()
+            },
+        ),
     ];
-    println!(
-        "| filter | first page (ms) | next pages: median (ms) | next pages: max (ms) | pages |"
-    );
-    println!("|---|---|---|---|---|");
+    println!("| filter | first page (ms) | next pages: median (ms) | next pages: max (ms) | pages | a page mid-store (ms) |");
+    println!("|---|---|---|---|---|---|");
     for (name, mut q) in cases {
         q.limit = 100;
         let started = Instant::now();
@@ -94,8 +106,14 @@ fn main() {
         times.sort_by(|a, b| a.total_cmp(b));
         let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
         let max = times.last().copied().unwrap_or(0.0);
+        // A key in the middle of the week, as if paged there.
+        q.after = Some((BASE_MS + 86_400_000 * 7 / 2, i64::MAX));
+        let started = Instant::now();
+        let middle = page(&db, &q).expect("a page");
+        let middle_ms = started.elapsed().as_secs_f64() * 1e3;
+        assert!(!middle.rows.is_empty(), "{name}: rows in the middle");
         println!(
-            "| {name} | {first_ms:.2} | {median:.2} | {max:.2} | {} |",
+            "| {name} | {first_ms:.2} | {median:.2} | {max:.2} | {} | {middle_ms:.2} |",
             times.len() + 1
         );
     }

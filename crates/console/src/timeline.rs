@@ -63,14 +63,26 @@ fn contains(text: &str) -> String {
     out
 }
 
+/// Detections a text or tactic search examines per page at most: such a
+/// page may hold fewer rows than asked (even none) and still have a next.
+pub const SCAN_WINDOW: i64 = 20_000;
+
 pub fn page(db: &Connection, q: &Query) -> rusqlite::Result<Page> {
     let limit = q.limit.clamp(1, 500);
-    let mut sql = String::from(
-        "SELECT d.seq, d.time, d.level, d.rule_id, d.rule_title, d.computer,
-                ifnull(d.time_ms, 0), ifnull(t.state, 'open')
-         FROM detections d
-         LEFT JOIN console_triage t ON t.kind = 'alert' AND t.subject = CAST(d.seq AS TEXT)
-         WHERE 1",
+    // The index of the narrowest filter given, named: left to itself the
+    // planner may walk a wide one and test the narrow filter on each row.
+    let index = if q.host.is_some() {
+        "console_by_host"
+    } else if q.rule.is_some() {
+        "console_by_rule"
+    } else if q.level.is_some() {
+        "console_by_level"
+    } else {
+        "console_by_time"
+    };
+    // The rows in order from the key, narrowed by the indexed filters.
+    let mut window = format!(
+        "SELECT d.seq AS seq, ifnull(d.time_ms, 0) AS t FROM detections d INDEXED BY {index} WHERE 1"
     );
     let mut args: Vec<Value> = Vec::new();
     let mut arg = |sql: &mut String, clause: &str, value: Value| {
@@ -78,56 +90,68 @@ pub fn page(db: &Connection, q: &Query) -> rusqlite::Result<Page> {
         sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
     };
     if let Some(from) = q.from_ms {
-        arg(&mut sql, " AND ifnull(d.time_ms, 0) >= ?", from.into());
+        arg(&mut window, " AND ifnull(d.time_ms, 0) >= ?", from.into());
     }
     if let Some(to) = q.to_ms {
-        arg(&mut sql, " AND ifnull(d.time_ms, 0) <= ?", to.into());
+        arg(&mut window, " AND ifnull(d.time_ms, 0) <= ?", to.into());
     }
     if let Some(host) = &q.host {
-        arg(&mut sql, " AND d.computer = ?", host.clone().into());
+        arg(&mut window, " AND d.computer = ?", host.clone().into());
     }
     if let Some(rule) = &q.rule {
-        arg(&mut sql, " AND d.rule_id = ?", rule.clone().into());
+        arg(&mut window, " AND d.rule_id = ?", rule.clone().into());
     }
     if let Some(level) = &q.level {
-        arg(&mut sql, " AND d.level = ?", level.clone().into());
+        arg(&mut window, " AND d.level = ?", level.clone().into());
     }
+    if let Some((time, seq)) = q.after {
+        // Written so the index is sought to the key, not scanned down to
+        // it: SQLite seeks on a bound of the time, not on a row value.
+        args.push(time.into());
+        args.push(seq.into());
+        let (t, s) = (args.len() - 1, args.len());
+        window.push_str(&format!(
+            " AND ifnull(d.time_ms, 0) <= ?{t} AND (ifnull(d.time_ms, 0) < ?{t} OR d.seq < ?{s})"
+        ));
+    }
+    window.push_str(" ORDER BY t DESC, seq DESC");
+    // Text in the stored JSON is tested on the rows of a bounded window.
+    let mut texts = Vec::new();
     if let Some(tactic) = &q.tactic {
         let tag = format!(
             "\"attack.{}\"",
             tactic.trim().to_lowercase().replace(' ', "_")
         );
-        arg(
-            &mut sql,
-            " AND d.json LIKE ? ESCAPE '\\'",
-            contains(&tag).into(),
-        );
+        texts.push(contains(&tag));
     }
     if let Some(text) = &q.text {
-        arg(
-            &mut sql,
-            " AND d.json LIKE ? ESCAPE '\\'",
-            contains(text).into(),
-        );
+        texts.push(contains(text));
     }
-    if let Some((time, seq)) = q.after {
-        args.push(time.into());
-        args.push(seq.into());
-        sql.push_str(&format!(
-            " AND (ifnull(d.time_ms, 0), d.seq) < (?{}, ?{})",
-            args.len() - 1,
-            args.len()
-        ));
+    let searching = !texts.is_empty();
+    if searching {
+        window.push_str(&format!(" LIMIT {SCAN_WINDOW}"));
     }
-    args.push((limit as i64 + 1).into());
+    let mut sql = format!(
+        "SELECT d.seq, d.time, d.level, d.rule_id, d.rule_title, d.computer, w.t,
+                ifnull(tr.state, 'open')
+         FROM ({window}) w JOIN detections d ON d.seq = w.seq
+         LEFT JOIN console_triage tr ON tr.kind = 'alert' AND tr.subject = CAST(d.seq AS TEXT)
+         WHERE 1"
+    );
+    let mut all = args.clone();
+    for text in texts {
+        all.push(text.into());
+        sql.push_str(&format!(" AND d.json LIKE ?{} ESCAPE '\\'", all.len()));
+    }
+    all.push((limit as i64 + 1).into());
     sql.push_str(&format!(
-        " ORDER BY ifnull(d.time_ms, 0) DESC, d.seq DESC LIMIT ?{}",
-        args.len()
+        " ORDER BY w.t DESC, w.seq DESC LIMIT ?{}",
+        all.len()
     ));
     let mut query = db.prepare_cached(&sql)?;
     let mut keys = Vec::new();
     let mut rows: Vec<Row> = query
-        .query_map(rusqlite::params_from_iter(args), |row| {
+        .query_map(rusqlite::params_from_iter(all), |row| {
             Ok((
                 Row {
                     seq: row.get(0)?,
@@ -149,11 +173,29 @@ pub fn page(db: &Connection, q: &Query) -> rusqlite::Result<Page> {
         .collect();
     let next = if rows.len() > limit {
         rows.truncate(limit);
-        keys.get(limit - 1).map(|(t, s)| format!("{t}.{s}"))
+        keys.get(limit - 1).copied()
+    } else if searching {
+        // Fewer matches than asked: the search goes on after the window,
+        // if the window was full.
+        let end: (i64, Option<i64>, Option<i64>) = db
+            .prepare_cached(&format!(
+                "SELECT count(*), (SELECT t FROM ({window}) ORDER BY t, seq LIMIT 1),
+                    (SELECT seq FROM ({window}) ORDER BY t, seq LIMIT 1) FROM ({window})"
+            ))?
+            .query_row(rusqlite::params_from_iter(args), |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        match end {
+            (n, Some(t), Some(seq)) if n >= SCAN_WINDOW => Some((t, seq)),
+            _ => None,
+        }
     } else {
         None
     };
-    Ok(Page { rows, next })
+    Ok(Page {
+        rows,
+        next: next.map(|(t, s)| format!("{t}.{s}")),
+    })
 }
 
 #[cfg(test)]
@@ -200,6 +242,42 @@ mod tests {
         }
         let expected: Vec<i64> = (1..=101).rev().collect();
         assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn a_rare_text_is_found_across_scan_windows_page_after_page() {
+        let db = store(0);
+        db.execute_batch("BEGIN").unwrap();
+        let rows = SCAN_WINDOW * 2 + 5_000;
+        for i in 0..rows {
+            let text = if i % 10_000 == 7 { "needle" } else { "hay" };
+            db.execute(
+                "INSERT INTO detections (key, level, rule_id, rule_title, json, time_ms, key_bits)
+                 VALUES ('k', 'low', 'r', 'R', ?1, ?2, ?3)",
+                rusqlite::params![format!("{{\"x\":\"{text}\"}}"), i, i],
+            )
+            .unwrap();
+        }
+        db.execute_batch("COMMIT").unwrap();
+        let mut q = Query {
+            text: Some("NEEDLE".into()),
+            limit: 2,
+            ..Query::default()
+        };
+        let mut found = Vec::new();
+        let mut pages = 0;
+        loop {
+            let page = page(&db, &q).unwrap();
+            pages += 1;
+            found.extend(page.rows.iter().map(|r| r.seq - 1));
+            match page.next.as_deref().and_then(parse_key) {
+                Some(key) => q.after = Some(key),
+                None => break,
+            }
+        }
+        let expected: Vec<i64> = (0..rows).rev().filter(|i| i % 10_000 == 7).collect();
+        assert_eq!(found, expected);
+        assert!(pages >= 3, "the search went on across windows");
     }
 
     #[test]
