@@ -60,10 +60,13 @@ pub struct Response {
     pub body: Body,
 }
 
+/// Writes a streamed body as it comes, until the writer fails (the
+/// browser went away).
+pub type Writer = Box<dyn FnOnce(&mut dyn Write) + Send>;
+
 pub enum Body {
     Bytes(Vec<u8>),
-    /// Written as it comes until the writer fails (the browser went away).
-    Stream(Box<dyn FnOnce(&mut dyn Write) + Send>),
+    Stream(Writer),
 }
 
 impl Response {
