@@ -183,8 +183,27 @@ fn the_console_in_a_browser_over_a_live_watch() {
     let (template_detection, template_line) = template(&store);
     let host = template_detection["computer"].as_str().unwrap().to_string();
 
+    // A case folder over the same evidence, for the Cases page.
+    let case = dir.path().join("case");
+    let out = vigil()
+        .arg("case")
+        .arg(&sim)
+        .arg("--inventory")
+        .arg(sim.join("inventory.yaml"))
+        .arg("--out")
+        .arg(&case)
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let case_arg = case.to_str().unwrap().to_string();
+
     let shots = screenshots();
-    let serve = Serve::start(&store, &[]);
+    let serve = Serve::start(&store, &["--case", &case_arg]);
     let token = serve.token.clone().unwrap();
     let mut browser = Browser::launch();
     log_in(&mut browser, &serve, &token);
@@ -268,7 +287,12 @@ fn the_console_in_a_browser_over_a_live_watch() {
                 ),
                 Duration::from_secs(5),
             )
-            .unwrap_or_else(|| panic!("{action} is shown"));
+            .unwrap_or_else(|| {
+                panic!(
+                    "{action} is shown: {}",
+                    browser.eval("document.querySelector('.triage').textContent")
+                )
+            });
     }
 
     // The incident page: graph and plan.
@@ -292,6 +316,14 @@ fn the_console_in_a_browser_over_a_live_watch() {
         browser.eval("document.querySelectorAll('#clocks tr').length > 1"),
         Value::from(true)
     );
+    browser.eval("document.querySelector('.triage[data-kind=incident] [data-role=value]').value = 'ann'; \
+                  document.querySelector('.triage[data-kind=incident] [data-action=assign]').click(); true");
+    browser
+        .wait_for(
+            "document.querySelector('.triage [data-role=assignee]').textContent === 'assigned to ann'",
+            Duration::from_secs(5),
+        )
+        .expect("the incident is assigned");
     browser.eval("document.querySelector('#movement').scrollIntoView(); true");
     browser.screenshot(&shots.join("incident.png"));
 
@@ -357,7 +389,7 @@ fn the_console_in_a_browser_over_a_live_watch() {
 
     // Closed survives a restart of serve.
     serve.stop();
-    let serve = Serve::start(&store, &[]);
+    let serve = Serve::start(&store, &["--case", &case_arg]);
     assert!(serve.token.is_none(), "the token is shown once");
     log_in(&mut browser, &serve, &token);
     let listed = browser.eval(&format!(

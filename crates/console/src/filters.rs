@@ -125,7 +125,9 @@ pub fn propose(db: &Connection, seq: i64, field: &str, who: &str) -> anyhow::Res
 
 /// Accepts a proposed filter: from the next commit on, watch applies it.
 pub fn accept(db: &mut Connection, id: i64, who: &str) -> anyhow::Result<()> {
-    let tx = db.transaction()?;
+    // Immediate: a read that turned into a write would fail at once
+    // (SQLITE_BUSY_SNAPSHOT) whenever watch committed in between.
+    let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let changed = tx.execute(
         "UPDATE filters SET accepted_by = ?2, accepted_at = ?3 WHERE id = ?1 AND accepted_at IS NULL",
         params![id, who, now()],

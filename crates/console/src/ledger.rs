@@ -142,7 +142,9 @@ pub fn triage(
     value: &str,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(KINDS.contains(&kind), "unknown kind {kind:?}");
-    let tx = db.transaction()?;
+    // Immediate: a read that turned into a write would fail at once
+    // (SQLITE_BUSY_SNAPSHOT) whenever watch committed in between.
+    let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let current: Option<(String, Option<String>)> = tx
         .query_row(
             "SELECT state, assignee FROM console_triage WHERE kind = ?1 AND subject = ?2",

@@ -203,9 +203,13 @@
     const input = box.querySelector('[data-role=value]');
     const action = button.dataset.action;
     const value = input ? input.value : '';
-    const triage = await post('/api/triage/' + box.dataset.kind + '/' + encodeURIComponent(box.dataset.subject),
-      { action: action, value: value });
-    box.replaceWith(triageControls(box.dataset.kind, box.dataset.subject, triage));
+    try {
+      const triage = await post('/api/triage/' + box.dataset.kind + '/' + encodeURIComponent(box.dataset.subject),
+        { action: action, value: value });
+      box.replaceWith(triageControls(box.dataset.kind, box.dataset.subject, triage));
+    } catch (err) {
+      box.append(el('p', { class: 'error' }, 'Not saved: ' + String(err.message || err)));
+    }
   });
 
   async function start() {
