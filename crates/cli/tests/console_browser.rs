@@ -400,6 +400,12 @@ fn the_console_in_a_browser_over_a_live_watch() {
         Value::from(false),
         "a closed alert is not open on the Now page"
     );
+    let changes = browser.eval("document.querySelector('#audit').textContent");
+    let changes = changes.as_str().unwrap();
+    assert!(
+        changes.contains("annclose") && changes.contains("annaccept_filter"),
+        "who did what is shown: {changes}"
+    );
     browser.open(&format!("{}event/{seq}", serve.url));
     assert_eq!(
         browser.eval("document.querySelector('.triage [data-role=state]').textContent"),

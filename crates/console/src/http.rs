@@ -6,6 +6,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The request head may not exceed this, nor the body `MAX_BODY`.
@@ -106,9 +107,14 @@ fn reason(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Payload Too Large",
+        503 => "Service Unavailable",
         _ => "Error",
     }
 }
+
+/// Connections served at once at most; more are answered 503 at once, so
+/// a flood cannot start threads without end.
+const MAX_CONNECTIONS: usize = 128;
 
 /// Accepts connections until the listener fails, answering each on its own
 /// thread with `handle`.
@@ -117,9 +123,17 @@ where
     H: Fn(Request, SocketAddr) -> Response + Send + Sync + 'static,
 {
     let handle = std::sync::Arc::new(handle);
+    let open = std::sync::Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
+        if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            open.fetch_sub(1, Ordering::SeqCst);
+            let busy = Response::text(503, "too many connections; try again");
+            let _ = write_response(stream, busy, &crate::routes::security_headers());
+            continue;
+        }
         let handle = handle.clone();
+        let open = open.clone();
         std::thread::spawn(move || {
             let peer = stream
                 .peer_addr()
@@ -130,11 +144,14 @@ where
                 Err(status) => Response::text(status, "bad request"),
             };
             let _ = write_response(stream, response, &crate::routes::security_headers());
+            open.fetch_sub(1, Ordering::SeqCst);
         });
     }
 }
 
-fn read_request(stream: &TcpStream) -> Result<Request, u16> {
+/// Reads one request; a malformed or oversized one gives the status to
+/// answer it with.
+fn read_request(stream: impl Read) -> Result<Request, u16> {
     let mut reader = BufReader::new(stream.take((MAX_HEAD + MAX_BODY) as u64));
     let mut head = Vec::new();
     loop {
@@ -259,6 +276,45 @@ pub fn percent_decode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_bytes_and_truncated_requests_never_panic_the_reader() {
+        let valid = b"POST /api/triage/alert/1?x=%41 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\
+Cookie: a=b; vigil_session=c\r\nContent-Length: 12\r\n\r\naction=close";
+        let request = read_request(&valid[..]).unwrap();
+        assert_eq!(request.path, "/api/triage/alert/1");
+        assert_eq!(request.cookie("vigil_session"), Some("c"));
+        assert_eq!(
+            request.form(),
+            [("action".to_string(), "close".to_string())]
+        );
+        for cut in 0..valid.len() {
+            let _ = read_request(&valid[..cut]);
+        }
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3_000 {
+            let mut bytes = valid.to_vec();
+            for _ in 0..(next() % 6) {
+                let at = (next() % bytes.len() as u64) as usize;
+                bytes[at] = next() as u8;
+            }
+            let _ = read_request(&bytes[..]);
+            let noise: Vec<u8> = (0..(next() % 200)).map(|_| next() as u8).collect();
+            let _ = read_request(&noise[..]);
+        }
+        // A body larger than allowed is refused before it is read.
+        let huge = format!(
+            "POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
+            MAX_BODY + 1
+        );
+        assert_eq!(read_request(huge.as_bytes()).unwrap_err(), 413);
+    }
 
     #[test]
     fn percent_decoding_never_panics_on_broken_escapes() {

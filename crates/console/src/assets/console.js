@@ -83,6 +83,21 @@
     c.append(el('h2', {}, 'Open alerts, newest ' + data.alerts.length));
     c.append(alertTable(data.alerts, 'alerts'));
     c.dataset.lastSeq = data.last_seq;
+    const [filters, audit] = await Promise.all([getJson('/api/filters'), getJson('/api/audit')]);
+    const ft = el('table', { id: 'filters-list' }, el('tr', {},
+      ...['#', 'Rule', 'Where', 'Proposed', 'Accepted'].map(h => el('th', {}, h))));
+    for (const f of filters) {
+      ft.append(el('tr', {}, el('td', {}, f.id), el('td', {}, f.rule_id), el('td', {}, f.field + ' = ' + f.value),
+        el('td', {}, f.proposed_by + ', ' + f.proposed_at),
+        el('td', {}, f.accepted_at ? f.accepted_by + ', ' + f.accepted_at : 'not yet')));
+    }
+    const at = el('table', { id: 'audit' }, el('tr', {},
+      ...['When', 'Who', 'What', 'On', 'Detail'].map(h => el('th', {}, h))));
+    for (const a of audit.slice(0, 20)) {
+      at.append(el('tr', {}, el('td', {}, a.at), el('td', {}, a.who), el('td', {}, a.action),
+        el('td', {}, a.kind ? a.kind + ' ' + a.subject : ''), el('td', {}, a.detail || '')));
+    }
+    c.append(el('h2', {}, 'False-positive filters'), ft, el('h2', {}, 'Recent changes'), at);
   }
 
   function live(onChange) {
