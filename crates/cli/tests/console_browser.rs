@@ -220,15 +220,17 @@ fn the_console_in_a_browser_over_a_live_watch() {
     append(&live, &variant(&template_line, 9_000_001, None, PAYLOAD));
     let (seq, stored_at) =
         wait_stored(&store, before, Duration::from_secs(20)).expect("watch stores the new alert");
-    let shown = browser
+    browser
         .wait_for(
             &format!("!!document.querySelector('#alerts tr[data-seq=\"{seq}\"]')"),
             Duration::from_secs(5),
         )
         .expect("the new alert appears on the Now page");
-    let after_store = stored_at.elapsed().min(shown);
+    // From the moment the store held it (seen by polling every 5 ms) to
+    // the moment the page showed it (seen by polling every 20 ms).
+    let shown = stored_at.elapsed();
     assert!(
-        shown < Duration::from_secs(1) || after_store < Duration::from_secs(1),
+        shown < Duration::from_secs(1),
         "shown {shown:?} after being stored"
     );
     assert_eq!(
