@@ -419,6 +419,13 @@ fn the_console_in_a_browser_over_a_live_watch() {
             && comment.as_str().unwrap().contains("looked at it")
     );
     browser.screenshot(&shots.join("event-closed.png"));
+    let incident_path = first.splitn(4, '/').nth(3).unwrap().to_string();
+    browser.open(&format!("{}{incident_path}", serve.url));
+    assert_eq!(
+        browser.eval("document.querySelector('.triage [data-role=assignee]').textContent"),
+        Value::from("assigned to ann"),
+        "the incident's assignment survives the restart"
+    );
 
     // The timeline, filtered by host, paged.
     browser.open(&format!("{}timeline", serve.url));

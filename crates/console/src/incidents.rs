@@ -135,3 +135,26 @@ pub fn build(db: &Connection) -> anyhow::Result<Built> {
         built_at: now,
     })
 }
+
+/// What an incident's triage is kept under: its earliest detection, which
+/// stays the same as the incident grows with later evidence (its number
+/// may not, when an earlier incident appears).
+pub fn triage_key(incident: &vigil_incident::Incident) -> String {
+    use sha2::{Digest, Sha256};
+    let first = incident.detections.iter().min_by_key(|d| d.time);
+    let identity = match first {
+        Some(d) => format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{:?}",
+            d.time.to_rfc3339(),
+            d.host,
+            d.rule_title,
+            d.source,
+            d.record_id
+        ),
+        None => incident.first_evidence.to_rfc3339(),
+    };
+    Sha256::digest(identity.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -163,7 +163,11 @@ pub fn incident(built: &Built, id: usize, triage: &Triage) -> Option<String> {
         when(i.last_evidence),
         escape(&i.summary)
     );
-    b.push_str(&triage_controls("incident", &i.id.to_string(), triage));
+    b.push_str(&triage_controls(
+        "incident",
+        &crate::incidents::triage_key(i),
+        triage,
+    ));
     if !i.tactics.is_empty() {
         let _ = write!(b, "<p>Tactics: {}</p>", escape(&i.tactics.join(", ")));
     }

@@ -222,7 +222,10 @@ impl Console {
                         .report
                         .incidents
                         .iter()
-                        .map(|i| Ok(ledger::triage_of(db, "incident", &i.id.to_string())?))
+                        .map(|i| {
+                            let key = crate::incidents::triage_key(i);
+                            Ok(ledger::triage_of(db, "incident", &key)?)
+                        })
                         .collect()
                 })?;
                 html(200, pages::incident_list(&built, &states))
@@ -230,8 +233,14 @@ impl Console {
             ["incidents", id] => {
                 let id: usize = id.parse()?;
                 let built = self.incidents()?;
-                let triage =
-                    self.with_db(|db| Ok(ledger::triage_of(db, "incident", &id.to_string())?))?;
+                let key = built
+                    .report
+                    .incidents
+                    .iter()
+                    .find(|i| i.id == id)
+                    .map(crate::incidents::triage_key)
+                    .unwrap_or_default();
+                let triage = self.with_db(|db| Ok(ledger::triage_of(db, "incident", &key)?))?;
                 match pages::incident(&built, id, &triage) {
                     Some(page) => html(200, page),
                     None => Response::text(404, "no such incident"),
