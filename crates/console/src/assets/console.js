@@ -78,8 +78,11 @@
   async function now() {
     const data = await getJson('/api/now');
     const c = content();
+    const rank = { critical: 0, high: 1, medium: 2, low: 3, informational: 4 };
+    const levels = data.by_level.slice().sort((a, b) => (rank[a[0]] ?? 9) - (rank[b[0]] ?? 9));
     c.append(el('div', { class: 'summary' },
-      counts('Severity', data.by_level), counts('Host', data.by_host), counts('Rule', data.by_rule)));
+      counts('Severity', levels), counts('Host (top 10)', data.by_host.slice(0, 10)),
+      counts('Rule (top 10)', data.by_rule.slice(0, 10))));
     c.append(el('h2', {}, 'Open alerts, newest ' + data.alerts.length));
     c.append(alertTable(data.alerts, 'alerts'));
     c.dataset.lastSeq = data.last_seq;
