@@ -43,6 +43,8 @@ pub enum Command {
     BenchWatch(BenchWatchArgs),
     /// Measure each stage of a hunt (load, render, decode, match, whole hunt) on this machine.
     Bench(BenchArgs),
+    /// Serve the web console over the watch store and case folders (loopback only by default).
+    Serve(crate::serve::ServeArgs),
 }
 
 /// The language of the case report (report.md and report.html).

@@ -14,6 +14,7 @@ mod demo;
 mod exfil;
 mod hunt;
 mod incidents;
+mod serve;
 mod watch;
 
 use std::process::ExitCode;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         args::Command::Simulate(simulate) => demo::simulate(&simulate),
         args::Command::Demo(demo) => demo::demo(&demo),
         args::Command::Watch(watch) => watch::run(&watch),
+        args::Command::Serve(serve) => serve::run(&serve),
     };
     match result {
         Ok(code) => code,

@@ -48,6 +48,21 @@ CREATE TABLE IF NOT EXISTS meta (
     name TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
+-- False-positive filters accepted in the console (`vigil serve`): a rule's
+-- detections whose host (`Computer`) or detail field has this value are not
+-- stored. `sigma` is the same filter as a Sigma filter document; the console
+-- bumps meta `filters_version` when the accepted ones change.
+CREATE TABLE IF NOT EXISTS filters (
+    id INTEGER PRIMARY KEY,
+    rule_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    sigma TEXT NOT NULL,
+    proposed_by TEXT NOT NULL,
+    proposed_at TEXT NOT NULL,
+    accepted_by TEXT,
+    accepted_at TEXT
+);
 -- What keeps a detection from being stored twice: its time in milliseconds
 -- and its key's first 64 bits. The key alone would do, but keys are hashes:
 -- each would land on a page of its own, and a commit would rewrite a page of
@@ -61,6 +76,54 @@ CREATE UNIQUE INDEX IF NOT EXISTS detections_once ON detections (ifnull(time_ms,
 
 pub struct Store {
     db: Connection,
+    filters: Filters,
+}
+
+/// The accepted false-positive filters, as of `filters_version`.
+#[derive(Default)]
+struct Filters {
+    version: Option<i64>,
+    accepted: Vec<(String, String, String)>,
+}
+
+impl Filters {
+    /// Reloads the filters when the console changed them since the last look.
+    fn refresh(&mut self, db: &Connection) -> rusqlite::Result<()> {
+        let version: Option<i64> = db
+            .query_row(
+                "SELECT value FROM meta WHERE name = 'filters_version'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if version == self.version {
+            return Ok(());
+        }
+        let mut query =
+            db.prepare("SELECT rule_id, field, value FROM filters WHERE accepted_at IS NOT NULL")?;
+        self.accepted = query
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        self.version = version;
+        Ok(())
+    }
+
+    /// Whether an accepted filter suppresses the detection: Sigma compares
+    /// strings without regard to case.
+    fn suppress(&self, d: &Detection) -> bool {
+        self.accepted.iter().any(|(rule, field, value)| {
+            *rule == *d.rule_id
+                && if field == "Computer" {
+                    d.computer
+                        .as_deref()
+                        .is_some_and(|c| c.eq_ignore_ascii_case(value))
+                } else {
+                    d.details
+                        .iter()
+                        .any(|(name, v)| name == field && v.eq_ignore_ascii_case(value))
+                }
+        })
+    }
 }
 
 /// A line kept for rebuilding correlation state.
@@ -97,7 +160,10 @@ impl Store {
         .and_then(|()| Ok(db.execute_batch(SCHEMA)?))
         .with_context(|| format!("{} is not a usable Vigil store", path.display()))?;
         spawn_checkpointer(path)?;
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            filters: Filters::default(),
+        })
     }
 
     pub fn positions(&self) -> anyhow::Result<Vec<(String, Checkpoint)>> {
@@ -135,7 +201,12 @@ impl Store {
 
     /// Writes a batch in one transaction; returns the detections that were
     /// new (not already stored).
-    pub fn commit(&mut self, batch: Batch) -> anyhow::Result<Vec<Detection>> {
+    pub fn commit(&mut self, mut batch: Batch) -> anyhow::Result<Vec<Detection>> {
+        if !batch.detections.is_empty() {
+            self.filters.refresh(&self.db)?;
+            let filters = &self.filters;
+            batch.detections.retain(|d| !filters.suppress(d));
+        }
         let tx = self.db.transaction()?;
         let mut new = Vec::new();
         {
@@ -487,6 +558,70 @@ mod tests {
             detections,
             ..Batch::default()
         }
+    }
+
+    #[test]
+    fn an_accepted_filter_stops_its_rules_detections_on_that_value_from_being_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store");
+        let mut store = Store::open(&path).unwrap();
+        let first = detection();
+        assert_eq!(store.commit(batch(vec![first])).unwrap().len(), 1);
+        let db = rusqlite::Connection::open(&path).unwrap();
+        let propose = |field: &str, value: &str, accepted: bool| {
+            db.execute(
+                "INSERT INTO filters (rule_id, field, value, sigma, proposed_by, proposed_at, accepted_at)
+                 VALUES ('r-1', ?1, ?2, 'title: x', 'analyst', 'now', ?3)",
+                rusqlite::params![field, value, accepted.then_some("now")],
+            )
+            .unwrap();
+            db.execute(
+                "INSERT INTO meta (name, value) VALUES ('filters_version', 1)
+                 ON CONFLICT (name) DO UPDATE SET value = value + 1",
+                [],
+            )
+            .unwrap();
+        };
+        // Proposed only: nothing changes.
+        propose("Computer", "ws-01", false);
+        let again = Detection {
+            record_id: Some(100),
+            ..detection()
+        };
+        assert_eq!(store.commit(batch(vec![again])).unwrap().len(), 1);
+        propose("Computer", "ws-01", true);
+        let suppressed = Detection {
+            record_id: Some(101),
+            ..detection()
+        };
+        let other_host = Detection {
+            record_id: Some(102),
+            computer: Some("WS-02".into()),
+            ..detection()
+        };
+        let other_rule = Detection {
+            record_id: Some(103),
+            rule_id: Arc::from("r-2"),
+            ..detection()
+        };
+        let new = store
+            .commit(batch(vec![
+                suppressed,
+                other_host.clone(),
+                other_rule.clone(),
+            ]))
+            .unwrap();
+        assert_eq!(new.len(), 2);
+        assert_eq!(key(&new[0]), key(&other_host));
+        assert_eq!(key(&new[1]), key(&other_rule));
+        // A detail's value, too.
+        propose("TargetUserName", "ALICE", true);
+        let by_value = Detection {
+            record_id: Some(104),
+            computer: Some("WS-03".into()),
+            ..detection()
+        };
+        assert!(store.commit(batch(vec![by_value])).unwrap().is_empty());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! styles and `data:` images, so even a name from the logs that slipped past
 //! [`escape`] could neither run nor call out.
 
-mod figures;
+pub mod figures;
 mod sections;
 
 use std::fmt::Write as _;
