@@ -12,7 +12,13 @@ fn main() {
     let rows: i64 = std::env::var("VIGIL_BENCH_ROWS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(1_000_000);
+        // `cargo bench` passes `--bench`; run as a test (`cargo test
+        // --all-targets`) it is a quick check on a small store.
+        .unwrap_or(if std::env::args().any(|a| a == "--bench") {
+            1_000_000
+        } else {
+            20_000
+        });
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("bench.db");
     let db = vigil_console::open_store(&path).expect("the store opens");

@@ -231,7 +231,7 @@ fn write_response(
             stream.flush()
         }
         Body::Stream(write) => {
-            head.push_str("Cache-Control: no-store\r\n\r\n");
+            head.push_str("\r\n");
             stream.write_all(head.as_bytes())?;
             stream.flush()?;
             write(&mut stream);
