@@ -16,6 +16,7 @@ mod exfil;
 mod hunt;
 mod incidents;
 mod ruleset;
+mod ship;
 mod summary;
 mod watch;
 
@@ -34,7 +35,9 @@ fn main() -> ExitCode {
         args::Command::Case(case) => case::run(&case),
         args::Command::Simulate(simulate) => demo::simulate(&simulate),
         args::Command::Demo(demo) => demo::demo(&demo),
+        args::Command::Watch(watch) if watch.fleet.nats.is_some() => ship::watch(&watch),
         args::Command::Watch(watch) => watch::run(&watch),
+        args::Command::Ship(ship) => ship::run(&ship),
     };
     match result {
         Ok(code) => code,
