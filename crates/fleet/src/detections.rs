@@ -1,5 +1,6 @@
-//! Reading the detections stream back: every detection the fleet
-//! published, as the JSON lines `vigil watch` writes (each with its `id`).
+//! Reading the fleet's output back: every detection published to the
+//! detections stream, as the JSON lines `vigil watch` writes (each with its
+//! `id`); and how much a consumer still has to do.
 
 use std::time::Duration;
 
@@ -40,5 +41,24 @@ pub fn read_all(url: &str, names: &Names) -> anyhow::Result<Vec<String>> {
             }
         }
         Ok(lines)
+    })
+}
+
+/// Messages of the workers' consumer not yet delivered, and delivered but
+/// not yet acknowledged.
+pub fn backlog(url: &str, names: &Names, consumer: &str) -> anyhow::Result<(u64, u64)> {
+    let runtime = link::runtime()?;
+    runtime.block_on(async {
+        let js = link::connect(url).await?;
+        let stream = js
+            .get_stream(&names.stream)
+            .await
+            .with_context(|| format!("no stream {}", names.stream))?;
+        let mut consumer: async_nats::jetstream::consumer::PullConsumer = stream
+            .get_consumer(consumer)
+            .await
+            .map_err(|e| anyhow::anyhow!("no consumer {consumer}: {e}"))?;
+        let info = consumer.info().await?;
+        Ok((info.num_pending, info.num_ack_pending as u64))
     })
 }
