@@ -308,7 +308,7 @@ fn a_fleet_with_killed_members_finds_what_hunt_finds() {
                 .as_str()
                 .and_then(|v| v.parse::<u64>().ok())
         })
-        .last()
+        .next_back()
         .unwrap_or(0);
     assert!(replayed > 0, "the restarted correlator rebuilt nothing");
     eprintln!(
