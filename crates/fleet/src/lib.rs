@@ -29,6 +29,28 @@
 //!
 //! The rest of Vigil calls blocking functions; each owns a small tokio
 //! runtime for the official `async-nats` client.
+//!
+//! ```no_run
+//! use vigil_fleet::ship::{ship, Input, ShipConfig};
+//! use vigil_fleet::Names;
+//!
+//! // Two events into the stream EVENTS, as `vigil ship` sends a file's lines.
+//! let config = ShipConfig {
+//!     url: "nats://127.0.0.1:4222".into(),
+//!     names: Names::new("EVENTS", None),
+//!     in_flight: 1024,
+//!     rate: None,
+//! };
+//! let lines = std::io::Cursor::new(
+//!     b"{\"Event\":{\"System\":{\"EventID\":4625}}}\n{\"Event\":{\"System\":{\"EventID\":4624}}}\n".to_vec(),
+//! );
+//! let counts = ship(&config, vec![Input { name: "security.jsonl".into(), lines: Box::new(lines) }])?;
+//! assert_eq!(counts.events, 2);
+//!
+//! // What the workers and correlators published since.
+//! let detections = vigil_fleet::detections::read_all(&config.url, &config.names)?;
+//! # Ok::<(), anyhow::Error>(())
+//! ```
 
 pub mod correlator;
 pub mod detections;
