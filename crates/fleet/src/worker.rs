@@ -101,26 +101,37 @@ async fn work(
     );
     let mut counts = WorkerCounts::default();
     let mut info_at = Instant::now() - Duration::from_secs(10);
+    // A continuous pull: the server keeps up to a batch of messages on the
+    // way to this worker, so a quiet stream's event is taken as it comes
+    // and a busy one's in full batches.
+    let mut messages = consumer
+        .stream()
+        .max_messages_per_batch(config.batch.min(2_000))
+        .expires(Duration::from_secs(5))
+        .heartbeat(Duration::from_millis(2_500))
+        .messages()
+        .await
+        .context("cannot pull from the consumer")?;
     while !stop.load(Ordering::SeqCst) {
-        let mut messages = consumer
-            .batch()
-            .max_messages(config.batch)
-            .expires(Duration::from_millis(250))
-            .messages()
-            .await
-            .context("cannot fetch from the consumer")?;
         let mut taken = Vec::new();
-        while let Some(message) = messages.next().await {
-            match message {
-                Ok(message) => taken.push(message),
-                Err(error) => {
-                    log(
-                        "warn",
-                        "fetch interrupted",
-                        &[("reason", error.to_string())],
-                    );
+        // The first message, waited for a little; then whatever follows
+        // within the batch's age, up to a batch.
+        let mut until = Instant::now() + IDLE;
+        while taken.len() < config.batch {
+            let left = until.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, messages.next()).await {
+                Ok(Some(Ok(message))) => {
+                    if taken.is_empty() {
+                        until = Instant::now() + BATCH_AGE;
+                    }
+                    taken.push(message);
+                }
+                Ok(Some(Err(error))) => {
+                    log("warn", "pull interrupted", &[("reason", error.to_string())]);
                     break;
                 }
+                Ok(None) => anyhow::bail!("the consumer's message stream ended"),
+                Err(_) => break,
             }
         }
         if !taken.is_empty() {
@@ -346,6 +357,14 @@ fn malformed(source: &str, line: u64, reason: &str, metrics: &FleetMetrics) {
         ],
     );
 }
+
+/// How long a worker waits for a first message before it looks at the
+/// consumer's state (and stops, with `exit_at_end`, when it is drained).
+const IDLE: Duration = Duration::from_millis(250);
+
+/// How long a batch keeps filling after its first message: bounds what
+/// batching adds to an event's latency, as `vigil watch` does.
+const BATCH_AGE: Duration = Duration::from_millis(5);
 
 /// Headers `vigil ship` sets: the file an event came from and its line.
 pub const SOURCE: &str = "Vigil-Source";
