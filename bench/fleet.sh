@@ -63,18 +63,21 @@ echo "### $(date -u '+%Y-%m-%d %H:%M UTC') — $(grep -m1 'model name' /proc/cpu
 echo
 echo "\`bench/fleet.sh $events $rate\` — $events events, built-in rules, nats-server $(nats-server --version | awk '{print $2}') on loopback"
 echo
-echo "| run | seconds | events/s | events/s per worker | worker CPU s | nats-server CPU s |"
-echo "|---|---|---|---|---|---|"
+echo "| run | seconds | events/s | events/s per worker | worker CPU s | events per worker CPU s | nats-server CPU s |"
+echo "|---|---|---|---|---|---|---|"
 
 /usr/bin/time -f '%U %S' -o "$work/single.cpu" "$vigil" watch --stdin --exit-at-end --no-output \
     --threads 1 --store "$work/single.db" <"$work/input.jsonl" 2>"$work/single.log"
 s=$(span "$work/single.log" watching stopped)
 cpu=$(awk '{print $1 + $2}' "$work/single.cpu")
-echo "| single vigil watch (stdin, 1 thread) | $s | $(python3 -c "print(round($events/$s))") | — | $cpu | — |"
+echo "| single vigil watch (stdin, 1 thread) | $s | $(python3 -c "print(round($events/$s))") | — | $cpu | $(python3 -c "print(round($events/max($cpu, 0.01)))") | — |"
 
 for workers in 1 2 4; do
     stream="BENCH$workers"
+    before=$(cpu_of "$server_pid")
     "$vigil" ship "$work/input.jsonl" --nats "$url" --stream "$stream" 2>"$work/ship-$workers.log"
+    stored=$(python3 -c "print(round($(cpu_of "$server_pid") - $before, 2))")
+    echo "nats-server CPU s storing the shipped events: $stored" >>"$work/ship-$workers.log"
     before=$(cpu_of "$server_pid")
     pids=()
     for n in $(seq "$workers"); do
@@ -88,10 +91,10 @@ for workers in 1 2 4; do
     s=$(span "$logs" working stopped)
     cpu=$(cat "$work"/w"$workers"-*.cpu | awk '{t += $1 + $2} END {print t}')
     eps=$(python3 -c "print(round($events/$s))")
-    echo "| $workers worker(s) | $s | $eps | $(python3 -c "print(round($eps/$workers))") | $cpu | $(python3 -c "print(round($after-$before, 2))") |"
+    echo "| $workers worker(s) | $s | $eps | $(python3 -c "print(round($eps/$workers))") | $cpu | $(python3 -c "print(round($events/max($cpu, 0.01)))") | $(python3 -c "print(round($after-$before, 2))") |"
 done
 echo
-grep -h shipped "$work"/ship-1.log | sed 's/^/ship (stream filled before the workers start): /'
+sed 's/^/ship (stream filled before the workers start): /' "$work"/ship-1.log
 echo
 
 # Latency: two workers already waiting, events shipped at a fixed rate;

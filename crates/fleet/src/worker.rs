@@ -168,6 +168,18 @@ async fn work(
             }
         }
     }
+    if stop.load(Ordering::SeqCst) {
+        // Messages already on their way here go back at once, not after
+        // the acknowledgement wait.
+        let mut returned = 0;
+        while let Ok(Some(Ok(message))) =
+            tokio::time::timeout(Duration::from_millis(20), messages.next()).await
+        {
+            let _ = message.ack_with(jetstream::AckKind::Nak(None)).await;
+            returned += 1;
+        }
+        log("info", "draining", &[("returned_to_the_stream", returned.to_string())]);
+    }
     let quantile = |q| {
         metrics
             .latency_quantile_ms(q)
