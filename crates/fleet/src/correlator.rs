@@ -27,6 +27,11 @@
 //! marked with the round they were evaluated in; after a restart the engines
 //! are rebuilt by evaluating the marked inputs again round by round
 //! (dropping what they fire: it was published before), then carry on.
+//! Inputs are kept for four times the correlations' horizon (the sum of a
+//! chain's timespans): a group that fires starts afresh, so its state can
+//! depend on inputs older than one horizon. A rebuild can still differ from
+//! an uninterrupted run when one group fired without a break for longer
+//! than the inputs kept.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -62,6 +67,9 @@ pub struct Projection {
     pub line: u64,
     pub text: String,
 }
+
+/// Horizons of evaluated inputs kept for a rebuild after a restart.
+const REBUILD_HORIZONS: i64 = 4;
 
 #[derive(Debug, Clone)]
 pub struct CorrelatorConfig {
@@ -172,6 +180,12 @@ impl<'a> Correlator<'a> {
             ],
         );
         let lateness = i64::try_from(config.lateness.as_nanos()).unwrap_or(i64::MAX);
+        // How far back the evaluated inputs are kept for a rebuild. The
+        // engine's windows reach back one horizon; but a group that fired
+        // starts afresh, and whether it fired depended on the inputs before
+        // that: a rebuild from one horizon back alone can miss a firing and
+        // drift from hunt. Several horizons make that need a group firing
+        // over and over for all of them.
         let horizon = self
             .units
             .units
@@ -179,7 +193,8 @@ impl<'a> Correlator<'a> {
             .map(|u| u.set.horizon_ms())
             .max()
             .unwrap_or(0)
-            .saturating_mul(1_000_000);
+            .saturating_mul(1_000_000)
+            .saturating_mul(REBUILD_HORIZONS);
         let mut decided_at = Instant::now();
         while !stop.load(Ordering::SeqCst) {
             let mut took = 0;

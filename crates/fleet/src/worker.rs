@@ -178,7 +178,11 @@ async fn work(
             let _ = message.ack_with(jetstream::AckKind::Nak(None)).await;
             returned += 1;
         }
-        log("info", "draining", &[("returned_to_the_stream", returned.to_string())]);
+        log(
+            "info",
+            "draining",
+            &[("returned_to_the_stream", returned.to_string())],
+        );
     }
     let quantile = |q| {
         metrics
