@@ -273,7 +273,7 @@ fn a_fleet_with_killed_members_finds_what_hunt_finds() {
     );
     // Once it has decided some windows, so that its restart must rebuild them.
     // (It records them evaluated right after publishing them: a moment.)
-    wait_for(ports[3], "vigil_fleet_correlation_detections_total", 1);
+    wait_for(ports[3], "vigil_fleet_correlation_detections_total", 10);
     std::thread::sleep(Duration::from_millis(300));
     correlators[0].0.kill().unwrap();
     correlators[0].0.wait().unwrap();
