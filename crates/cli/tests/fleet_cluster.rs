@@ -1,6 +1,7 @@
 //! A fleet over a real `nats-server` with JetStream: three workers and two
 //! correlators share a stream of failed-logon bursts; one worker and one
-//! correlator are killed with SIGKILL mid-stream and restarted. The
+//! correlator are killed with SIGKILL mid-stream and restarted, another
+//! worker is stopped with SIGTERM (a clean drain). The
 //! detections stream must then hold exactly what `vigil hunt` finds in the
 //! same events, correlation detections included: none missing, none twice.
 //!
@@ -271,6 +272,28 @@ fn a_fleet_with_killed_members_finds_what_hunt_finds() {
         undelivered + unacknowledged > 0,
         "the worker must be killed mid-stream, not after the end"
     );
+    // A clean drain: SIGTERM makes a worker finish its batch, return what
+    // it had taken beyond it, and stop; the others carry on without it.
+    let terminated = Command::new("kill")
+        .args(["-TERM", &workers[2].0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let drain_deadline = Instant::now() + Duration::from_secs(15);
+    let drained = loop {
+        if let Some(status) = workers[2].0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < drain_deadline,
+            "SIGTERM did not stop the worker"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(drained.success(), "a drained worker exits cleanly");
+    let log = std::fs::read_to_string(dir.path().join("worker-2.log")).unwrap();
+    assert!(log.contains("\"draining\""), "the worker logs its drain");
+
     // Once it has decided some windows, so that its restart must rebuild them.
     // (It records them evaluated right after publishing them: a moment.)
     wait_for(ports[3], "vigil_fleet_correlation_detections_total", 10);

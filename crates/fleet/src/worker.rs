@@ -171,10 +171,15 @@ async fn work(
     if stop.load(Ordering::SeqCst) {
         // Messages already on their way here go back at once, not after
         // the acknowledgement wait.
+        // At most what one pull asked for: the pull goes on asking while
+        // it is read, and what it brings after that is not this worker's.
         let mut returned = 0;
-        while let Ok(Some(Ok(message))) =
-            tokio::time::timeout(Duration::from_millis(20), messages.next()).await
-        {
+        while returned < config.batch.min(2_000) {
+            let Ok(Some(Ok(message))) =
+                tokio::time::timeout(Duration::from_millis(20), messages.next()).await
+            else {
+                break;
+            };
             let _ = message.ack_with(jetstream::AckKind::Nak(None)).await;
             returned += 1;
         }
