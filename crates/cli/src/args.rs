@@ -41,6 +41,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Measure vigil watch: sustained events/s from stdin or HTTP, and arrival-to-alert latency at a rate.
     BenchWatch(BenchWatchArgs),
+    /// Publish events from files or stdin to a NATS JetStream stream for `vigil watch --nats` workers.
+    Ship(crate::ship::ShipArgs),
     /// Measure each stage of a hunt (load, render, decode, match, whole hunt) on this machine.
     Bench(BenchArgs),
     /// Serve the web console over the watch store and case folders (loopback only by default).
@@ -355,6 +357,9 @@ pub struct WatchArgs {
     /// per core); correlation and the store keep arrival order whatever it is.
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+
+    #[command(flatten)]
+    pub fleet: crate::ship::FleetArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -15,6 +15,7 @@ mod exfil;
 mod hunt;
 mod incidents;
 mod serve;
+mod ship;
 mod watch;
 
 use std::process::ExitCode;
@@ -32,8 +33,10 @@ fn main() -> ExitCode {
         args::Command::Case(case) => case::run(&case),
         args::Command::Simulate(simulate) => demo::simulate(&simulate),
         args::Command::Demo(demo) => demo::demo(&demo),
+        args::Command::Watch(watch) if watch.fleet.nats.is_some() => ship::watch(&watch),
         args::Command::Watch(watch) => watch::run(&watch),
         args::Command::Serve(serve) => serve::run(&serve),
+        args::Command::Ship(ship) => ship::run(&ship),
     };
     match result {
         Ok(code) => code,

@@ -64,9 +64,7 @@ use vigil_sources::Mappings;
 
 pub use follow::{Checkpoint, Follower, Poll};
 pub use metrics::Metrics;
-pub use store::{key as detection_key, Store};
-
-use store::{Batch, HeldLine};
+pub use store::{key as detection_key, with_id as detection_line, Batch, HeldLine, Store};
 
 /// What the watcher detects with; built again on `SIGHUP`.
 pub struct Detectors {
@@ -832,6 +830,15 @@ thread_local! {
 /// reads (into this thread's spare event, if any), a Windows event's XML
 /// (Splunk's XmlWinEventLog, one record a line), or a syslog line (a
 /// followed `auth.log`), told by how the line starts.
+pub fn parse_line(
+    text: &str,
+    input: &str,
+    number: u64,
+    mappings: &Mappings,
+) -> Result<Event, String> {
+    parse(text, input, number, mappings)
+}
+
 fn parse(text: &str, input: &str, number: u64, mappings: &Mappings) -> Result<Event, String> {
     let syslog = |text: &str| {
         let mut context = vigil_sources::SyslogContext::new(input, chrono::Utc::now());

@@ -483,7 +483,7 @@ fn key_and_bits(d: &Detection, time: Option<&str>) -> (String, i64) {
 }
 
 /// A detection's JSON object as one line with its key first, as `id`.
-pub(crate) fn with_id(key: &str, json: &str) -> String {
+pub fn with_id(key: &str, json: &str) -> String {
     match json.strip_prefix('{') {
         Some(rest) if rest.trim_start().starts_with('}') => format!("{{\"id\":\"{key}\"}}\n"),
         Some(rest) => format!("{{\"id\":\"{key}\",{rest}\n"),
