@@ -168,6 +168,9 @@ const INITIALS: &[u8] = b"abcdefghijklmnoprstuvwz";
 
 impl Estate {
     pub fn new(seed: u64, hosts: usize) -> Estate {
+        // Fewer hosts than the servers and a few workstations cannot hold
+        // the attack: the estate has at least that many.
+        let hosts = hosts.max(MIN_HOSTS);
         let mut rng = random::stream(seed, label::ESTATE, 0, 0);
         let domain_sid = format!(
             "S-1-5-21-{}-{}-{}",
@@ -206,7 +209,7 @@ impl Estate {
             })
             .collect();
         let (mut doctors, mut callers) = (0, 0);
-        for i in 0..hosts.max(MIN_HOSTS) - servers.len() {
+        for i in 0..hosts - servers.len() {
             // Two doctors for every call-centre seat.
             let doctor = i % 3 != 2;
             let (name, role, ip) = if doctor {
@@ -298,4 +301,17 @@ fn person_names(rng: &mut ChaCha8Rng, n: usize) -> Vec<String> {
         names.push(name);
     }
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fewer_hosts_than_the_minimum_give_the_minimum() {
+        for hosts in [0, 1, 2, MIN_HOSTS - 1, MIN_HOSTS] {
+            assert_eq!(Estate::new(7, hosts).hosts.len(), MIN_HOSTS, "{hosts}");
+        }
+        assert_eq!(Estate::new(7, 30).hosts.len(), 30);
+    }
 }
