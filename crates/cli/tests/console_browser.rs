@@ -314,6 +314,20 @@ fn the_console_in_a_browser_over_a_live_watch() {
     );
     let actions = browser.eval("document.querySelectorAll('#plan td.action').length");
     assert!(actions.as_u64().unwrap() >= 1, "the plan has host actions");
+    // Was data taken, as far as the hosts' events in the store tell.
+    let verdict =
+        browser.eval("(document.querySelector('#exfiltration .verdict') || {}).textContent || ''");
+    assert!(
+        [
+            "no evidence of exfiltration",
+            "cannot be assessed",
+            "suspected",
+            "likely"
+        ]
+        .iter()
+        .any(|v| verdict.as_str() == Some(v)),
+        "an exfiltration verdict: {verdict}"
+    );
     assert_eq!(
         browser.eval("document.querySelectorAll('#clocks tr').length > 1"),
         Value::from(true)

@@ -1,6 +1,8 @@
 //! Incidents built live from what watch stored: the events behind the
 //! stored detections are read again from the files watch followed and go
 //! through `vigil_incident` with their detections, then through
+//! `vigil_exfil` for what the hosts' own events say of data leaving (the
+//! store holds no network evidence, and the assessment says so), and
 //! `vigil_respond` for the containment plan and the notification clocks.
 
 use std::collections::HashMap;
@@ -10,6 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use vigil_event::Detection;
+use vigil_exfil::{Assessment, HostEvidence, Settings};
 use vigil_incident::{Facts, Options, Report};
 use vigil_respond::{Awareness, Clock, ContainmentPlan};
 
@@ -26,6 +29,8 @@ pub struct Built {
     /// The last detection the build saw: it is built again when watch stores more.
     pub last_seq: i64,
     pub report: Report,
+    /// Was data taken, as far as the hosts' events tell.
+    pub assessment: Assessment,
     pub plan: ContainmentPlan,
     pub awareness: Option<Awareness>,
     pub clocks: Vec<Clock>,
@@ -65,6 +70,7 @@ pub fn build(db: &Connection) -> anyhow::Result<Built> {
             .push(d);
     }
     let mut facts = Facts::new();
+    let mut host = HostEvidence::new();
     for file in followed_files(db)? {
         let Ok(handle) = std::fs::File::open(&file) else {
             continue;
@@ -87,6 +93,7 @@ pub fn build(db: &Connection) -> anyhow::Result<Built> {
                 event.timestamp.map(|t| t.timestamp_millis()),
             );
             let found = wanted.remove(&key).unwrap_or_default();
+            host.observe(&event);
             of_file.observe(&event, &found);
         }
         // Detections whose event was not found again (correlations over
@@ -116,10 +123,18 @@ pub fn build(db: &Connection) -> anyhow::Result<Built> {
         unattached_detections: count.saturating_sub(attached),
         incidents,
     };
+    let scope = vigil_investigate::network::scope(&report, None, None, &[])?;
+    let assessment = vigil_exfil::assess(
+        &Default::default(),
+        &host,
+        None,
+        &scope,
+        &Settings::default(),
+    );
     let changes = vigil_respond::attacker_account_changes(&report.incidents);
     let plan = vigil_respond::plan(&vigil_respond::Inputs {
         incidents: &report.incidents,
-        assessment: None,
+        assessment: Some(&assessment),
         inventory: None,
         account_changes: &changes,
     });
@@ -129,6 +144,7 @@ pub fn build(db: &Connection) -> anyhow::Result<Built> {
     Ok(Built {
         last_seq,
         report,
+        assessment,
         plan,
         awareness,
         clocks,

@@ -270,8 +270,19 @@ pub fn incident(built: &Built, id: usize, triage: &Triage) -> Option<String> {
             escape(&s.why)
         );
     }
-    b.push_str("</ol><p class=\"sub\">Exfiltration is not assessed from the live store (no network evidence in it): \
-                <code>vigil case</code> over the collected evidence gives the verdict.</p></section>");
+    b.push_str("</ol></section>");
+    let a = &built.assessment;
+    let _ = write!(
+        b,
+        "<section id=\"exfiltration\"><h2>Was data taken?</h2><p><b class=\"verdict\">{}</b> {}</p><ul>",
+        escape(a.verdict.as_str()),
+        escape(&a.summary)
+    );
+    for gap in &a.gaps {
+        let _ = write!(b, "<li>{}</li>", escape(gap));
+    }
+    b.push_str("</ul><p class=\"sub\">From the hosts' own events in the watch store; flows, DNS and proxy logs \
+                are not in it: <code>vigil case</code> over the collected evidence weighs them.</p></section>");
     b.push_str("<section id=\"clocks\"><h2>Notification clocks</h2>");
     if let Some(a) = &built.awareness {
         let _ = write!(
