@@ -262,6 +262,30 @@ mod tests {
     }
 
     #[test]
+    fn damaged_texts_never_panic() {
+        let valid = "a: &x [1, {b: '[c', d: \"]\\\"\"}]\ne: *x # [\n---\nf: [*x, *x]\n";
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        for _ in 0..2_000 {
+            let mut bytes = valid.as_bytes()[..next(valid.len() + 1)].to_vec();
+            for _ in 0..next(4) {
+                if !bytes.is_empty() {
+                    let at = next(bytes.len());
+                    let pool = b"[]{}'\"&*#\n:-, x";
+                    bytes[at] = pool[next(pool.len())];
+                }
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = check_yaml(&text, yaml_serde::Deserializer::from_str);
+        }
+    }
+
+    #[test]
     fn broken_documents_are_left_to_the_real_read() {
         assert!(check_yaml("a: &x [1\n", yaml_serde::Deserializer::from_str).is_ok());
     }
