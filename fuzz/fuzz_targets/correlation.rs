@@ -27,7 +27,12 @@ detection:
 ---
 ";
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    // The built-in logsource tables are read once, before inputs are timed.
+    init: {
+        vigil_fuzz::rule_options();
+    },
+    |data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -52,4 +57,5 @@ fuzz_target!(|data: &[u8]| {
     }
     engine.finish(&mut fired);
     let _ = engine.stats();
-});
+    }
+);

@@ -9,7 +9,12 @@ use libfuzzer_sys::fuzz_target;
 use vigil_correlate::{CorrelationSet, Engine, Limits};
 use vigil_sigma::RuleSetBuilder;
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    // The built-in logsource tables are read once, before inputs are timed.
+    init: {
+        vigil_fuzz::rule_options();
+    },
+    |data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -29,4 +34,5 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     engine.finish(&mut fired);
-});
+    }
+);
