@@ -41,7 +41,7 @@ for target in "${targets[@]}"; do
     before=$(ls "$artifacts" | wc -l)
     started=$(date +%s)
     # -jobs=1 runs the fuzzer in a child whose output goes to fuzz-0.log.
-    (cd "$logs" && rm -f fuzz-0.log && nice -n 19 "$binaries/$target" "$corpus" \
+    (cd "$logs" && rm -f fuzz-0.log && ASAN_OPTIONS=detect_leaks=0 nice -n 19 "$binaries/$target" "$corpus" \
         -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=1 -jobs=1 \
         -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$artifacts/" > run.log 2>&1)
     elapsed=$(( $(date +%s) - started ))
