@@ -153,10 +153,16 @@ pub fn parse_timespan(text: &str) -> Result<i64, String> {
     if number == 0 {
         return Err(format!("timespan '{text}' must be longer than zero"));
     }
-    number
-        .checked_mul(seconds * 1000)
-        .ok_or_else(|| format!("timespan '{text}' is too long"))
+    match number.checked_mul(seconds * 1000) {
+        Some(ms) if ms <= LONGEST_TIMESPAN_MS => Ok(ms),
+        _ => Err(format!("timespan '{text}' is longer than 100 years")),
+    }
 }
+
+/// The longest timespan a correlation may have: far beyond any window worth
+/// correlating over, and far enough from `i64::MAX` milliseconds that adding
+/// it to an event's time cannot overflow.
+const LONGEST_TIMESPAN_MS: i64 = 100 * 365 * 86_400_000;
 
 impl Correlation {
     /// Checks what can be checked without the other rules; references are

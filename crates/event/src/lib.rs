@@ -18,8 +18,10 @@ mod detection;
 mod event;
 mod text;
 mod value;
+mod yaml_cost;
 
 pub use detection::{Detection, Level};
 pub use event::{Event, Position};
 pub use text::{escapes_in, needs_escape, plain_json_text, same_bytes, same_text, FieldName};
 pub use value::FieldValue;
+pub use yaml_cost::{check_yaml, MOST_FLOW_DEPTH, MOST_VALUES};

@@ -185,6 +185,7 @@ impl FlowMapping {
 
     /// A mapping from a YAML file's text.
     pub fn parse(text: &str) -> Result<FlowMapping, String> {
+        vigil_event::check_yaml(text, yaml_serde::Deserializer::from_str)?;
         let mapping: FlowMapping = yaml_serde::from_str(text).map_err(|e| e.to_string())?;
         if mapping.src.is_empty() || mapping.dst.is_empty() {
             return Err("a mapping needs `src` and `dst` columns".into());
@@ -239,6 +240,21 @@ pub fn normalise(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mapping_built_to_exhaust_memory_is_refused() {
+        let anchor = vec!["x"; 20_000].join(",");
+        let aliases = vec!["*a"; 1_000].join(",");
+        let bomb = format!("src: &a [{anchor}]\ndst: [{aliases}]\ntime: [ts]\n");
+        let error = FlowMapping::parse(&bomb).unwrap_err();
+        assert!(
+            error.contains("expands to more than 1000000 values"),
+            "{error}"
+        );
+        let deep = format!("src: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let error = FlowMapping::parse(&deep).unwrap_err();
+        assert!(error.contains("nested more than 256 deep"), "{error}");
+    }
 
     #[test]
     fn headers_find_their_mapping() {

@@ -70,6 +70,7 @@ impl Inventory {
     }
 
     pub fn parse(text: &str) -> Result<Inventory, String> {
+        vigil_event::check_yaml(text, yaml_serde::Deserializer::from_str)?;
         yaml_serde::from_str(text).map_err(|e| e.to_string())
     }
 
@@ -114,5 +115,31 @@ mod tests {
         assert_eq!(inv.host_of("10.0.0.1").as_deref(), Some("DC-01"));
         assert!(inv.is_domain_controller("DC-01"));
         assert!(Inventory::parse("hosts: 3").is_err());
+    }
+
+    #[test]
+    fn an_inventory_built_to_exhaust_memory_is_refused_naming_the_file() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("inventory.yaml");
+        // One host whose addresses are an anchor of 20,000 named 1,000 times.
+        let anchor = vec!["10.0.0.1"; 20_000].join(",");
+        let aliases = vec!["*a"; 1_000].join(",");
+        let bomb =
+            format!("hosts:\n  - name: A\n    ips: &a [{anchor}]\n    services: [{aliases}]\n");
+        std::fs::write(&path, bomb).unwrap();
+        let started = std::time::Instant::now();
+        let error = Inventory::load(&path).unwrap_err().to_string();
+        assert!(started.elapsed().as_secs() < 5);
+        assert!(error.contains(&path.display().to_string()), "{error}");
+        assert!(
+            error.contains("expands to more than 1000000 values"),
+            "{error}"
+        );
+
+        let deep = format!("hosts: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        std::fs::write(&path, deep).unwrap();
+        let error = Inventory::load(&path).unwrap_err().to_string();
+        assert!(error.contains(&path.display().to_string()), "{error}");
+        assert!(error.contains("nested more than 256 deep"), "{error}");
     }
 }

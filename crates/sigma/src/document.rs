@@ -90,6 +90,10 @@ pub enum Document {
 /// does not hide the others: each gets its own result.
 pub fn parse_documents(text: &str, path: &Path) -> Vec<Result<Document, String>> {
     let mut out = Vec::new();
+    if let Err(reason) = vigil_event::check_yaml(text, yaml_serde::Deserializer::from_str) {
+        out.push(Err(reason));
+        return out;
+    }
     for (index, de) in yaml_serde::Deserializer::from_str(text).enumerate() {
         let value = match <Value as serde::Deserialize>::deserialize(de) {
             Ok(v) => v,

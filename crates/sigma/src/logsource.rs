@@ -77,6 +77,7 @@ impl LogSourceTable {
     /// Adds or replaces entries from a table file in Vigil's format (see
     /// `data/windows.yml`).
     pub fn merge_yaml(&mut self, text: &str) -> Result<(), String> {
+        vigil_event::check_yaml(text, yaml_serde::Deserializer::from_str)?;
         let doc: Value = yaml_serde::from_str(text).map_err(|e| e.to_string())?;
         let product = doc
             .get("product")

@@ -133,7 +133,7 @@ impl Requisite {
         match texts {
             [] => None,
             [one] => Some(Requisite::One(Box::new(Needle::new(one.clone())))),
-            many => AhoCorasick::new(many).ok().map(Requisite::Any),
+            many => literal_automaton(many).map(Requisite::Any),
         }
     }
 
@@ -377,15 +377,41 @@ fn anchored(text: &[u8]) -> Input<'_> {
     Input::new(text).anchored(Anchored::Yes)
 }
 
+/// The most literal text (in bytes, all literals together) one automaton is
+/// built from. A rule set written to make the automata explode (millions of
+/// long distinct values) gets none past it: the rules that needed one are
+/// evaluated without it, slower but the same. SigmaHQ's whole rule set needs
+/// well under a tenth of it for any field.
+pub(crate) const AUTOMATON_TEXT: usize = 4 << 20;
+
+/// Up to this much literal text an automaton may be a DFA (`aho-corasick`
+/// makes one for up to 100 literals): its table takes up to 1 KiB per byte
+/// of literal text, 16 MiB here.
+const DFA_TEXT: usize = 16 << 10;
+
+/// An automaton finding any of `texts`, of the kind their size allows;
+/// `None` past [`AUTOMATON_TEXT`] or the automaton's own limits.
+pub(crate) fn literal_automaton<T: AsRef<[u8]>>(texts: &[T]) -> Option<AhoCorasick> {
+    let size: usize = texts.iter().map(|t| t.as_ref().len()).sum();
+    if size > AUTOMATON_TEXT {
+        return None;
+    }
+    let kind = (size > DFA_TEXT).then_some(AhoCorasickKind::ContiguousNFA);
+    AhoCorasick::builder().kind(kind).build(texts).ok()
+}
+
 /// An automaton of these literals, or `None` when there are none; an error
-/// when it is too large to build.
+/// when it is too large to build (past [`AUTOMATON_TEXT`] or its own limits).
 fn automaton(
     literals: impl Iterator<Item = Vec<u8>>,
     start: StartKind,
-) -> Result<Option<AhoCorasick>, aho_corasick::BuildError> {
+) -> Result<Option<AhoCorasick>, ()> {
     let literals: Vec<Vec<u8>> = literals.collect();
     if literals.is_empty() {
         return Ok(None);
+    }
+    if literals.iter().map(Vec::len).sum::<usize>() > AUTOMATON_TEXT {
+        return Err(());
     }
     // A contiguous NFA: a DFA per check would be faster by a little and
     // take tens of megabytes over a large ruleset.
@@ -394,6 +420,7 @@ fn automaton(
         .start_kind(start)
         .build(literals)
         .map(Some)
+        .map_err(|_| ())
 }
 
 /// Several case-insensitive wildcard patterns of one check as one regular

@@ -713,11 +713,11 @@ impl FieldAutomaton {
                 }
             }
         }
-        let built = (!texts.is_empty()).then(|| AhoCorasick::new(&texts));
+        let built = (!texts.is_empty()).then(|| crate::pattern::literal_automaton(&texts));
         let automaton = match built {
             None => None,
-            Some(Ok(automaton)) => Some(automaton),
-            Some(Err(_)) => {
+            Some(Some(automaton)) => Some(automaton),
+            Some(None) => {
                 for &entry in rules.iter().flat_map(Anchored::all) {
                     gated[(entry >> 2) as usize] = false;
                 }

@@ -131,12 +131,12 @@ impl RuleSetBuilder {
         };
         let outcomes: Vec<_> = files
             .par_iter()
-            .map(|file| match std::fs::read_to_string(file) {
+            .map(|file| match read_rule_file(file) {
                 Ok(text) => compile_file(file, &text, &options),
-                Err(e) => vec![Outcome::Failed(RuleError {
+                Err(reason) => vec![Outcome::Failed(RuleError {
                     path: file.clone(),
                     rule: None,
-                    reason: format!("cannot read: {e}"),
+                    reason,
                 })],
             })
             .collect();
@@ -146,14 +146,14 @@ impl RuleSetBuilder {
     }
 
     fn add_file(&mut self, path: &Path) {
-        match std::fs::read_to_string(path) {
+        match read_rule_file(path) {
             Ok(text) => self.add_text(path, &text),
-            Err(e) => {
+            Err(reason) => {
                 self.report.files += 1;
                 self.report.failed.push(RuleError {
                     path: path.to_path_buf(),
                     rule: None,
-                    reason: format!("cannot read: {e}"),
+                    reason,
                 });
             }
         }
@@ -209,6 +209,26 @@ impl RuleSetBuilder {
         }
         (RuleSet::new(self.rules, self.filters), self.report)
     }
+}
+
+/// The largest rule file read. SigmaHQ's largest is under 100 KiB; a file of
+/// many megabytes is not a rule file, or is one built to make compiling
+/// (and the prefilter's automata) take all memory.
+pub const MAX_RULE_FILE: u64 = 16 << 20;
+
+/// A rule file's text, unless it cannot be read or is larger than [`MAX_RULE_FILE`].
+fn read_rule_file(path: &Path) -> Result<String, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read: {e}"))?
+        .len();
+    if size > MAX_RULE_FILE {
+        return Err(format!(
+            "the file is {} MiB, more than the {} MiB a rule file may be; not read",
+            size >> 20,
+            MAX_RULE_FILE >> 20
+        ));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))
 }
 
 /// What one document of a rule file gave.

@@ -60,6 +60,7 @@ mod discover;
 mod error;
 mod evtx;
 mod flatten;
+mod inflate;
 mod jsonl;
 mod lines;
 mod mapping;

@@ -4,8 +4,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 
-use flate2::read::MultiGzDecoder;
-
+use crate::inflate::{self, Expansion};
 use crate::report::Emitter;
 use crate::{InputFile, SourceError};
 
@@ -29,13 +28,24 @@ pub(crate) fn read(
     out: &mut Emitter,
     each: &mut LineReader,
 ) -> Result<(), SourceError> {
+    read_within(file, kind, Expansion::DEFAULT, out, each)
+}
+
+/// [`read`], a gzip file within `bound`.
+pub(crate) fn read_within(
+    file: &InputFile,
+    kind: &str,
+    bound: Expansion,
+    out: &mut Emitter,
+    each: &mut LineReader,
+) -> Result<(), SourceError> {
     let handle = File::open(&file.path).map_err(|source| SourceError::Open {
         path: file.path.clone(),
         source,
     })?;
     let plain = BufReader::with_capacity(BUFFER, handle);
     if file.gzip {
-        let decoder = BufReader::with_capacity(BUFFER, MultiGzDecoder::new(plain));
+        let decoder = BufReader::with_capacity(BUFFER, inflate::decoder(plain, bound));
         read_lines(decoder, MAX_LINE, true, kind, out, each)
     } else {
         read_lines(plain, MAX_LINE, false, kind, out, each)
@@ -130,11 +140,76 @@ fn unreadable(out: &Emitter, source: io::Error, gzip: bool) -> SourceError {
 }
 
 fn stream_ended(error: &io::Error, gzip: bool) -> String {
+    if let Some(reason) = inflate::too_expanded(error) {
+        return reason;
+    }
     if gzip {
         format!(
             "gzip stream is truncated or corrupt ({error}); the lines before this one were read, the rest of the file was not"
         )
     } else {
         format!("read failed ({error}); the lines before this one were read, the rest of the file was not")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::SourceIssue;
+
+    /// A line of `length` bytes without a newline, then `rest`, made as it
+    /// is read: the line is never held in memory, here or by the reader.
+    struct HugeLine {
+        left: u64,
+        rest: &'static [u8],
+    }
+
+    impl Read for HugeLine {
+        fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+            if self.left > 0 {
+                let n = (buffer.len() as u64).min(self.left) as usize;
+                buffer[..n].fill(b'a');
+                self.left -= n as u64;
+                return Ok(n);
+            }
+            let n = buffer.len().min(self.rest.len());
+            buffer[..n].copy_from_slice(&self.rest[..n]);
+            self.rest = &self.rest[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_line_of_a_gigabyte_is_skipped_without_holding_it_and_the_next_read() {
+        let huge = HugeLine {
+            left: 1 << 30,
+            rest: b"\n{\"a\":1}\n",
+        };
+        let (mut lines, mut issues) = (Vec::new(), Vec::new());
+        let mut on_event = |_| {};
+        let mut on_issue = |i: SourceIssue| issues.push(i);
+        let mut out = Emitter::new(Path::new("huge.jsonl"), &mut on_event, &mut on_issue);
+        let reader = BufReader::with_capacity(BUFFER, huge);
+        read_lines(
+            reader,
+            MAX_LINE,
+            false,
+            "JSON-lines",
+            &mut out,
+            &mut |text, number, _| {
+                lines.push((number, text.len()));
+            },
+        )
+        .unwrap();
+        drop(out);
+        assert_eq!(lines, [(2, 7)]);
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].location, "line 1");
+        assert_eq!(
+            issues[0].reason,
+            "line is longer than 16 MiB; skipped (is this really a JSON-lines file?)"
+        );
     }
 }

@@ -120,6 +120,7 @@ impl Mappings {
 
     /// Reads a mapping from its YAML text.
     pub fn from_yaml(text: &str) -> Result<Mappings, String> {
+        vigil_event::check_yaml(text, yaml_serde::Deserializer::from_str)?;
         let file: MappingFile = yaml_serde::from_str(text).map_err(|error| error.to_string())?;
         let mut shapes = Vec::with_capacity(file.shapes.len());
         for shape in file.shapes {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use vigil_event::Event;
+use vigil_event::{Event, Position};
 
 use crate::Mappings;
 
@@ -131,6 +131,10 @@ impl FileReport {
     }
 }
 
+/// The most fields a record may have. Log records have tens, a few hundred at
+/// most; one built with a million would cost every rule a million lookups.
+pub(crate) const MAX_FIELDS: usize = 65_536;
+
 /// Hands events and issues to the caller as a reader finds them, and counts them.
 pub(crate) struct Emitter<'a> {
     path: &'a Path,
@@ -170,6 +174,21 @@ impl<'a> Emitter<'a> {
     }
 
     pub(crate) fn event(&mut self, event: Event) {
+        if event.len() > MAX_FIELDS {
+            let location = match event.position {
+                Position::Record(id) => format!("record {id}"),
+                Position::Line(line) => format!("line {line}"),
+                Position::Unknown => String::new(),
+            };
+            self.skipped(
+                location,
+                format!(
+                    "record has {} fields, more than the {MAX_FIELDS} Vigil reads in one record; skipped",
+                    event.len()
+                ),
+            );
+            return;
+        }
         self.report.events += 1;
         self.report.tally(&event);
         (self.on_event)(event);

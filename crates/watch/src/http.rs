@@ -24,6 +24,9 @@ use crate::Intake;
 
 /// The largest request body accepted.
 const MAX_BODY: u64 = 64 << 20;
+/// The most events one request may hold: a body of 64 MiB of `[1,1,1,…]`
+/// would otherwise be 32 million values, gigabytes once parsed.
+pub const MAX_EVENTS: usize = 100_000;
 /// How long a request waits for its commit before the sender is told to retry.
 const COMMIT_WAIT: Duration = Duration::from_secs(30);
 
@@ -114,6 +117,12 @@ fn otlp(
         Ok(records) => records,
         Err(error) => return json(400, serde_json::json!({"error": error.to_string()})),
     };
+    if records.len() > MAX_EVENTS {
+        return json(
+            413,
+            serde_json::json!({"error": format!("more than {MAX_EVENTS} log records in one export; send them in several")}),
+        );
+    }
     let lines: Vec<String> = records.iter().map(vigil_otlp::Record::line).collect();
     match commit(lines, intake, metrics) {
         Ok(malformed) => {
@@ -202,19 +211,55 @@ fn header_value(request: &tiny_http::Request, name: &str) -> Option<String> {
         .map(|h| h.value.as_str().to_string())
 }
 
-/// The events of a body: a JSON array's elements, or its lines.
-fn split(body: &str) -> Result<Vec<String>, String> {
+/// The events of a body: a JSON array's elements, or its lines; an error
+/// past [`MAX_EVENTS`].
+pub fn split(body: &str) -> Result<Vec<String>, String> {
+    let too_many = || format!("more than {MAX_EVENTS} events in one request; send them in several");
     let trimmed = body.trim_start();
     if trimmed.starts_with('[') {
-        let values: Vec<serde_json::Value> =
-            serde_json::from_str(trimmed).map_err(|e| format!("invalid JSON array: {e}"))?;
-        return Ok(values.iter().map(|v| v.to_string()).collect());
+        // Each element is rendered as it is read, so that no more than
+        // MAX_EVENTS of them are ever held.
+        let mut reader = serde_json::Deserializer::from_str(trimmed);
+        let elements = serde::Deserializer::deserialize_seq(&mut reader, Elements)
+            .and_then(|elements| reader.end().map(|()| elements));
+        return match elements {
+            Ok(Some(elements)) => Ok(elements),
+            Ok(None) => Err(too_many()),
+            Err(e) => Err(format!("invalid JSON array: {e}")),
+        };
     }
-    Ok(body
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
-        .collect())
+    let mut lines = Vec::new();
+    for line in body.lines().filter(|l| !l.trim().is_empty()) {
+        if lines.len() == MAX_EVENTS {
+            return Err(too_many());
+        }
+        lines.push(line.to_string());
+    }
+    Ok(lines)
+}
+
+/// A JSON array's elements as text, or `None` past [`MAX_EVENTS`] (the rest
+/// skipped without being kept).
+struct Elements;
+
+impl<'de> serde::de::Visitor<'de> for Elements {
+    type Value = Option<Vec<String>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of events")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut elements = Vec::new();
+        while let Some(value) = seq.next_element::<serde_json::Value>()? {
+            if elements.len() == MAX_EVENTS {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                return Ok(None);
+            }
+            elements.push(value.to_string());
+        }
+        Ok(Some(elements))
+    }
 }
 
 fn health(metrics: &Metrics) -> serde_json::Value {
@@ -239,7 +284,7 @@ fn header(name: &str, value: &str) -> Header {
 
 #[cfg(test)]
 mod tests {
-    use super::split;
+    use super::{split, MAX_EVENTS};
 
     #[test]
     fn bodies_split_into_events() {
@@ -250,5 +295,29 @@ mod tests {
             ["{\"a\":1}", "{\"b\":[2]}"]
         );
         assert!(split("[{\"a\":").is_err());
+        assert!(split("[1] 2").is_err());
+    }
+
+    #[test]
+    fn a_body_of_too_many_events_is_refused_and_the_next_read() {
+        let array = format!("[{}1]", "1,".repeat(MAX_EVENTS));
+        let error = split(&array).unwrap_err();
+        assert_eq!(
+            error,
+            "more than 100000 events in one request; send them in several"
+        );
+        let lines = "{}\n".repeat(MAX_EVENTS + 1);
+        assert_eq!(split(&lines).unwrap_err(), error);
+        // As many as allowed are read, and the endpoint goes on with the next body.
+        let most = format!("[{}1]", "1,".repeat(MAX_EVENTS - 1));
+        assert_eq!(split(&most).unwrap().len(), MAX_EVENTS);
+        assert_eq!(split("{\"a\":1}").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_body_nested_past_the_limit_is_refused() {
+        let deep = format!("[{}{}]", "[".repeat(100_000), "]".repeat(100_000));
+        let error = split(&deep).unwrap_err();
+        assert!(error.contains("recursion limit exceeded"), "{error}");
     }
 }

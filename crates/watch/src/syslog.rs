@@ -17,6 +17,10 @@ pub const TCP: &str = "syslog-tcp";
 
 /// The longest message accepted on TCP; longer frames end the connection.
 const MAX_MESSAGE: usize = 1 << 20;
+/// The most digits an octet count may have (with its space): more cannot be
+/// a count below [`MAX_MESSAGE`], and a sender of endless digits must not
+/// make the count itself grow without end.
+const MAX_COUNT: u64 = 20;
 
 pub fn serve_udp(addr: SocketAddr, intake: SyncSender<Intake>) -> anyhow::Result<SocketAddr> {
     let socket = UdpSocket::bind(addr).with_context(|| format!("cannot listen on udp {addr}"))?;
@@ -93,7 +97,7 @@ fn read_stream(stream: TcpStream, intake: &SyncSender<Intake>) {
 
 /// One framed message: octet-counted when it starts with a digit, else up
 /// to the next newline.
-fn next_message(reader: &mut impl BufRead) -> Result<Option<String>, String> {
+pub fn next_message(reader: &mut impl BufRead) -> Result<Option<String>, String> {
     let first = match reader.fill_buf() {
         Ok([]) => return Ok(None),
         Ok(bytes) => bytes[0],
@@ -102,6 +106,8 @@ fn next_message(reader: &mut impl BufRead) -> Result<Option<String>, String> {
     if first.is_ascii_digit() {
         let mut length = Vec::new();
         reader
+            .by_ref()
+            .take(MAX_COUNT)
             .read_until(b' ', &mut length)
             .map_err(|e| e.to_string())?;
         let digits = std::str::from_utf8(&length).unwrap_or("").trim_end();
@@ -156,5 +162,25 @@ mod tests {
         assert!(next_message(&mut bad).is_err());
         let mut short = &b"10 abc"[..];
         assert!(next_message(&mut short).is_err());
+    }
+
+    /// Digits without end, made as they are read.
+    struct Digits;
+
+    impl std::io::Read for Digits {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            buffer.fill(b'7');
+            Ok(buffer.len())
+        }
+    }
+
+    #[test]
+    fn an_octet_count_without_end_closes_the_connection() {
+        let mut endless = std::io::BufReader::new(Digits);
+        let error = next_message(&mut endless).unwrap_err();
+        assert_eq!(error, "bad octet count '77777777777777777777'");
+        // A new connection is read as before.
+        let mut next = &b"5 hello"[..];
+        assert_eq!(next_message(&mut next).unwrap().unwrap(), "hello");
     }
 }

@@ -309,9 +309,14 @@ pub(super) fn read(
             let mut columns: HashMap<String, usize> = HashMap::new();
             let mut values: Vec<Cow<str>> = Vec::new();
             lines(reader, |number, line| {
-                if line.trim().is_empty() {
-                    return true;
-                }
+                let line = match line {
+                    Ok(line) if line.trim().is_empty() => return true,
+                    Ok(line) => line,
+                    Err(reason) => {
+                        sink.issue(number, reason);
+                        return true;
+                    }
+                };
                 let pairs = if layout == FlowLayout::KeyValue {
                     Ok(key_values(line))
                 } else {
@@ -361,6 +366,13 @@ fn read_csv(reader: &mut dyn BufRead, header: bool, sink: &mut Sink) -> io::Resu
     let mut first = true;
     let mut positional = 0usize;
     lines(reader, |number, line| {
+        let line = match line {
+            Ok(line) => line,
+            Err(reason) => {
+                sink.issue(number, reason);
+                return true;
+            }
+        };
         let values = split_csv(line);
         if std::mem::take(&mut first) && header {
             columns = values

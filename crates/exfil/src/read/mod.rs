@@ -175,26 +175,74 @@ fn open(path: &Path) -> io::Result<Box<dyn BufRead>> {
     }
 }
 
-/// Calls `each` with every line (without its end) and its number; a line that
-/// is not UTF-8 is read with replacement characters.
-fn lines(reader: &mut dyn BufRead, mut each: impl FnMut(u64, &str) -> bool) -> io::Result<()> {
+/// The longest line read: a longer one is skipped, and reported, without
+/// being held, so a file without newlines cannot exhaust memory.
+const MAX_LINE: usize = 16 << 20;
+
+/// Calls `each` with every line (without its end) and its number, or the
+/// reason it was skipped (longer than [`MAX_LINE`]); a line that is not UTF-8
+/// is read with replacement characters.
+fn lines(
+    reader: &mut dyn BufRead,
+    each: impl FnMut(u64, Result<&str, String>) -> bool,
+) -> io::Result<()> {
+    lines_within(reader, MAX_LINE, each)
+}
+
+fn lines_within(
+    reader: &mut dyn BufRead,
+    max_line: usize,
+    mut each: impl FnMut(u64, Result<&str, String>) -> bool,
+) -> io::Result<()> {
     let mut buffer = Vec::with_capacity(1024);
     let mut number = 0u64;
     loop {
         buffer.clear();
-        if reader.read_until(b'\n', &mut buffer)? == 0 {
+        if reader
+            .take(max_line as u64 + 1)
+            .read_until(b'\n', &mut buffer)?
+            == 0
+        {
             return Ok(());
         }
         number += 1;
+        if buffer.len() > max_line && buffer.last() != Some(&b'\n') {
+            skip_line(reader)?;
+            let reason = format!("line longer than {} MiB; skipped", max_line >> 20);
+            if !each(number, Err(reason)) {
+                return Ok(());
+            }
+            continue;
+        }
         while matches!(buffer.last(), Some(b'\n' | b'\r')) {
             buffer.pop();
         }
         let keep_going = match std::str::from_utf8(&buffer) {
-            Ok(line) => each(number, line),
-            Err(_) => each(number, &String::from_utf8_lossy(&buffer)),
+            Ok(line) => each(number, Ok(line)),
+            Err(_) => each(number, Ok(&String::from_utf8_lossy(&buffer))),
         };
         if !keep_going {
             return Ok(());
+        }
+    }
+}
+
+/// Discards the rest of an overlong line without holding it.
+fn skip_line(reader: &mut dyn BufRead) -> io::Result<()> {
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(());
+        }
+        match buffer.iter().position(|&b| b == b'\n') {
+            Some(end) => {
+                reader.consume(end + 1);
+                return Ok(());
+            }
+            None => {
+                let all = buffer.len();
+                reader.consume(all);
+            }
         }
     }
 }
@@ -206,6 +254,9 @@ pub fn classify(path: &Path, mapping: Option<&FlowMapping>) -> io::Result<Option
     let mut reader = open(path)?;
     let mut head: Vec<String> = Vec::new();
     lines(&mut *reader, |_, line| {
+        let Ok(line) = line else {
+            return true;
+        };
         if !line.trim().is_empty() {
             head.push(line.to_string());
         }

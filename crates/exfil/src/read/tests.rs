@@ -292,3 +292,71 @@ fn csv_quoting_within_a_line() {
     assert_eq!(fields, ["a", "b,\"c\"", "", "unterminated"]);
     assert_eq!(flows::split_csv(""), [""]);
 }
+
+/// A line of `left` bytes without a newline, then `rest`, made as it is read.
+struct HugeLine {
+    left: u64,
+    rest: &'static [u8],
+}
+
+impl Read for HugeLine {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if self.left > 0 {
+            let n = (buffer.len() as u64).min(self.left) as usize;
+            buffer[..n].fill(b'1');
+            self.left -= n as u64;
+            return Ok(n);
+        }
+        let n = buffer.len().min(self.rest.len());
+        buffer[..n].copy_from_slice(&self.rest[..n]);
+        self.rest = &self.rest[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_line_of_a_gigabyte_is_skipped_without_holding_it_and_the_next_read() {
+    let huge = HugeLine {
+        left: 1 << 30,
+        rest: b"\nts,src_ip,dst_ip\n",
+    };
+    let mut reader = BufReader::with_capacity(256 << 10, huge);
+    let mut seen = Vec::new();
+    lines(&mut reader, |number, line| {
+        seen.push((number, line.map(str::to_string)));
+        true
+    })
+    .unwrap();
+    assert_eq!(
+        seen,
+        [
+            (1, Err("line longer than 16 MiB; skipped".to_string())),
+            (2, Ok("ts,src_ip,dst_ip".to_string()))
+        ]
+    );
+}
+
+#[test]
+fn an_overlong_flow_line_is_an_issue_and_the_next_lines_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "9".repeat(17 << 20);
+    let text = format!(
+        "ts,src_ip,dst_ip,dst_port,bytes_out\n2024-03-01T10:00:00Z,10.0.0.5,203.0.113.9,443,{long}\n2024-03-01T10:00:01Z,10.0.0.5,203.0.113.9,443,100\n"
+    );
+    let path = write(dir.path(), "flows.csv", &text);
+    let log = read_one(&path, None);
+    assert_eq!(log.flows.len(), 1);
+    assert_eq!(log.flows[0].bytes_out, Some(100));
+    assert_eq!(log.issues.len(), 1);
+    assert_eq!(log.issues[0].line, Some(2));
+    assert!(
+        log.issues[0].to_string().contains("flows.csv line 2"),
+        "{}",
+        log.issues[0]
+    );
+    assert!(
+        log.issues[0].message.contains("longer than 16 MiB"),
+        "{}",
+        log.issues[0]
+    );
+}

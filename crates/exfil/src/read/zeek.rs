@@ -63,30 +63,38 @@ pub(super) fn read_json(
     summary: &mut InputSummary,
 ) -> io::Result<()> {
     lines(reader, |number, line| {
-        if line.trim().is_empty() {
-            return true;
-        }
-        let result = match serde_json::from_str::<Map<String, Value>>(line) {
-            Ok(object) => match kind.or_else(|| stream_of(&object)) {
-                Some(kind) => add(&dotted(object), kind, file, number, log, summary),
-                None if named_log(&object).is_some() => {
-                    summary.other += 1;
-                    Ok(())
-                }
-                None => Err("names no log: no @stream or _path".to_string()),
-            },
-            Err(e) => Err(format!("not a JSON object: {e}")),
+        let result = match line {
+            Ok(line) if line.trim().is_empty() => return true,
+            Ok(line) => read_json_line(line, kind, file, number, log, summary),
+            Err(reason) => Err(reason),
         };
         if let Err(message) = result {
-            summary.skipped += 1;
-            log.issues.push(Issue {
-                file: file.clone(),
-                line: Some(number),
-                message,
-            });
+            skipped(file, number, message, log, summary);
         }
         true
     })
+}
+
+/// One line of a Zeek JSON log, added to `log` when it is of a log read.
+fn read_json_line(
+    line: &str,
+    kind: Option<ZeekLog>,
+    file: &Arc<str>,
+    number: u64,
+    log: &mut NetworkLog,
+    summary: &mut InputSummary,
+) -> Result<(), String> {
+    match serde_json::from_str::<Map<String, Value>>(line) {
+        Ok(object) => match kind.or_else(|| stream_of(&object)) {
+            Some(kind) => add(&dotted(object), kind, file, number, log, summary),
+            None if named_log(&object).is_some() => {
+                summary.other += 1;
+                Ok(())
+            }
+            None => Err("names no log: no @stream or _path".to_string()),
+        },
+        Err(e) => Err(format!("not a JSON object: {e}")),
+    }
 }
 
 /// The log a record of a file of all logs names.
@@ -128,6 +136,13 @@ pub(super) fn read_tsv(
     let mut set_separator = ',';
     let mut columns: HashMap<String, usize> = HashMap::new();
     lines(reader, |number, line| {
+        let line = match line {
+            Ok(line) => line,
+            Err(reason) => {
+                skipped(file, number, reason, log, summary);
+                return true;
+            }
+        };
         if let Some(directive) = line.strip_prefix('#') {
             let (name, rest) = directive.split_once([' ', '\t']).unwrap_or((directive, ""));
             match name {
@@ -165,15 +180,26 @@ pub(super) fn read_tsv(
             add(&row, kind, file, number, log, summary)
         };
         if let Err(message) = result {
-            summary.skipped += 1;
-            log.issues.push(Issue {
-                file: file.clone(),
-                line: Some(number),
-                message,
-            });
+            skipped(file, number, message, log, summary);
         }
         true
     })
+}
+
+/// Counts a line that was not read and says why.
+fn skipped(
+    file: &Arc<str>,
+    number: u64,
+    message: String,
+    log: &mut NetworkLog,
+    summary: &mut InputSummary,
+) {
+    summary.skipped += 1;
+    log.issues.push(Issue {
+        file: file.clone(),
+        line: Some(number),
+        message,
+    });
 }
 
 /// Zeek escapes bytes as `\xHH`.

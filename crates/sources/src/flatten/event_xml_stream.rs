@@ -16,6 +16,8 @@
 //! that is not JSON at all — which the tree walk then reports as serde_json
 //! does.
 
+use std::collections::HashSet;
+
 use vigil_event::{escapes_in, needs_escape, same_text, Event, FieldName, FieldValue};
 
 use super::event_xml::{finish, is_namespace};
@@ -71,6 +73,10 @@ pub(super) struct Walk<'t, 'e> {
     /// Where a string with escapes is decoded.
     scratch: String,
 }
+
+/// How many keys of one object are told apart by their bits before a set
+/// takes over.
+const MANY_KEYS: usize = 64;
 
 /// A key's bit in an object's set of keys seen: of its length and its
 /// first and last four bytes (or all of a shorter key's), mixed so that the
@@ -171,17 +177,35 @@ impl<'t, 'e> Walk<'t, 'e> {
         // A bit per key by a cheap hash, so that most keys are known new
         // without comparing them with the others.
         let mut seen = 0u64;
+        // Past a few dozen keys every bit is set: a set then tells a
+        // repeated key, or an object of a million keys would compare each
+        // with all the others.
+        let mut many: Option<HashSet<&'t str>> = None;
         if self.peek() == Some(b'}') {
             self.at += 1;
         } else {
             loop {
                 self.expect(b'"', "not a key")?;
                 let key = self.key()?;
-                let bit = 1 << key_hash(key);
-                if seen & bit != 0 && self.keys[start..].iter().any(|k| same_text(k, key)) {
+                let repeated = match &mut many {
+                    Some(keys) => !keys.insert(key),
+                    None if self.keys.len() - start >= MANY_KEYS => {
+                        let mut keys: HashSet<&str> = self.keys[start..].iter().copied().collect();
+                        let repeated = !keys.insert(key);
+                        many = Some(keys);
+                        repeated
+                    }
+                    None => {
+                        let bit = 1 << key_hash(key);
+                        let repeated =
+                            seen & bit != 0 && self.keys[start..].iter().any(|k| same_text(k, key));
+                        seen |= bit;
+                        repeated
+                    }
+                };
+                if repeated {
                     return Err(Left("repeated key"));
                 }
-                seen |= bit;
                 self.expect(b':', "no colon after a key")?;
                 self.keys.push(key);
                 member(self, key)?;

@@ -54,7 +54,7 @@ pub(crate) fn read(file: &InputFile, out: &mut Emitter) -> Result<(), SourceErro
     })?;
     let plain = BufReader::with_capacity(BUFFER, handle);
     if file.gzip {
-        let decoder = flate2::read::MultiGzDecoder::new(plain);
+        let decoder = crate::inflate::decoder(plain, crate::inflate::Expansion::DEFAULT);
         read_stream(utf16::Utf8Reader::new(decoder), file, out)
     } else {
         read_stream(utf16::Utf8Reader::new(plain), file, out)
@@ -77,10 +77,10 @@ fn read_stream(reader: impl Read, file: &InputFile, out: &mut Emitter) -> Result
                 });
             }
             Err(error) => {
-                out.skipped(
-                    "",
-                    format!("reading stopped ({error}); the records before this point were read, the rest of the file was not"),
-                );
+                let reason = crate::inflate::too_expanded(&error).unwrap_or_else(|| {
+                    format!("reading stopped ({error}); the records before this point were read, the rest of the file was not")
+                });
+                out.skipped("", reason);
                 return Ok(());
             }
         };
