@@ -9,37 +9,10 @@ use anyhow::Context;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// The console's tables. Watch's own tables (detections, positions, held,
-/// meta, filters) are created by watch; `detections` and `meta` are created
-/// here too when the console starts before the first watch, with watch's
-/// definition, so that both agree on them.
+/// meta, filters) are made with watch's own definition
+/// ([`vigil_watch::STORE_SCHEMA`]) when the console starts before the first
+/// watch, so that both always agree on them.
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS detections (
-    seq INTEGER PRIMARY KEY,
-    key TEXT NOT NULL,
-    time TEXT,
-    level TEXT NOT NULL,
-    rule_id TEXT NOT NULL,
-    rule_title TEXT NOT NULL,
-    computer TEXT,
-    json TEXT NOT NULL,
-    time_ms INTEGER,
-    key_bits INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (
-    name TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS filters (
-    id INTEGER PRIMARY KEY,
-    rule_id TEXT NOT NULL,
-    field TEXT NOT NULL,
-    value TEXT NOT NULL,
-    sigma TEXT NOT NULL,
-    proposed_by TEXT NOT NULL,
-    proposed_at TEXT NOT NULL,
-    accepted_by TEXT,
-    accepted_at TEXT
-);
 CREATE TABLE IF NOT EXISTS console_access (
     name TEXT PRIMARY KEY,
     sha256 TEXT NOT NULL,
@@ -98,6 +71,8 @@ pub fn open(path: &Path) -> anyhow::Result<Connection> {
 /// Creates the console's tables and indexes (once; building the indexes
 /// over a large store takes a few seconds the first time).
 pub fn prepare(db: &Connection) -> anyhow::Result<()> {
+    db.execute_batch(vigil_watch::STORE_SCHEMA)
+        .context("cannot create the watch store's tables")?;
     db.execute_batch(SCHEMA)
         .context("cannot create the console's tables in the store")
 }

@@ -80,6 +80,7 @@ pub use jsonl::{
     parse_line as parse_json_line, parse_line_into as parse_json_line_into,
     parse_line_mapped as parse_json_line_mapped,
 };
+pub use lines::skip_line;
 pub use mapping::Mappings;
 pub use report::{FileReport, IssueKind, KindCount, SourceIssue};
 pub use syslog::{parse_line as parse_syslog_line, SyslogContext, SyslogError};

@@ -108,7 +108,7 @@ fn trim_line_end(line: &[u8]) -> &[u8] {
 }
 
 /// Discards the rest of an overlong line without holding it.
-fn skip_line(reader: &mut impl BufRead) -> io::Result<()> {
+pub fn skip_line<R: BufRead + ?Sized>(reader: &mut R) -> io::Result<()> {
     loop {
         let buffer = reader.fill_buf()?;
         if buffer.is_empty() {

@@ -66,7 +66,9 @@ pub use follow::{Checkpoint, Follower, Poll};
 /// The network intakes' parsing, without a socket (for fuzzing and tests).
 pub use http::split as split_http_body;
 pub use metrics::Metrics;
-pub use store::{key as detection_key, with_id as detection_line, Batch, HeldLine, Store};
+pub use store::{
+    key as detection_key, with_id as detection_line, Batch, HeldLine, Store, SCHEMA as STORE_SCHEMA,
+};
 pub use syslog::next_message as next_syslog_frame;
 
 /// What the watcher detects with; built again on `SIGHUP`.

@@ -17,7 +17,9 @@ use vigil_event::Detection;
 
 use crate::follow::Checkpoint;
 
-const SCHEMA: &str = "
+/// The store's tables, as watch makes them; others that open the store
+/// (the console) make them the same way.
+pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS detections (
     seq INTEGER PRIMARY KEY,
     key TEXT NOT NULL,

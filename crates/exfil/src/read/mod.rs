@@ -207,7 +207,7 @@ fn lines_within(
         }
         number += 1;
         if buffer.len() > max_line && buffer.last() != Some(&b'\n') {
-            skip_line(reader)?;
+            vigil_sources::skip_line(reader)?;
             let reason = format!("line longer than {} MiB; skipped", max_line >> 20);
             if !each(number, Err(reason)) {
                 return Ok(());
@@ -223,26 +223,6 @@ fn lines_within(
         };
         if !keep_going {
             return Ok(());
-        }
-    }
-}
-
-/// Discards the rest of an overlong line without holding it.
-fn skip_line(reader: &mut dyn BufRead) -> io::Result<()> {
-    loop {
-        let buffer = reader.fill_buf()?;
-        if buffer.is_empty() {
-            return Ok(());
-        }
-        match buffer.iter().position(|&b| b == b'\n') {
-            Some(end) => {
-                reader.consume(end + 1);
-                return Ok(());
-            }
-            None => {
-                let all = buffer.len();
-                reader.consume(all);
-            }
         }
     }
 }
