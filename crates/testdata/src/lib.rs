@@ -7,6 +7,8 @@
 //! missing it is skipped with a message, except under `CI=true`, where a
 //! missing folder fails it.
 
+pub mod pki;
+
 use std::path::PathBuf;
 
 /// The path `sub` inside the shared data folder, or `None` (after saying
