@@ -322,6 +322,20 @@ pub struct WatchArgs {
     #[arg(long, value_name = "ADDR", value_parser = parse_bind)]
     pub syslog_tcp: Option<SocketAddr>,
 
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
+    /// Senders' bearer tokens for --listen: one sender a line, its name and its token
+    /// (at least 16 characters). Requests without a known token get 401; the sender's name
+    /// is recorded on its events (source http:NAME). Reloaded on SIGHUP.
+    #[arg(long, value_name = "FILE")]
+    pub tokens: Option<PathBuf>,
+
+    /// Requests a second each sender (by token, certificate or address) may make to --listen;
+    /// over it, 429 with Retry-After. 0: no limit.
+    #[arg(long, value_name = "N", default_value_t = 100.0)]
+    pub rate_limit: f64,
+
     /// POST new detections to this URL as JSON lines, retrying until it accepts them.
     #[arg(long, value_name = "URL")]
     pub webhook: Option<String>,
@@ -500,6 +514,39 @@ fn parse_seconds(text: &str) -> Result<chrono::Duration, String> {
     Ok(chrono::Duration::milliseconds(
         (seconds * 1000.0).round() as i64
     ))
+}
+
+/// TLS on a listener, and the choice to listen unprotected.
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// Serve over TLS with this certificate chain (PEM, the server's own first);
+    /// reloaded on SIGHUP without closing connections. With --syslog-tcp: syslog over TLS (RFC 5425).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Require client certificates issued by these CAs (PEM): mutual TLS. A sender is known
+    /// by the name on its certificate.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// Listen on an address other than loopback even without TLS and authentication:
+    /// anyone who can reach the port could send forged events or read them.
+    #[arg(long)]
+    pub insecure_listen: bool,
+}
+
+impl TlsArgs {
+    pub fn files(&self) -> Option<vigil_net::TlsFiles> {
+        Some(vigil_net::TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+            client_ca: self.tls_client_ca.clone(),
+        })
+    }
 }
 
 /// A listening address; a bare port is on loopback.

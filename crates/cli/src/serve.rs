@@ -20,9 +20,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8750")]
     pub listen: SocketAddr,
 
-    /// Allow an address other than loopback (put TLS in front of it).
+    /// Allow an address other than loopback (with --tls-cert and --tls-key, or --insecure-listen).
     #[arg(long)]
     pub allow_remote: bool,
+
+    #[command(flatten)]
+    pub tls: crate::args::TlsArgs,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -31,6 +34,8 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         cases: args.cases.clone(),
         listen: args.listen,
         allow_remote: args.allow_remote,
+        tls: args.tls.files(),
+        insecure_listen: args.tls.insecure_listen,
     };
     vigil_console::serve(settings, |started| {
         println!("Vigil console: {}", started.url);

@@ -38,6 +38,10 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     config.listen = args.listen;
     config.syslog_udp = args.syslog_udp;
     config.syslog_tcp = args.syslog_tcp;
+    config.tls = args.tls.files();
+    config.tokens = args.tokens.clone();
+    config.rate_limit = args.rate_limit;
+    config.insecure_listen = args.tls.insecure_listen;
     config.webhook = args.webhook.clone();
     config.output = match (args.no_output, args.output.as_str()) {
         (true, _) => Output::None,

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
-use crate::http::Request;
+use vigil_net::http::Request;
 
 pub const COOKIE: &str = "vigil_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -121,8 +121,9 @@ impl Access {
 
 /// Whether a state-changing request comes from the console's own pages:
 /// the browser says so (`Sec-Fetch-Site: same-origin`, `Origin` equal to the
-/// host asked for), at least one of the two is there, and none says otherwise.
-pub fn same_origin(request: &Request) -> bool {
+/// host asked for under `scheme`), at least one of the two is there, and
+/// none says otherwise.
+pub fn same_origin(request: &Request, scheme: &str) -> bool {
     let site = request.header("sec-fetch-site");
     let origin = request.header("origin");
     if site.is_none() && origin.is_none() {
@@ -132,7 +133,7 @@ pub fn same_origin(request: &Request) -> bool {
         return false;
     }
     match (origin, request.header("host")) {
-        (Some(origin), Some(host)) => origin == format!("http://{host}"),
+        (Some(origin), Some(host)) => origin == format!("{scheme}://{host}"),
         (Some(_), None) => false,
         (None, _) => true,
     }
@@ -191,16 +192,16 @@ mod tests {
             host,
             ("Origin", "http://127.0.0.1:8080"),
             ("Sec-Fetch-Site", "same-origin")
-        ])));
-        assert!(!same_origin(&request(&[host])));
+        ]), "http"));
+        assert!(!same_origin(&request(&[host]), "http"));
         assert!(!same_origin(&request(&[
             host,
             ("Origin", "http://evil.example")
-        ])));
+        ]), "http"));
         assert!(!same_origin(&request(&[
             host,
             ("Origin", "http://127.0.0.1:8080"),
             ("Sec-Fetch-Site", "cross-site")
-        ])));
+        ]), "http"));
     }
 }

@@ -14,7 +14,9 @@
 //!   Sigma filters that watch applies once accepted. All in the store, with
 //!   who did what and when.
 //!
-//! Security: loopback only unless remote access is asked for; a token
+//! Security: loopback only unless remote access is asked for, and then
+//! over TLS (`--tls-cert`, `--tls-key`, reloaded on `SIGHUP`) unless
+//! `--insecure-listen`; a token
 //! (shown once, kept as its SHA-256) exchanged for an HttpOnly, SameSite
 //! session cookie; CSRF token and same-origin checks on every change; a
 //! strict Content-Security-Policy; evidence is set as text in the browser or
@@ -26,6 +28,8 @@
 //!     cases: vec![],
 //!     listen: "127.0.0.1:8750".parse().unwrap(),
 //!     allow_remote: false,
+//!     tls: None,
+//!     insecure_listen: false,
 //! };
 //! vigil_console::serve(settings, |started| println!("{}", started.url)).unwrap();
 //! ```
@@ -35,7 +39,6 @@ mod alerts;
 mod cases;
 mod evidence;
 mod filters;
-mod http;
 mod incidents;
 mod ledger;
 mod pages;
@@ -44,8 +47,11 @@ pub mod timeline;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
+use vigil_net::http::Options;
+use vigil_net::{Protection, Tls, TlsFiles};
 
 pub use ledger::{open as open_store, prepare as prepare_store};
 
@@ -56,6 +62,11 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Serve on an address other than loopback.
     pub allow_remote: bool,
+    /// Serve over TLS with this certificate and key (and, with a client
+    /// CA, only to browsers holding a client certificate).
+    pub tls: Option<TlsFiles>,
+    /// Serve beyond loopback without TLS.
+    pub insecure_listen: bool,
 }
 
 /// What the console tells the one who started it.
@@ -65,21 +76,46 @@ pub struct Started {
     pub token: Option<String>,
 }
 
-/// Refuses an address other than loopback unless remote access was asked for.
-pub fn check_listen(listen: SocketAddr, allow_remote: bool) -> anyhow::Result<()> {
+/// Refuses an address other than loopback unless remote access was asked
+/// for, and then without TLS unless `insecure_listen`.
+pub fn check_listen(
+    listen: SocketAddr,
+    allow_remote: bool,
+    tls: bool,
+    insecure_listen: bool,
+) -> anyhow::Result<()> {
     if !listen.ip().is_loopback() && !allow_remote {
         anyhow::bail!(
             "refusing to listen on {listen}: it is not a loopback address, and the console \
              shows evidence and changes triage. Use --listen 127.0.0.1:PORT, or add \
-             --allow-remote if other machines must reach it (then put TLS in front of it)"
+             --allow-remote with --tls-cert and --tls-key if other machines must reach it"
         );
     }
-    Ok(())
+    // Everyone logs in, so the console is authenticated; what remains is
+    // whether the session cookie and the evidence cross the network in clear.
+    let protection = Protection {
+        encrypted: tls,
+        authenticated: true,
+    };
+    vigil_net::exposure::check(
+        "the console",
+        listen,
+        protection,
+        insecure_listen,
+        "--tls-cert and --tls-key",
+    )
+    .map_err(|reason| anyhow::anyhow!(reason))
 }
 
 /// Serves until the process ends; `ready` is called once listening.
 pub fn serve(settings: Settings, ready: impl FnOnce(&Started)) -> anyhow::Result<()> {
-    check_listen(settings.listen, settings.allow_remote)?;
+    let tls = settings.tls.clone().map(Tls::load).transpose()?.map(Arc::new);
+    check_listen(
+        settings.listen,
+        settings.allow_remote,
+        tls.is_some(),
+        settings.insecure_listen,
+    )?;
     for case in &settings.cases {
         anyhow::ensure!(
             case.is_dir(),
@@ -94,17 +130,49 @@ pub fn serve(settings: Settings, ready: impl FnOnce(&Started)) -> anyhow::Result
     let listener = TcpListener::bind(settings.listen)
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let bound = listener.local_addr()?;
+    if let Some(tls) = &tls {
+        reload_on_hangup(tls.clone())?;
+    }
     let console = routes::Console::new(
         settings.store,
         settings.cases,
         access,
         bound,
         settings.allow_remote,
+        tls.is_some(),
     );
+    let scheme = if tls.is_some() { "https" } else { "http" };
     ready(&Started {
-        url: format!("http://{bound}/"),
+        url: format!("{scheme}://{bound}/"),
         token,
     });
-    http::serve(listener, move |request, peer| console.handle(request, peer));
+    let options = Options {
+        headers: routes::security_headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        ..Options::default()
+    };
+    vigil_net::http::serve(listener, tls, options, move |request, _peer| {
+        console.handle(request)
+    });
+    Ok(())
+}
+
+/// Reads the certificate and key again on each `SIGHUP`; a failure is
+/// reported and the certificate in use stays.
+fn reload_on_hangup(tls: Arc<Tls>) -> anyhow::Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGHUP])
+        .context("cannot install the reload signal handler")?;
+    std::thread::spawn(move || {
+        for _ in signals.forever() {
+            match tls.reload() {
+                Ok(()) => eprintln!("TLS certificate reloaded from {}", tls.files().cert.display()),
+                Err(error) => eprintln!(
+                    "TLS certificate not reloaded, the previous stays in force: {error:#}"
+                ),
+            }
+        }
+    });
     Ok(())
 }

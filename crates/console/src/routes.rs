@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 
 use crate::access::{csrf_ok, same_origin, Access, Session, COOKIE};
-use crate::http::{Body, Request, Response};
+use vigil_net::http::{Body, Request, Response};
 use crate::incidents::Built;
 use crate::{alerts, cases, evidence, filters, ledger, pages, timeline};
 
@@ -40,6 +40,8 @@ pub struct Console {
     /// must be this port on a loopback name (no DNS rebinding).
     pub bound: SocketAddr,
     pub allow_remote: bool,
+    /// Served over TLS: cookies are `Secure`, origins `https`.
+    pub tls: bool,
     pool: Mutex<Vec<Connection>>,
     incidents: Mutex<Option<Arc<Built>>>,
 }
@@ -51,6 +53,7 @@ impl Console {
         access: Access,
         bound: SocketAddr,
         allow_remote: bool,
+        tls: bool,
     ) -> Console {
         Console {
             store,
@@ -58,6 +61,7 @@ impl Console {
             access,
             bound,
             allow_remote,
+            tls,
             pool: Mutex::new(Vec::new()),
             incidents: Mutex::new(None),
         }
@@ -112,7 +116,15 @@ impl Console {
         })
     }
 
-    pub fn handle(&self, request: Request, _peer: SocketAddr) -> Response {
+    fn scheme(&self) -> &'static str {
+        if self.tls {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    pub fn handle(&self, request: Request) -> Response {
         if !self.host_allowed(&request) {
             return Response::text(
                 403,
@@ -154,7 +166,7 @@ impl Console {
             });
         };
         if method == "POST" {
-            if !same_origin(request) {
+            if !same_origin(request, self.scheme()) {
                 return Ok(Response::text(
                     403,
                     "refused: not from the console's own pages",
@@ -172,7 +184,7 @@ impl Console {
     }
 
     fn login(&self, request: &Request) -> Response {
-        if !same_origin(request) {
+        if !same_origin(request, self.scheme()) {
             return Response::text(403, "refused: not from the console's own login page");
         }
         let form = request.form();
@@ -197,7 +209,10 @@ impl Console {
             .with("Location", "/now")
             .with(
                 "Set-Cookie",
-                &format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/"),
+                &format!(
+                    "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/{}",
+                    if self.tls { "; Secure" } else { "" }
+                ),
             )
     }
 

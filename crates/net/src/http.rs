@@ -13,8 +13,24 @@ use std::time::Duration;
 
 use crate::tls::{Connection, Tls};
 
+/// Told of every connection or request the server refuses on its own,
+/// before a handler sees it: for the listener's metrics.
+pub type RefusalObserver = Arc<dyn Fn(Refusal) + Send + Sync>;
+
+/// What the server refused by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The TLS handshake failed (no or an untrusted client certificate,
+    /// a client speaking clear text to a TLS port).
+    Handshake,
+    /// More connections than allowed.
+    Busy,
+    /// A malformed or oversized request, with the status it was answered.
+    Request(u16),
+}
+
 /// What a server accepts.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// The request line and headers may not exceed this.
     pub max_head: usize,
@@ -29,6 +45,7 @@ pub struct Options {
     pub idle: Duration,
     /// Headers every response carries unless it sets its own.
     pub headers: Vec<(String, String)>,
+    pub on_refusal: Option<RefusalObserver>,
 }
 
 impl Default for Options {
@@ -40,6 +57,7 @@ impl Default for Options {
             max_connections: 128,
             idle: Duration::from_secs(10),
             headers: Vec::new(),
+            on_refusal: None,
         }
     }
 }
@@ -138,6 +156,14 @@ impl Response {
     }
 }
 
+impl Options {
+    fn refused(&self, refusal: Refusal) {
+        if let Some(observe) = &self.on_refusal {
+            observe(refusal);
+        }
+    }
+}
+
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
@@ -173,6 +199,7 @@ where
         let Ok(stream) = stream else { continue };
         if open.fetch_add(1, Ordering::SeqCst) >= options.max_connections {
             open.fetch_sub(1, Ordering::SeqCst);
+            options.refused(Refusal::Busy);
             // In clear a refusal can be read; over TLS the connection is
             // simply closed, as no handshake has been made.
             if tls.is_none() {
@@ -206,7 +233,10 @@ fn connection(
     let (connection, certificate) = match tls {
         Some(tls) => match tls.accept(stream) {
             Ok((stream, name)) => (Connection::Tls(Box::new(stream)), name),
-            Err(_) => return,
+            Err(_) => {
+                options.refused(Refusal::Handshake);
+                return;
+            }
         },
         None => (Connection::Plain(stream), None),
     };
@@ -221,6 +251,7 @@ fn connection(
             Ok(Some(read)) => read,
             Ok(None) => break,
             Err(status) => {
+                options.refused(Refusal::Request(status));
                 let refusal = Response::text(status, reason(status));
                 let _ = write_response(reader.get_mut(), refusal, &options.headers, true);
                 break;

@@ -2,213 +2,286 @@
 //! array of objects, or NDJSON; `POST /v1/logs`: an OpenTelemetry logs
 //! export, OTLP/HTTP in protobuf or JSON, optionally gzipped), and the
 //! watcher's health (`GET /health`) and Prometheus metrics
-//! (`GET /metrics`).
+//! (`GET /metrics`), in clear or over TLS ([`vigil_net`]).
 //!
 //! A request is answered only once its events are committed to the store:
 //! `200` means they are safe; any other answer means the sender should send
 //! them again (detections already stored are not stored twice). When the
 //! watcher falls behind, requests wait: the intake queue is bounded.
+//!
+//! With a tokens file every request but `GET /health` needs a known bearer
+//! token (`401` otherwise), and the token's sender name is recorded on the
+//! events it sends (their source is `http:NAME`); under mutual TLS the name
+//! on the client's certificate is recorded instead. Each sender (by name,
+//! or by address when anonymous) gets a number of requests a second;
+//! over it, `429` with `Retry-After`. Every refusal is counted in
+//! `vigil_refused_total`.
 
 use std::io::Read;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, SyncSender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
-use tiny_http::{Header, Method, Response, Server};
+use vigil_net::http::{self, Options, Peer, Refusal, Request, Response};
+use vigil_net::{RateLimit, Tls, Tokens};
 
 use crate::metrics::Metrics;
 use crate::Intake;
 
-/// The largest request body accepted.
-const MAX_BODY: u64 = 64 << 20;
+/// The largest request body accepted, compressed or not.
+const MAX_BODY: usize = 64 << 20;
 /// The most events one request may hold: a body of 64 MiB of `[1,1,1,…]`
 /// would otherwise be 32 million values, gigabytes once parsed.
 pub const MAX_EVENTS: usize = 100_000;
 /// How long a request waits for its commit before the sender is told to retry.
 const COMMIT_WAIT: Duration = Duration::from_secs(30);
 
-/// Starts the endpoint on `addr` with a few worker threads.
+/// Who may send to the endpoint, and how often.
+#[derive(Default)]
+pub struct Guard {
+    /// Senders must present one of these tokens.
+    pub tokens: Option<Arc<Tokens>>,
+    /// Requests a second per sender.
+    pub limit: Option<RateLimit>,
+}
+
+struct Endpoint {
+    intake: SyncSender<Intake>,
+    metrics: Arc<Metrics>,
+    guard: Guard,
+}
+
+/// Starts the endpoint on `addr`, over TLS when given.
 pub fn serve(
     addr: SocketAddr,
+    tls: Option<Arc<Tls>>,
+    guard: Guard,
     intake: SyncSender<Intake>,
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<SocketAddr> {
-    let server =
-        Arc::new(Server::http(addr).map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?);
-    let bound = server
-        .server_addr()
-        .to_ip()
-        .context("the endpoint is not on an IP address")?;
-    for _ in 0..2 {
-        let server = server.clone();
-        let intake = intake.clone();
-        let metrics = metrics.clone();
-        std::thread::spawn(move || {
-            for request in server.incoming_requests() {
-                handle(request, &intake, &metrics);
-            }
-        });
-    }
+    let listener = TcpListener::bind(addr)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let bound = listener.local_addr()?;
+    let observed = metrics.clone();
+    let options = Options {
+        max_head: 64 << 10,
+        max_body: MAX_BODY,
+        keep_alive: true,
+        max_connections: 256,
+        idle: Duration::from_secs(60),
+        headers: Vec::new(),
+        on_refusal: Some(Arc::new(move |refusal| {
+            observed.refused(match refusal {
+                Refusal::Handshake => "tls",
+                Refusal::Busy => "connections",
+                Refusal::Request(413) => "size",
+                Refusal::Request(_) => "malformed",
+            })
+        })),
+    };
+    let endpoint = Endpoint {
+        intake,
+        metrics,
+        guard,
+    };
+    std::thread::spawn(move || {
+        http::serve(listener, tls, options, move |request, peer| {
+            endpoint.handle(&request, peer)
+        })
+    });
     Ok(bound)
 }
 
-fn handle(mut request: tiny_http::Request, intake: &SyncSender<Intake>, metrics: &Metrics) {
-    let path = request.url().split('?').next().unwrap_or("").to_string();
-    let response = match (request.method(), path.as_str()) {
-        (Method::Get, "/health") => json(200, health(metrics)),
-        (Method::Get, "/metrics") => Response::from_string(metrics.prometheus())
-            .with_header(header("Content-Type", "text/plain; version=0.0.4")),
-        (Method::Post, "/events") => ingest(&mut request, intake, metrics),
-        (Method::Post, "/v1/logs") => otlp(&mut request, intake, metrics),
-        _ => json(404, serde_json::json!({"error": "not found"})),
-    };
-    let _ = request.respond(response);
-}
-
-fn ingest(
-    request: &mut tiny_http::Request,
-    intake: &SyncSender<Intake>,
-    metrics: &Metrics,
-) -> Response<std::io::Cursor<Vec<u8>>> {
-    let body = match read_body(request) {
-        Ok(body) => body,
-        Err(refusal) => return refusal,
-    };
-    let Ok(body) = String::from_utf8(body) else {
-        return json(400, serde_json::json!({"error": "the body is not UTF-8"}));
-    };
-    let lines = match split(&body) {
-        Ok(lines) => lines,
-        Err(reason) => return json(400, serde_json::json!({"error": reason})),
-    };
-    let count = lines.len();
-    match commit(lines, intake, metrics) {
-        Ok(malformed) => json(
-            200,
-            serde_json::json!({"accepted": count - malformed, "malformed": malformed}),
-        ),
-        Err(refusal) => refusal,
-    }
-}
-
-/// An OpenTelemetry logs export: each record read as the line its body
-/// holds (`vigil_otlp`), answered as OTLP/HTTP asks, in the request's
-/// encoding, with the records that could not be read as a partial success.
-fn otlp(
-    request: &mut tiny_http::Request,
-    intake: &SyncSender<Intake>,
-    metrics: &Metrics,
-) -> Response<std::io::Cursor<Vec<u8>>> {
-    let content_type = header_value(request, "Content-Type").unwrap_or_default();
-    let Some(encoding) = vigil_otlp::Encoding::of_content_type(&content_type) else {
-        return json(
-            415,
-            serde_json::json!({"error": "send application/x-protobuf or application/json"}),
-        );
-    };
-    let body = match read_body(request) {
-        Ok(body) => body,
-        Err(refusal) => return refusal,
-    };
-    let records = match vigil_otlp::decode(&body, encoding) {
-        Ok(records) => records,
-        Err(error) => return json(400, serde_json::json!({"error": error.to_string()})),
-    };
-    if records.len() > MAX_EVENTS {
-        return json(
-            413,
-            serde_json::json!({"error": format!("more than {MAX_EVENTS} log records in one export; send them in several")}),
-        );
-    }
-    let lines: Vec<String> = records.iter().map(vigil_otlp::Record::line).collect();
-    match commit(lines, intake, metrics) {
-        Ok(malformed) => {
-            let reason = if malformed > 0 {
-                "records whose body is no event Vigil reads (see the watcher's log)"
-            } else {
-                ""
-            };
-            let content_type = match encoding {
-                vigil_otlp::Encoding::Protobuf => "application/x-protobuf",
-                vigil_otlp::Encoding::Json => "application/json",
-            };
-            Response::from_data(vigil_otlp::response(encoding, malformed, reason))
-                .with_header(header("Content-Type", content_type))
+impl Endpoint {
+    fn handle(&self, request: &Request, peer: &Peer) -> Response {
+        let route = (request.method.as_str(), request.path.as_str());
+        if route == ("GET", "/health") {
+            return json(200, health(&self.metrics));
         }
-        Err(refusal) => refusal,
+        let sender = match self.sender(request, peer) {
+            Ok(sender) => sender,
+            Err(refusal) => return refusal,
+        };
+        if let Some(limit) = &self.guard.limit {
+            let key = sender
+                .as_deref()
+                .map_or_else(|| peer.addr.ip().to_string(), str::to_string);
+            if let Err(wait) = limit.admit(&key) {
+                self.metrics.refused("rate");
+                let seconds = wait.as_secs_f64().ceil().max(1.0);
+                return json(
+                    429,
+                    serde_json::json!({"error": "too many requests from this sender; send again later"}),
+                )
+                .with("Retry-After", &format!("{seconds}"));
+            }
+        }
+        match route {
+            ("GET", "/metrics") => Response::new(
+                200,
+                "text/plain; version=0.0.4",
+                self.metrics.prometheus(),
+            ),
+            ("POST", "/events") => self.ingest(request, sender),
+            ("POST", "/v1/logs") => self.otlp(request, sender),
+            _ => json(404, serde_json::json!({"error": "not found"})),
+        }
     }
-}
 
-/// A request's body, gunzipped when it says so, at most [`MAX_BODY`] bytes.
-fn read_body(
-    request: &mut tiny_http::Request,
-) -> Result<Vec<u8>, Response<std::io::Cursor<Vec<u8>>>> {
-    let too_large = || json(413, serde_json::json!({"error": "body larger than 64 MiB"}));
-    if request.body_length().is_some_and(|n| n as u64 > MAX_BODY) {
-        return Err(too_large());
+    /// The sender's name: its token's, or its certificate's; `None` when
+    /// anonymous is allowed; a `401` when a token is required and missing.
+    fn sender(&self, request: &Request, peer: &Peer) -> Result<Option<Arc<str>>, Response> {
+        let Some(tokens) = &self.guard.tokens else {
+            return Ok(peer.certificate.clone());
+        };
+        match tokens.sender(request.header("Authorization")) {
+            Some(name) => Ok(Some(name)),
+            None => {
+                self.metrics.refused("auth");
+                Err(json(
+                    401,
+                    serde_json::json!({"error": "a known bearer token is required (Authorization: Bearer TOKEN)"}),
+                )
+                .with("WWW-Authenticate", "Bearer realm=\"vigil\""))
+            }
+        }
     }
-    let gzipped = header_value(request, "Content-Encoding")
-        .is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"));
-    let mut body = Vec::new();
-    let raw = request.as_reader().take(MAX_BODY + 1);
-    let read = if gzipped {
-        flate2::read::GzDecoder::new(raw)
-            .take(MAX_BODY + 1)
-            .read_to_end(&mut body)
-    } else {
-        let mut raw = raw;
-        raw.read_to_end(&mut body)
-    };
-    if let Err(error) = read {
-        return Err(json(
-            400,
-            serde_json::json!({"error": format!("unreadable body: {error}")}),
-        ));
-    }
-    if body.len() as u64 > MAX_BODY {
-        return Err(too_large());
-    }
-    Ok(body)
-}
 
-/// Hands `lines` to the watcher and waits for their commit; the number of
-/// malformed lines, or the answer that tells the sender to retry.
-fn commit(
-    lines: Vec<String>,
-    intake: &SyncSender<Intake>,
-    metrics: &Metrics,
-) -> Result<usize, Response<std::io::Cursor<Vec<u8>>>> {
-    let count = lines.len();
-    let (done, committed) = mpsc::channel();
-    let sent = intake.send(Intake::Request {
-        lines,
-        arrived: Instant::now(),
-        done,
-    });
-    if sent.is_err() {
-        metrics.dropped.fetch_add(count as u64, Ordering::Relaxed);
-        return Err(json(
-            503,
-            serde_json::json!({"error": "the watcher is stopping"}),
-        ));
+    fn ingest(&self, request: &Request, sender: Option<Arc<str>>) -> Response {
+        let body = match self.body(request) {
+            Ok(body) => body,
+            Err(refusal) => return refusal,
+        };
+        let Ok(body) = String::from_utf8(body) else {
+            return json(400, serde_json::json!({"error": "the body is not UTF-8"}));
+        };
+        let lines = match split(&body) {
+            Ok(lines) => lines,
+            Err(reason) => {
+                if reason.starts_with("more than") {
+                    self.metrics.refused("events");
+                    return json(413, serde_json::json!({"error": reason}));
+                }
+                return json(400, serde_json::json!({"error": reason}));
+            }
+        };
+        let count = lines.len();
+        match self.commit(lines, sender) {
+            Ok(malformed) => json(
+                200,
+                serde_json::json!({"accepted": count - malformed, "malformed": malformed}),
+            ),
+            Err(refusal) => refusal,
+        }
     }
-    committed.recv_timeout(COMMIT_WAIT).map_err(|_| {
-        json(
-            503,
-            serde_json::json!({"error": "not committed in time; send again"}),
-        )
-    })
-}
 
-fn header_value(request: &tiny_http::Request, name: &str) -> Option<String> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str().to_string())
+    /// An OpenTelemetry logs export: each record read as the line its body
+    /// holds (`vigil_otlp`), answered as OTLP/HTTP asks, in the request's
+    /// encoding, with the records that could not be read as a partial success.
+    fn otlp(&self, request: &Request, sender: Option<Arc<str>>) -> Response {
+        let content_type = request.header("Content-Type").unwrap_or_default();
+        let Some(encoding) = vigil_otlp::Encoding::of_content_type(content_type) else {
+            return json(
+                415,
+                serde_json::json!({"error": "send application/x-protobuf or application/json"}),
+            );
+        };
+        let body = match self.body(request) {
+            Ok(body) => body,
+            Err(refusal) => return refusal,
+        };
+        let records = match vigil_otlp::decode(&body, encoding) {
+            Ok(records) => records,
+            Err(error) => return json(400, serde_json::json!({"error": error.to_string()})),
+        };
+        if records.len() > MAX_EVENTS {
+            self.metrics.refused("events");
+            return json(
+                413,
+                serde_json::json!({"error": format!("more than {MAX_EVENTS} log records in one export; send them in several")}),
+            );
+        }
+        let lines: Vec<String> = records.iter().map(vigil_otlp::Record::line).collect();
+        match self.commit(lines, sender) {
+            Ok(malformed) => {
+                let reason = if malformed > 0 {
+                    "records whose body is no event Vigil reads (see the watcher's log)"
+                } else {
+                    ""
+                };
+                let content_type = match encoding {
+                    vigil_otlp::Encoding::Protobuf => "application/x-protobuf",
+                    vigil_otlp::Encoding::Json => "application/json",
+                };
+                Response::new(
+                    200,
+                    content_type,
+                    vigil_otlp::response(encoding, malformed, reason),
+                )
+            }
+            Err(refusal) => refusal,
+        }
+    }
+
+    /// A request's body, gunzipped when it says so, at most [`MAX_BODY`]
+    /// bytes either way.
+    fn body(&self, request: &Request) -> Result<Vec<u8>, Response> {
+        let gzipped = request
+            .header("Content-Encoding")
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"));
+        if !gzipped {
+            return Ok(request.body.clone());
+        }
+        let mut body = Vec::new();
+        let read = flate2::read::GzDecoder::new(&request.body[..])
+            .take(MAX_BODY as u64 + 1)
+            .read_to_end(&mut body);
+        if let Err(error) = read {
+            return Err(json(
+                400,
+                serde_json::json!({"error": format!("unreadable gzip body: {error}")}),
+            ));
+        }
+        if body.len() > MAX_BODY {
+            self.metrics.refused("size");
+            return Err(json(
+                413,
+                serde_json::json!({"error": "body larger than 64 MiB once decompressed"}),
+            ));
+        }
+        Ok(body)
+    }
+
+    /// Hands `lines` to the watcher and waits for their commit; the number
+    /// of malformed lines, or the answer that tells the sender to retry.
+    fn commit(&self, lines: Vec<String>, sender: Option<Arc<str>>) -> Result<usize, Response> {
+        let count = lines.len();
+        let (done, committed) = mpsc::channel();
+        let sent = self.intake.send(Intake::Request {
+            lines,
+            sender,
+            arrived: Instant::now(),
+            done,
+        });
+        if sent.is_err() {
+            self.metrics
+                .dropped
+                .fetch_add(count as u64, Ordering::Relaxed);
+            return Err(json(
+                503,
+                serde_json::json!({"error": "the watcher is stopping"}),
+            ));
+        }
+        committed.recv_timeout(COMMIT_WAIT).map_err(|_| {
+            json(
+                503,
+                serde_json::json!({"error": "not committed in time; send again"}),
+            )
+            .with("Retry-After", "1")
+        })
+    }
 }
 
 /// The events of a body: a JSON array's elements, or its lines; an error
@@ -272,14 +345,8 @@ fn health(metrics: &Metrics) -> serde_json::Value {
     })
 }
 
-fn json(status: u16, body: serde_json::Value) -> Response<std::io::Cursor<Vec<u8>>> {
-    Response::from_string(body.to_string())
-        .with_status_code(status)
-        .with_header(header("Content-Type", "application/json"))
-}
-
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("a valid static header")
+fn json(status: u16, body: serde_json::Value) -> Response {
+    Response::new(status, "application/json", body.to_string())
 }
 
 #[cfg(test)]

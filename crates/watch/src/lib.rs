@@ -60,6 +60,7 @@ use chrono::{DateTime, Utc};
 use vigil_correlate::{CorrelationSet, Engine, Limits};
 use vigil_event::{Detection, Event, Position};
 use vigil_sigma::RuleSet;
+use vigil_net::{Protection, RateLimit, Tls, TlsFiles, Tokens};
 use vigil_sources::Mappings;
 
 pub use follow::{Checkpoint, Follower, Poll};
@@ -100,6 +101,15 @@ pub struct Config {
     pub syslog_udp: Option<SocketAddr>,
     /// Accept syslog streams (octet-counted or newline-framed) here.
     pub syslog_tcp: Option<SocketAddr>,
+    /// TLS for the HTTP endpoint and the syslog TCP input; with a client
+    /// CA, mutual TLS. Read again on `SIGHUP`.
+    pub tls: Option<TlsFiles>,
+    /// Senders' bearer tokens for the HTTP endpoint. Read again on `SIGHUP`.
+    pub tokens: Option<PathBuf>,
+    /// Requests a second each sender may make to the HTTP endpoint (0: no limit).
+    pub rate_limit: f64,
+    /// Listen beyond loopback even without TLS and authentication.
+    pub insecure_listen: bool,
     pub store: PathBuf,
     pub output: Output,
     /// POST new detections here, as JSON lines.
@@ -134,6 +144,10 @@ impl Config {
             listen: None,
             syslog_udp: None,
             syslog_tcp: None,
+            tls: None,
+            tokens: None,
+            rate_limit: 100.0,
+            insecure_listen: false,
             store,
             output: Output::Stdout,
             webhook: None,
@@ -167,6 +181,8 @@ pub(crate) enum Intake {
     Line {
         /// The input's name: a syslog listener.
         input: &'static str,
+        /// Who sent it, when known (mutual TLS).
+        sender: Option<Arc<str>>,
         text: String,
         number: u64,
         arrived: Instant,
@@ -182,6 +198,8 @@ pub(crate) enum Intake {
     /// once the rest are committed.
     Request {
         lines: Vec<String>,
+        /// The sender's name, from its token or certificate.
+        sender: Option<Arc<str>>,
         arrived: Instant,
         done: Sender<usize>,
     },
@@ -222,17 +240,31 @@ pub fn run(
     if config.stdin {
         stdin::spawn(intake.clone());
     }
+    let secured = Secured::load(config)?;
     if let Some(addr) = config.listen {
-        let bound = http::serve(addr, intake.clone(), metrics.clone())?;
-        log("info", "listening", &[("http", bound.to_string())]);
+        let guard = http::Guard {
+            tokens: secured.tokens.clone(),
+            limit: (config.rate_limit > 0.0).then(|| RateLimit::new(config.rate_limit)),
+        };
+        let bound = http::serve(addr, secured.tls.clone(), guard, intake.clone(), metrics.clone())?;
+        log(
+            "info",
+            "listening",
+            &[("http", bound.to_string()), ("protection", secured.describe(true))],
+        );
     }
     if let Some(addr) = config.syslog_udp {
         let bound = syslog::serve_udp(addr, intake.clone())?;
         log("info", "listening", &[("syslog_udp", bound.to_string())]);
     }
     if let Some(addr) = config.syslog_tcp {
-        let bound = syslog::serve_tcp(addr, intake.clone())?;
-        log("info", "listening", &[("syslog_tcp", bound.to_string())]);
+        let bound =
+            syslog::serve_tcp(addr, secured.tls.clone(), intake.clone(), metrics.clone())?;
+        log(
+            "info",
+            "listening",
+            &[("syslog_tcp", bound.to_string()), ("protection", secured.describe(false))],
+        );
     }
     drop(intake);
     let mut sinks = Sinks {
@@ -278,6 +310,7 @@ pub fn run(
             Outcome::Stopped => break,
             Outcome::Reload => {
                 reload.store(false, Ordering::SeqCst);
+                secured.reload();
                 match load() {
                     Ok(fresh) => {
                         detectors = fresh;
@@ -317,6 +350,108 @@ pub fn run(
         ],
     );
     Ok(counts)
+}
+
+/// The network inputs' TLS and senders' tokens, loaded once and read
+/// again on `SIGHUP`.
+struct Secured {
+    tls: Option<Arc<Tls>>,
+    tokens: Option<Arc<Tokens>>,
+}
+
+impl Secured {
+    /// Loads the files, and refuses an input that would listen beyond
+    /// loopback unprotected (unless `insecure_listen`).
+    fn load(config: &Config) -> anyhow::Result<Secured> {
+        let tls = config.tls.clone().map(Tls::load).transpose()?.map(Arc::new);
+        let tokens = config
+            .tokens
+            .as_deref()
+            .map(Tokens::load)
+            .transpose()?
+            .map(Arc::new);
+        let client_certificates = tls.as_ref().is_some_and(|t| t.verifies_clients());
+        let inputs = [
+            (
+                "events over HTTP",
+                config.listen,
+                Protection {
+                    encrypted: tls.is_some(),
+                    authenticated: tokens.is_some() || client_certificates,
+                },
+                "--tls-cert and --tls-key with --tokens or --tls-client-ca",
+            ),
+            (
+                "syslog over TCP",
+                config.syslog_tcp,
+                Protection {
+                    encrypted: tls.is_some(),
+                    authenticated: client_certificates,
+                },
+                "--tls-cert, --tls-key and --tls-client-ca (syslog over TLS, RFC 5425, with client certificates)",
+            ),
+            (
+                "syslog over UDP",
+                config.syslog_udp,
+                Protection::default(),
+                "a loopback address (UDP syslog can be neither encrypted nor authenticated; use --syslog-tcp with TLS)",
+            ),
+        ];
+        for (input, addr, protection, remedy) in inputs {
+            if let Some(addr) = addr {
+                vigil_net::exposure::check(input, addr, protection, config.insecure_listen, remedy)
+                    .map_err(|reason| anyhow::anyhow!(reason))?;
+            }
+        }
+        Ok(Secured { tls, tokens })
+    }
+
+    /// How an input is protected, for the log.
+    fn describe(&self, http: bool) -> String {
+        let mut parts = Vec::new();
+        match &self.tls {
+            Some(tls) if tls.verifies_clients() => parts.push("mutual TLS"),
+            Some(_) => parts.push("TLS"),
+            None => parts.push("clear text"),
+        }
+        if http && self.tokens.is_some() {
+            parts.push("bearer tokens");
+        }
+        parts.join(", ")
+    }
+
+    /// Reads the certificate, key, client CAs and tokens again; what fails
+    /// to load is logged and the previous stays in force.
+    fn reload(&self) {
+        if let Some(tls) = &self.tls {
+            match tls.reload() {
+                Ok(()) => log(
+                    "info",
+                    "TLS certificate reloaded",
+                    &[("cert", tls.files().cert.display().to_string())],
+                ),
+                Err(error) => log(
+                    "error",
+                    "TLS certificate not reloaded; the previous stays in force",
+                    &[("reason", format!("{error:#}"))],
+                ),
+            }
+        }
+        if let Some(tokens) = &self.tokens {
+            match tokens.reload() {
+                Ok(senders) => log(
+                    "info",
+                    "tokens reloaded",
+                    &[("senders", senders.to_string())],
+                ),
+                Err(error) => log(
+                    "error",
+                    "tokens not reloaded; the previous stay in force",
+                    &[("reason", format!("{error:#}"))],
+                ),
+            }
+        }
+    }
 }
 
 enum Outcome {
@@ -710,23 +845,27 @@ impl<'d> Session<'d> {
                 }
                 Ok(Intake::Line {
                     input,
+                    sender,
                     text,
                     number,
                     arrived,
                 }) => {
                     pending.lines += 1;
                     pending.arrivals.push(arrived);
-                    self.metrics.event_in(input, 1);
-                    self.line(&text, input, number, &mut pending.batch, counts);
+                    let input = input_of(input, sender.as_deref());
+                    self.metrics.event_in(&input, 1);
+                    self.line(&text, &input, number, &mut pending.batch, counts);
                 }
                 Ok(Intake::End) => *inputs.stdin_open = false,
                 Ok(Intake::Request {
                     lines,
+                    sender,
                     arrived,
                     done,
                 }) => {
                     let before = counts.malformed;
-                    self.metrics.event_in(HTTP, lines.len() as u64);
+                    let input = input_of(HTTP, sender.as_deref());
+                    self.metrics.event_in(&input, lines.len() as u64);
                     let mut texts = Vec::with_capacity(lines.len());
                     for text in &lines {
                         self.http_lines += 1;
@@ -734,7 +873,7 @@ impl<'d> Session<'d> {
                         pending.arrivals.push(arrived);
                         texts.push((text.as_str(), self.http_lines));
                     }
-                    self.lines(&texts, HTTP, &mut pending.batch, counts);
+                    self.lines(&texts, &input, &mut pending.batch, counts);
                     pending
                         .requests
                         .push((done, (counts.malformed - before) as usize));
@@ -830,6 +969,25 @@ thread_local! {
     static SPARE_EVENT: std::cell::RefCell<Option<Event>> = const { std::cell::RefCell::new(None) };
 }
 
+/// The name events of a network input carry as their source: the input's,
+/// and the sender's when known (`http:clinic-a`).
+fn input_of<'a>(input: &'a str, sender: Option<&str>) -> std::borrow::Cow<'a, str> {
+    match sender {
+        Some(sender) => format!("{input}:{sender}").into(),
+        None => input.into(),
+    }
+}
+
+/// Whether `input` is one of the syslog listeners, with or without a
+/// sender's name.
+fn is_syslog_input(input: &str) -> bool {
+    [syslog::UDP, syslog::TCP].iter().any(|name| {
+        input
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(':'))
+    })
+}
+
 /// One line of an input as an event: syslog from the syslog listeners;
 /// elsewhere (followed files, standard input, HTTP) JSON of any shape Vigil
 /// reads (into this thread's spare event, if any), a Windows event's XML
@@ -852,7 +1010,7 @@ fn parse(text: &str, input: &str, number: u64, mappings: &Mappings) -> Result<Ev
         event.position = Position::Line(number);
         Ok(event)
     };
-    if input == syslog::UDP || input == syslog::TCP {
+    if is_syslog_input(input) {
         return syslog(text);
     }
     let start = text.trim_start();

@@ -36,6 +36,8 @@ fn upper_bound(b: usize) -> u64 {
 pub struct Metrics {
     started: Instant,
     events_in: Mutex<BTreeMap<String, u64>>,
+    /// Requests and connections refused, by reason.
+    refused: Mutex<BTreeMap<&'static str, u64>>,
     pub malformed: AtomicU64,
     pub detections: AtomicU64,
     /// Lines refused because the watcher was stopping or overloaded.
@@ -55,6 +57,7 @@ impl Default for Metrics {
         Metrics {
             started: Instant::now(),
             events_in: Mutex::new(BTreeMap::new()),
+            refused: Mutex::new(BTreeMap::new()),
             malformed: AtomicU64::new(0),
             detections: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
@@ -72,6 +75,13 @@ impl Metrics {
     pub fn event_in(&self, input: &str, count: u64) {
         let mut map = self.events_in.lock().unwrap_or_else(|e| e.into_inner());
         *map.entry(input.to_string()).or_insert(0) += count;
+    }
+
+    /// Counts a request or connection refused: `auth` (no or an unknown
+    /// token), `tls` (a failed handshake), `rate`, `size`, `events`.
+    pub fn refused(&self, reason: &'static str) {
+        let mut map = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        *map.entry(reason).or_insert(0) += 1;
     }
 
     pub fn committed(&self) {
@@ -141,12 +151,25 @@ impl Metrics {
             .iter()
             .map(|(input, n)| (format!("{{input=\"{}\"}}", escape(input)), *n as f64))
             .collect();
+        let refused: Vec<(String, f64)> = self
+            .refused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(reason, n)| (format!("{{reason=\"{reason}\"}}"), *n as f64))
+            .collect();
         let get = |c: &AtomicU64| vec![(String::new(), c.load(Ordering::Relaxed) as f64)];
         metric(
             "events_in_total",
             "counter",
             "Events read, by input.",
             events,
+        );
+        metric(
+            "refused_total",
+            "counter",
+            "Requests and connections refused, by reason (auth, tls, rate, size, events).",
+            refused,
         );
         metric(
             "malformed_total",

@@ -2,14 +2,22 @@
 //! streams framed either by octet counting (`LEN SP MSG`, RFC 6587) or by
 //! newlines, told apart per message by its first character. Messages are
 //! RFC 3164 or RFC 5424; they are parsed by the watcher, like every input.
+//! With TLS the TCP input is syslog over TLS (RFC 5425: octet-counted
+//! frames in a TLS stream); under mutual TLS the name on each sender's
+//! certificate is recorded on its events (their source is
+//! `syslog-tcp:NAME`).
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::SyncSender;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use vigil_net::tls::{Connection, Tls};
 
+use crate::metrics::Metrics;
 use crate::Intake;
 
 pub const UDP: &str = "syslog-udp";
@@ -21,6 +29,8 @@ const MAX_MESSAGE: usize = 1 << 20;
 /// a count below [`MAX_MESSAGE`], and a sender of endless digits must not
 /// make the count itself grow without end.
 const MAX_COUNT: u64 = 20;
+/// Connections read at once at most; more are closed at once.
+const MAX_CONNECTIONS: usize = 256;
 
 pub fn serve_udp(addr: SocketAddr, intake: SyncSender<Intake>) -> anyhow::Result<SocketAddr> {
     let socket = UdpSocket::bind(addr).with_context(|| format!("cannot listen on udp {addr}"))?;
@@ -38,6 +48,7 @@ pub fn serve_udp(addr: SocketAddr, intake: SyncSender<Intake>) -> anyhow::Result
                 .to_string();
             let line = Intake::Line {
                 input: UDP,
+                sender: None,
                 text,
                 number,
                 arrived: Instant::now(),
@@ -50,24 +61,54 @@ pub fn serve_udp(addr: SocketAddr, intake: SyncSender<Intake>) -> anyhow::Result
     Ok(bound)
 }
 
-pub fn serve_tcp(addr: SocketAddr, intake: SyncSender<Intake>) -> anyhow::Result<SocketAddr> {
+pub fn serve_tcp(
+    addr: SocketAddr,
+    tls: Option<Arc<Tls>>,
+    intake: SyncSender<Intake>,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<SocketAddr> {
     let listener =
         TcpListener::bind(addr).with_context(|| format!("cannot listen on tcp {addr}"))?;
     let bound = listener.local_addr()?;
+    let open = Arc::new(AtomicUsize::new(0));
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let intake = intake.clone();
-            std::thread::spawn(move || read_stream(stream, &intake));
+            if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+                open.fetch_sub(1, Ordering::SeqCst);
+                metrics.refused("connections");
+                continue;
+            }
+            let (intake, tls, metrics, open) =
+                (intake.clone(), tls.clone(), metrics.clone(), open.clone());
+            std::thread::spawn(move || {
+                read_stream(stream, tls.as_deref(), &intake, &metrics);
+                open.fetch_sub(1, Ordering::SeqCst);
+            });
         }
     });
     Ok(bound)
 }
 
-fn read_stream(stream: TcpStream, intake: &SyncSender<Intake>) {
+fn read_stream(stream: TcpStream, tls: Option<&Tls>, intake: &SyncSender<Intake>, metrics: &Metrics) {
     let peer = stream
         .peer_addr()
         .map_or_else(|_| "?".to_string(), |a| a.to_string());
-    let mut reader = BufReader::new(stream);
+    let (connection, sender) = match tls {
+        Some(tls) => match tls.accept(stream) {
+            Ok((stream, name)) => (Connection::Tls(Box::new(stream)), name),
+            Err(error) => {
+                metrics.refused("tls");
+                crate::log(
+                    "warn",
+                    "syslog TLS handshake failed",
+                    &[("peer", peer), ("reason", error.to_string())],
+                );
+                return;
+            }
+        },
+        None => (Connection::Plain(stream), None),
+    };
+    let mut reader = BufReader::new(connection);
     let mut number = 0;
     loop {
         let message = match next_message(&mut reader) {
@@ -85,6 +126,7 @@ fn read_stream(stream: TcpStream, intake: &SyncSender<Intake>) {
         number += 1;
         let line = Intake::Line {
             input: TCP,
+            sender: sender.clone(),
             text: message,
             number,
             arrived: Instant::now(),
