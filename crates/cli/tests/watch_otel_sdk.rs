@@ -386,7 +386,13 @@ fn export(
         .args(["--compression", compression, "--batch", "7"])
         .args(["--after", &watcher.url("/metrics")]);
     if let Some(ca) = &intake.ca {
-        command.arg("--ca").arg(ca);
+        // requests lets these variables override the CA the exporter was
+        // given; machines often set them to the system's bundle.
+        command
+            .env_remove("REQUESTS_CA_BUNDLE")
+            .env_remove("CURL_CA_BUNDLE")
+            .arg("--ca")
+            .arg(ca);
     }
     for header in &intake.headers {
         command.args(["--header", header]);
@@ -415,10 +421,8 @@ fn events_in(metrics: &str) -> u64 {
 /// gzipped), and compares its detections with `vigil hunt`'s over the same
 /// lines read from a file. A case over TLS or with a token gives its
 /// watcher flags, CA and headers in `intake` and runs the same.
-fn sdk_export_raises_the_detections_of_the_file(intake: Intake) {
-    let Some(python) = otel_python_or_skip() else {
-        return;
-    };
+fn sdk_export_raises_the_detections_of_the_file(intake: Intake) -> Option<String> {
+    let python = otel_python_or_skip()?;
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("export_logs.py");
     std::fs::write(&script, EXPORTER).unwrap();
@@ -495,9 +499,43 @@ fn sdk_export_raises_the_detections_of_the_file(intake: Intake) {
         hunted,
         "watch's detections differ from hunt's; the watcher logged: {log:#?}"
     );
+    Some(watched_out)
 }
 
 #[test]
 fn an_opentelemetry_sdk_export_raises_the_detections_of_the_same_events_read_from_a_file() {
     sdk_export_raises_the_detections_of_the_file(Intake::default());
+}
+
+/// The same export over TLS with a bearer token: the SDK trusts the test's
+/// CA, and the token's sender name is recorded on every detection.
+#[test]
+fn an_sdk_export_over_tls_with_a_token_is_accepted_and_its_sender_named() {
+    let pki_dir = tempfile::tempdir().unwrap();
+    let pki = vigil_testdata::pki::Pki::new(pki_dir.path());
+    let server = pki.server("server");
+    let tokens = pki_dir.path().join("tokens");
+    std::fs::write(&tokens, "otel-collector 5f1d0c8e2b7a4d6f9e3c1b0a\n").unwrap();
+    let intake = Intake {
+        tls: true,
+        watch_flags: vec![
+            "--tls-cert".into(),
+            server.cert.into(),
+            "--tls-key".into(),
+            server.key.into(),
+            "--tokens".into(),
+            tokens.into(),
+        ],
+        ca: Some(pki.ca()),
+        headers: vec!["authorization: Bearer 5f1d0c8e2b7a4d6f9e3c1b0a".into()],
+    };
+    let Some(watched) = sdk_export_raises_the_detections_of_the_file(intake) else {
+        return;
+    };
+    let sources: BTreeSet<String> = watched
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|d| d["source"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(sources, BTreeSet::from(["http:otel-collector".to_string()]));
 }
