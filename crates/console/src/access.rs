@@ -188,20 +188,26 @@ mod tests {
     #[test]
     fn cross_site_requests_are_told_apart() {
         let host = ("Host", "127.0.0.1:8080");
-        assert!(same_origin(&request(&[
-            host,
-            ("Origin", "http://127.0.0.1:8080"),
-            ("Sec-Fetch-Site", "same-origin")
-        ]), "http"));
+        assert!(same_origin(
+            &request(&[
+                host,
+                ("Origin", "http://127.0.0.1:8080"),
+                ("Sec-Fetch-Site", "same-origin")
+            ]),
+            "http"
+        ));
         assert!(!same_origin(&request(&[host]), "http"));
-        assert!(!same_origin(&request(&[
-            host,
-            ("Origin", "http://evil.example")
-        ]), "http"));
-        assert!(!same_origin(&request(&[
-            host,
-            ("Origin", "http://127.0.0.1:8080"),
-            ("Sec-Fetch-Site", "cross-site")
-        ]), "http"));
+        assert!(!same_origin(
+            &request(&[host, ("Origin", "http://evil.example")]),
+            "http"
+        ));
+        assert!(!same_origin(
+            &request(&[
+                host,
+                ("Origin", "http://127.0.0.1:8080"),
+                ("Sec-Fetch-Site", "cross-site")
+            ]),
+            "http"
+        ));
     }
 }

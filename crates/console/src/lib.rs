@@ -109,7 +109,12 @@ pub fn check_listen(
 
 /// Serves until the process ends; `ready` is called once listening.
 pub fn serve(settings: Settings, ready: impl FnOnce(&Started)) -> anyhow::Result<()> {
-    let tls = settings.tls.clone().map(Tls::load).transpose()?.map(Arc::new);
+    let tls = settings
+        .tls
+        .clone()
+        .map(Tls::load)
+        .transpose()?
+        .map(Arc::new);
     check_listen(
         settings.listen,
         settings.allow_remote,
@@ -167,7 +172,10 @@ fn reload_on_hangup(tls: Arc<Tls>) -> anyhow::Result<()> {
     std::thread::spawn(move || {
         for _ in signals.forever() {
             match tls.reload() {
-                Ok(()) => eprintln!("TLS certificate reloaded from {}", tls.files().cert.display()),
+                Ok(()) => eprintln!(
+                    "TLS certificate reloaded from {}",
+                    tls.files().cert.display()
+                ),
                 Err(error) => eprintln!(
                     "TLS certificate not reloaded, the previous stays in force: {error:#}"
                 ),

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 
 use crate::access::{csrf_ok, same_origin, Access, Session, COOKIE};
-use vigil_net::http::{Body, Request, Response};
 use crate::incidents::Built;
 use crate::{alerts, cases, evidence, filters, ledger, pages, timeline};
+use vigil_net::http::{Body, Request, Response};
 
 /// The Content-Security-Policy of every response but a case's report.
 pub const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \

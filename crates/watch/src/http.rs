@@ -61,8 +61,8 @@ pub fn serve(
     intake: SyncSender<Intake>,
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<SocketAddr> {
-    let listener = TcpListener::bind(addr)
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let listener =
+        TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr()?;
     let observed = metrics.clone();
     let options = Options {
@@ -119,11 +119,9 @@ impl Endpoint {
             }
         }
         match route {
-            ("GET", "/metrics") => Response::new(
-                200,
-                "text/plain; version=0.0.4",
-                self.metrics.prometheus(),
-            ),
+            ("GET", "/metrics") => {
+                Response::new(200, "text/plain; version=0.0.4", self.metrics.prometheus())
+            }
             ("POST", "/events") => self.ingest(request, sender),
             ("POST", "/v1/logs") => self.otlp(request, sender),
             _ => json(404, serde_json::json!({"error": "not found"})),

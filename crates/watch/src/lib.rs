@@ -59,8 +59,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use vigil_correlate::{CorrelationSet, Engine, Limits};
 use vigil_event::{Detection, Event, Position};
-use vigil_sigma::RuleSet;
 use vigil_net::{Protection, RateLimit, Tls, TlsFiles, Tokens};
+use vigil_sigma::RuleSet;
 use vigil_sources::Mappings;
 
 pub use follow::{Checkpoint, Follower, Poll};
@@ -246,11 +246,20 @@ pub fn run(
             tokens: secured.tokens.clone(),
             limit: (config.rate_limit > 0.0).then(|| RateLimit::new(config.rate_limit)),
         };
-        let bound = http::serve(addr, secured.tls.clone(), guard, intake.clone(), metrics.clone())?;
+        let bound = http::serve(
+            addr,
+            secured.tls.clone(),
+            guard,
+            intake.clone(),
+            metrics.clone(),
+        )?;
         log(
             "info",
             "listening",
-            &[("http", bound.to_string()), ("protection", secured.describe(true))],
+            &[
+                ("http", bound.to_string()),
+                ("protection", secured.describe(true)),
+            ],
         );
     }
     if let Some(addr) = config.syslog_udp {
@@ -258,12 +267,14 @@ pub fn run(
         log("info", "listening", &[("syslog_udp", bound.to_string())]);
     }
     if let Some(addr) = config.syslog_tcp {
-        let bound =
-            syslog::serve_tcp(addr, secured.tls.clone(), intake.clone(), metrics.clone())?;
+        let bound = syslog::serve_tcp(addr, secured.tls.clone(), intake.clone(), metrics.clone())?;
         log(
             "info",
             "listening",
-            &[("syslog_tcp", bound.to_string()), ("protection", secured.describe(false))],
+            &[
+                ("syslog_tcp", bound.to_string()),
+                ("protection", secured.describe(false)),
+            ],
         );
     }
     drop(intake);

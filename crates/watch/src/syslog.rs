@@ -89,7 +89,12 @@ pub fn serve_tcp(
     Ok(bound)
 }
 
-fn read_stream(stream: TcpStream, tls: Option<&Tls>, intake: &SyncSender<Intake>, metrics: &Metrics) {
+fn read_stream(
+    stream: TcpStream,
+    tls: Option<&Tls>,
+    intake: &SyncSender<Intake>,
+    metrics: &Metrics,
+) {
     let peer = stream
         .peer_addr()
         .map_or_else(|_| "?".to_string(), |a| a.to_string());
