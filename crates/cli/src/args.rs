@@ -380,6 +380,8 @@ pub struct WatchArgs {
 pub enum Via {
     Stdin,
     Http,
+    /// HTTPS with a bearer token (a self-signed certificate made for the run).
+    Https,
 }
 
 #[derive(Debug, Args)]

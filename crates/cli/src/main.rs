@@ -8,6 +8,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod args;
 mod bench;
+mod bench_http;
 mod bench_watch;
 mod case;
 mod demo;
