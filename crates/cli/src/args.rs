@@ -24,7 +24,7 @@ pub enum Command {
     /// Sweep EVTX and JSON log files with Sigma rules into a timeline of detections.
     Hunt(HuntArgs),
     /// Detect live: follow growing log files and/or standard input, store detections in SQLite.
-    Watch(WatchArgs),
+    Watch(Box<WatchArgs>),
     /// Group detections and the events around them into incidents: hosts in scope,
     /// lateral movement, patient zero and the credentials to rotate.
     Incidents(IncidentsArgs),

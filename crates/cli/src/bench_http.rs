@@ -43,7 +43,10 @@ impl Credentials {
         };
         std::fs::write(&credentials.cert, issued.cert.pem())?;
         std::fs::write(&credentials.key, issued.key_pair.serialize_pem())?;
-        std::fs::write(&credentials.tokens, format!("bench {}\n", credentials.token))?;
+        std::fs::write(
+            &credentials.tokens,
+            format!("bench {}\n", credentials.token),
+        )?;
         Ok(credentials)
     }
 }

@@ -1,7 +1,9 @@
 //! `vigil serve`'s access rules through the binary: no token, no data; a
 //! change from another site is refused even with the session cookie; the
 //! token is kept only as its hash; a non-loopback address needs
-//! `--allow-remote`.
+//! `--allow-remote`, and TLS unless `--insecure-listen`; over TLS the
+//! cookie is `Secure` and a certificate replaced on disk is served after
+//! `SIGHUP`.
 
 mod console_support;
 
@@ -173,4 +175,99 @@ fn a_non_loopback_address_is_refused_without_allow_remote() {
         stderr.contains("not a loopback address") && stderr.contains("--allow-remote"),
         "{stderr}"
     );
+}
+
+#[test]
+fn remote_access_needs_tls_and_the_console_serves_it_with_reload() {
+    use vigil_testdata::exchange;
+    use vigil_testdata::pki::{connect, served_certificate, Pki};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("watch.db");
+    let refused = vigil()
+        .args(["serve", "--store"])
+        .arg(&store)
+        .args(["--listen", "0.0.0.0:0", "--allow-remote"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("not encrypted") && stderr.contains("--tls-cert"),
+        "{stderr}"
+    );
+
+    let pki = Pki::new(dir.path());
+    let server = pki.server("server");
+    let tls = [
+        "--tls-cert",
+        server.cert.to_str().unwrap(),
+        "--tls-key",
+        server.key.to_str().unwrap(),
+    ];
+    let serve = Serve::start(&store, &tls);
+    assert!(serve.url.starts_with("https://"), "{}", serve.url);
+    let port: u16 = serve.addr.rsplit(':').next().unwrap().parse().unwrap();
+    let token = serve.token.clone().unwrap();
+
+    let mut stream = connect(pki.client_config(None), port).unwrap();
+    let origin = format!("https://{}", serve.addr);
+    let host = serve.addr.clone();
+    let body = format!("token={token}&who=tester");
+    let (status, headers, _) = exchange(
+        &mut stream,
+        "POST",
+        "/login",
+        &[
+            ("Host", &host),
+            ("Origin", &origin),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        body.as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(status, 303);
+    let cookie = headers
+        .iter()
+        .find(|(n, _)| n == "set-cookie")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let session = cookie.split(';').next().unwrap().to_string();
+    let mut stream = connect(pki.client_config(None), port).unwrap();
+    let (status, _, _) = exchange(
+        &mut stream,
+        "GET",
+        "/api/now",
+        &[("Host", &host), ("Cookie", &session)],
+        b"",
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    // Clear text to the TLS port gets no page.
+    let plain = http(&serve.addr, "GET", "/login", &[], "");
+    assert_eq!(plain.status, 0, "{}", plain.head);
+
+    let before = served_certificate(&connect(pki.client_config(None), port).unwrap());
+    let renewed = pki.server("renewed");
+    std::fs::copy(&renewed.cert, &server.cert).unwrap();
+    std::fs::copy(&renewed.key, &server.key).unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &serve.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = served_certificate(&connect(pki.client_config(None), port).unwrap());
+        if now != before {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the certificate was not reloaded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    serve.stop();
 }

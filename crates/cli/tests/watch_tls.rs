@@ -12,6 +12,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use vigil_testdata::exchange;
 use vigil_testdata::pki::{connect, served_certificate, Pki};
 
 /// A running watcher, its listeners by name (`http`, `syslog_tcp`).
@@ -124,64 +125,6 @@ impl Drop for Watcher {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// An answer: status, headers (lower-case names), body.
-type Answer = (u16, Vec<(String, String)>, String);
-
-/// Sends one request on an open connection and reads its answer.
-fn exchange(
-    stream: &mut (impl Read + Write),
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> std::io::Result<Answer> {
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
-    stream.flush()?;
-    let mut reader = BufReader::new(stream);
-    let mut status = String::new();
-    if reader.read_line(&mut status)? == 0 {
-        return Err(std::io::ErrorKind::UnexpectedEof.into());
-    }
-    let code = status
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("no status in {status:?}")))?;
-    let mut answer_headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line)?;
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            answer_headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-        }
-    }
-    let length: usize = answer_headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
-    Ok((
-        code,
-        answer_headers,
-        String::from_utf8_lossy(&body).into_owned(),
-    ))
 }
 
 /// A Windows event the built-in rules detect (shadow copies deleted).

@@ -9,6 +9,8 @@
 
 pub mod pki;
 
+pub use pki::exchange;
+
 use std::path::PathBuf;
 
 /// The path `sub` inside the shared data folder, or `None` (after saying

@@ -1,7 +1,9 @@
 //! Certificates for tests of Vigil's TLS listeners, made by the tests
 //! themselves: a CA, server certificates for `localhost` and `127.0.0.1`,
-//! client certificates by name, and a TLS client that trusts the CA.
+//! client certificates by name, a TLS client that trusts the CA, and one
+//! HTTP/1.1 exchange over any stream (clear or TLS, kept open).
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -147,4 +149,65 @@ pub fn served_certificate(stream: &StreamOwned<ClientConnection, TcpStream>) -> 
         .and_then(|chain| chain.first())
         .map(|cert| cert.as_ref().to_vec())
         .unwrap_or_default()
+}
+
+/// An answer: status, headers (lower-case names), body.
+pub type Answer = (u16, Vec<(String, String)>, String);
+
+/// Sends one request on an open connection and reads its answer.
+pub fn exchange(
+    stream: &mut (impl Read + Write),
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Answer> {
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        head.push_str("Host: localhost\r\n");
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    stream.flush()?;
+    let mut reader = BufReader::new(stream);
+    let mut status = String::new();
+    if reader.read_line(&mut status)? == 0 {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    let code = status
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status in {status:?}")))?;
+    let mut answer_headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            answer_headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+    }
+    let length: usize = answer_headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    Ok((
+        code,
+        answer_headers,
+        String::from_utf8_lossy(&body).into_owned(),
+    ))
 }

@@ -63,6 +63,7 @@ impl Serve {
             .map(|(_, t)| t.trim().to_string());
         let addr = url
             .trim_start_matches("http://")
+            .trim_start_matches("https://")
             .trim_end_matches('/')
             .to_string();
         // Keep the pipe drained.
@@ -73,6 +74,10 @@ impl Serve {
             url,
             token,
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn stop(mut self) {
