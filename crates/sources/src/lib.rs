@@ -82,7 +82,7 @@ pub use jsonl::{
 };
 pub use lines::skip_line;
 pub use mapping::Mappings;
-pub use report::{FileReport, IssueKind, KindCount, SourceIssue};
+pub use report::{too_many_fields, FileReport, IssueKind, KindCount, SourceIssue, MAX_FIELDS};
 pub use syslog::{parse_line as parse_syslog_line, SyslogContext, SyslogError};
 pub use winxml::parse_record as parse_event_xml;
 pub use zeek::zeek_dotted_name;

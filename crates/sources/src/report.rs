@@ -133,7 +133,18 @@ impl FileReport {
 
 /// The most fields a record may have. Log records have tens, a few hundred at
 /// most; one built with a million would cost every rule a million lookups.
-pub(crate) const MAX_FIELDS: usize = 65_536;
+pub const MAX_FIELDS: usize = 65_536;
+
+/// Why `event` is not taken, when it has more than [`MAX_FIELDS`] fields:
+/// every reader, and the watcher's line intake, refuse it with this.
+pub fn too_many_fields(event: &Event) -> Option<String> {
+    (event.len() > MAX_FIELDS).then(|| {
+        format!(
+            "record has {} fields, more than the {MAX_FIELDS} Vigil reads in one record; skipped",
+            event.len()
+        )
+    })
+}
 
 /// Hands events and issues to the caller as a reader finds them, and counts them.
 pub(crate) struct Emitter<'a> {
@@ -174,19 +185,13 @@ impl<'a> Emitter<'a> {
     }
 
     pub(crate) fn event(&mut self, event: Event) {
-        if event.len() > MAX_FIELDS {
+        if let Some(reason) = too_many_fields(&event) {
             let location = match event.position {
                 Position::Record(id) => format!("record {id}"),
                 Position::Line(line) => format!("line {line}"),
                 Position::Unknown => String::new(),
             };
-            self.skipped(
-                location,
-                format!(
-                    "record has {} fields, more than the {MAX_FIELDS} Vigil reads in one record; skipped",
-                    event.len()
-                ),
-            );
+            self.skipped(location, reason);
             return;
         }
         self.report.events += 1;

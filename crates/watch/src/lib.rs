@@ -1014,6 +1014,19 @@ pub fn parse_line(
 }
 
 fn parse(text: &str, input: &str, number: u64, mappings: &Mappings) -> Result<Event, String> {
+    let event = parse_unbounded(text, input, number, mappings)?;
+    match vigil_sources::too_many_fields(&event) {
+        Some(reason) => Err(reason),
+        None => Ok(event),
+    }
+}
+
+fn parse_unbounded(
+    text: &str,
+    input: &str,
+    number: u64,
+    mappings: &Mappings,
+) -> Result<Event, String> {
     let syslog = |text: &str| {
         let mut context = vigil_sources::SyslogContext::new(input, chrono::Utc::now());
         let mut event =
@@ -1097,4 +1110,35 @@ pub(crate) fn log(level: &str, message: &str, fields: &[(&str, String)]) {
         record.insert((*name).into(), value.clone().into());
     }
     eprintln!("{}", serde_json::Value::Object(record));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_of_too_many_fields_is_malformed_and_the_next_is_read() {
+        let mappings = Mappings::none();
+        let fields: Vec<String> = (0..vigil_sources::MAX_FIELDS + 1)
+            .map(|i| format!("\"f{i}\":1"))
+            .collect();
+        let wide = format!("{{{}}}", fields.join(","));
+        for input in ["stdin", "http:clinic-a", "/var/log/app.jsonl"] {
+            let error = parse_line(&wide, input, 1, mappings).unwrap_err();
+            assert!(error.contains("more than the 65536"), "{error}");
+            let next = parse_line("{\"EventID\":4688}", input, 2, mappings).unwrap();
+            assert_eq!(&*next.source, input);
+        }
+    }
+
+    #[test]
+    fn syslog_inputs_are_known_with_or_without_a_sender() {
+        assert!(is_syslog_input("syslog-tcp"));
+        assert!(is_syslog_input("syslog-tcp:relay-1"));
+        assert!(is_syslog_input("syslog-udp"));
+        assert!(!is_syslog_input("syslog-tcp.log"));
+        assert!(!is_syslog_input("http:syslog-tcp"));
+        assert_eq!(input_of("http", Some("clinic-a")), "http:clinic-a");
+        assert_eq!(input_of("http", None), "http");
+    }
 }
