@@ -313,6 +313,22 @@ printf '{"a":1}\n\n{"b":{"c":2}}\r\nnot json\n' | seed watch_http ndjson
 # Syslog TCP streams: octet-counted and newline frames mixed.
 printf '75 <34>1 2024-03-01T10:00:00Z web-1 sshd 812 - - Failed password for root\n<13>Mar  1 10:00:00 web-1 sshd[1]: Invalid user x from 10.0.0.9\n5 abcde0 ' | seed watch_syslog mixed
 
+# Standard input and followed files: the first byte(s) choose read sizes,
+# groups and buffers (stdin) or the operations on the file (follow).
+printf '\x07\x02\x10\x01{"a":1}\r\n\n{"EventID":4688}\nnot json\n\xff\xfe\nlast' | seed watch_stdin lines
+printf '\x00\x0c{"a":1}\n{"b\x04\x03\x00\x08":2}\r\n\x05\x01\x06\x00\x01\x05x\ny\n\x07\x00' | seed watch_follow grow-truncate-rotate
+$have_shared && head_of watch_stdin shared-json "$shared/corpus/mordor/$(ls "$shared/corpus/mordor" 2>/dev/null | head -n 1)" 8
+
+# Requests on one connection, as the intake and the console read them.
+printf 'POST /events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer 0123456789abcdef\r\nContent-Length: 7\r\n\r\n{"a":1}GET /health HTTP/1.1\r\n\r\n' | seed http_request keep-alive
+printf 'POST /v1/logs HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n3;x=y\r\nabc\r\n0\r\nTrailer: 1\r\n\r\n' | seed http_request chunked
+printf 'POST /login?next=%%2Fnow HTTP/1.0\r\nCookie: a=b; vigil_session=c\r\nContent-Length: 12\r\n\r\naction=close' | seed http_request form
+
+# OpenTelemetry exports: JSON, and the protobuf of one record with a text body
+# and a resource attribute (written byte by byte from the OTLP field numbers).
+printf '{"resourceLogs":[{"resource":{"attributes":[{"key":"host.name","value":{"stringValue":"FS-01"}}]},"scopeLogs":[{"logRecords":[{"timeUnixNano":"1700000000000000000","body":{"stringValue":"{\\"EventID\\":4688}"},"attributes":[{"key":"k","value":{"intValue":"7"}}]},{"body":{"kvlistValue":{"values":[{"key":"EventID","value":{"intValue":"4624"}}]}}}]}]}]}' | seed otlp json
+printf '\x0a\x2a\x0a\x15\x0a\x13\x0a\x09host.name\x12\x06\x0a\x04FS-1\x12\x11\x12\x0f\x2a\x0d\x0a\x0b{"EventID":1}' | seed otlp protobuf
+
 for target in "$corpus"/*/; do
     printf '%-14s %3d seeds\n' "$(basename "$target")" "$(ls "$target" | wc -l)"
 done

@@ -266,6 +266,35 @@ fn connection(
     reader.get_mut().finish();
 }
 
+/// The requests a connection's bytes hold, read as the server reads them,
+/// up to the first it refuses (with the status it answers): for fuzzing
+/// and tests, without a socket.
+pub fn read_requests(bytes: &[u8], options: &Options) -> (Vec<Request>, Option<u16>) {
+    struct Wire<'a>(&'a [u8]);
+    impl Read for Wire<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+    impl Write for Wire<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut reader = BufReader::new(Wire(bytes));
+    let mut requests = Vec::new();
+    loop {
+        match read_request(&mut reader, options) {
+            Ok(Some((request, _))) => requests.push(request),
+            Ok(None) => return (requests, None),
+            Err(status) => return (requests, Some(status)),
+        }
+    }
+}
+
 /// Reads one request and whether the client wants the connection closed
 /// after it; `None` when the client closed or went silent between
 /// requests; a status for a malformed or oversized request.

@@ -72,6 +72,38 @@ pub use store::{
 };
 pub use syslog::next_message as next_syslog_frame;
 
+/// A line read from an input: its text and number, or its number and why
+/// it is not text.
+pub type ReadLine = Result<(String, u64), (u64, String)>;
+
+/// Standard input's reader without its thread (for fuzzing and tests): the
+/// lines of `input`, each with its number or the reason it is not text,
+/// read in groups of at most `group` lines into `buffers` buffers of
+/// `buffer` bytes; and whether the input was read to its end.
+pub fn read_stdin_lines(
+    input: impl std::io::Read,
+    group: usize,
+    buffer: usize,
+    buffers: usize,
+) -> (Vec<ReadLine>, bool) {
+    let sizes = stdin::Sizes {
+        group: group.max(1),
+        buffer: buffer.max(1),
+        buffers: buffers.max(1),
+        largest: buffer.max(1) * 4,
+    };
+    let mut lines = Vec::new();
+    let ended = stdin::read(input, sizes, &mut |group| {
+        lines.extend(
+            group
+                .lines()
+                .map(|line| line.map(|(text, number)| (text.to_string(), number))),
+        );
+        true
+    });
+    (lines, ended)
+}
+
 /// What the watcher detects with; built again on `SIGHUP`.
 pub struct Detectors {
     /// The JSON shapes the user described, tried before Vigil's own.

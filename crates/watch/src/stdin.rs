@@ -110,6 +110,12 @@ pub(crate) fn read(
     sizes: Sizes,
     send: &mut dyn FnMut(Group) -> bool,
 ) -> bool {
+    // The next buffer is taken before the group in hand is handed on: with
+    // one buffer in all, the reader would wait for itself.
+    let sizes = Sizes {
+        buffers: sizes.buffers.max(2),
+        ..sizes
+    };
     let (back, returned) = std::sync::mpsc::sync_channel::<Vec<u8>>(sizes.buffers);
     let mut buffers = Buffers {
         made: 1,
@@ -348,6 +354,21 @@ mod tests {
                 assert_eq!(lines, expected(&input), "reads of {step}, {sizes:?}");
             }
         }
+    }
+
+    #[test]
+    fn one_buffer_asked_for_still_reads_to_the_end() {
+        // Found by fuzzing: with a single buffer the reader waited for itself.
+        let input = b"0ef123d2c87d5d3df28c96bcab4f0faccc87\n";
+        let sizes = Sizes {
+            group: 2,
+            buffer: 37,
+            buffers: 1,
+            largest: 148,
+        };
+        let (lines, ended) = read_all(input, 37, sizes, None);
+        assert!(ended);
+        assert_eq!(lines, expected(input));
     }
 
     #[test]
