@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// The lines of `input` one by one, without their line ends and the
-/// carriage returns before them.
+/// carriage return before them (one, as `hunt` reads lines).
 fn line_by_line(input: &[u8]) -> Vec<Result<(String, u64), (u64, String)>> {
     let mut lines = Vec::new();
     let mut number = 0;
@@ -49,7 +49,7 @@ fn line_by_line(input: &[u8]) -> Vec<Result<(String, u64), (u64, String)>> {
             Some(end) => (&rest[..end], &rest[end + 1..]),
             None => (rest, &rest[rest.len()..]),
         };
-        while let [head @ .., b'\r'] = line {
+        if let [head @ .., b'\r'] = line {
             line = head;
         }
         number += 1;

@@ -198,9 +198,10 @@ pub(crate) fn read(
 }
 
 /// The range of the line from `start` to the newline at `end`, without the
-/// carriage returns before the newline.
+/// carriage return before the newline (one, as `hunt` and followed files
+/// read lines).
 fn line(buffer: &[u8], start: usize, mut end: usize) -> Range<usize> {
-    while end > start && buffer[end - 1] == b'\r' {
+    if end > start && buffer[end - 1] == b'\r' {
         end -= 1;
     }
     start..end
@@ -310,7 +311,7 @@ mod tests {
                 Some(end) => (&rest[..end], &rest[end + 1..]),
                 None => (rest, &rest[rest.len()..]),
             };
-            while let [head @ .., b'\r'] = line {
+            if let [head @ .., b'\r'] = line {
                 line = head;
             }
             number += 1;
