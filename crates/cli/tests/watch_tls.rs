@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use vigil_testdata::exchange;
-use vigil_testdata::pki::{connect, served_certificate, Pki};
+use vigil_testdata::pki::{connect, served_certificate, Issued, Pki};
 
 /// A running watcher, its listeners by name (`http`, `syslog_tcp`).
 struct Watcher {
@@ -155,26 +155,31 @@ fn metric(text: &str, name: &str) -> u64 {
 
 const TOKEN: &str = "9c2f7a1e4b8d0c6f3a5e";
 
+/// A watcher on HTTPS whose tokens file names one sender, `clinic-a`; the
+/// CA its clients trust, its certificate and the tokens file.
+fn https_with_token(dir: &Path) -> (Watcher, Pki, Issued, PathBuf) {
+    let pki = Pki::new(dir);
+    let server = pki.server("server");
+    let tokens = dir.join("tokens");
+    std::fs::write(&tokens, format!("clinic-a {TOKEN}\n")).unwrap();
+    let flags = [
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        server.cert.to_str().unwrap(),
+        "--tls-key",
+        server.key.to_str().unwrap(),
+        "--tokens",
+        tokens.to_str().unwrap(),
+    ];
+    let watcher = Watcher::start(dir, &flags);
+    (watcher, pki, server, tokens)
+}
+
 #[test]
 fn senders_need_a_known_token_over_tls_and_their_names_are_recorded() {
     let dir = tempfile::tempdir().unwrap();
-    let pki = Pki::new(dir.path());
-    let server = pki.server("server");
-    let tokens = dir.path().join("tokens");
-    std::fs::write(&tokens, format!("clinic-a {TOKEN}\n")).unwrap();
-    let watcher = Watcher::start(
-        dir.path(),
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--tls-cert",
-            server.cert.to_str().unwrap(),
-            "--tls-key",
-            server.key.to_str().unwrap(),
-            "--tokens",
-            tokens.to_str().unwrap(),
-        ],
-    );
+    let (watcher, pki, _, _) = https_with_token(dir.path());
     let port = watcher.port("http");
     let mut stream = connect(pki.client_config(None), port).unwrap();
     let event = attack(1);
@@ -321,23 +326,7 @@ fn client_certificates_name_senders_on_https_and_on_syslog_over_tls() {
 #[test]
 fn a_certificate_replaced_on_disk_is_served_after_sighup_without_dropping_connections() {
     let dir = tempfile::tempdir().unwrap();
-    let pki = Pki::new(dir.path());
-    let server = pki.server("server");
-    let tokens = dir.path().join("tokens");
-    std::fs::write(&tokens, format!("clinic-a {TOKEN}\n")).unwrap();
-    let watcher = Watcher::start(
-        dir.path(),
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--tls-cert",
-            server.cert.to_str().unwrap(),
-            "--tls-key",
-            server.key.to_str().unwrap(),
-            "--tokens",
-            tokens.to_str().unwrap(),
-        ],
-    );
+    let (watcher, pki, server, tokens) = https_with_token(dir.path());
     let port = watcher.port("http");
     let bearer = format!("Bearer {TOKEN}");
     let auth = [("Authorization", bearer.as_str())];
